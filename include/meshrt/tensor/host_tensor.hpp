@@ -1,0 +1,70 @@
+// Host tensors: a shape, a dtype and densely packed row-major element bytes.
+//
+// HostTensor owns its bytes (value semantics: copying copies the data). Not thread-safe for
+// concurrent mutation; concurrent reads are fine.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "meshrt/tensor/dtype.hpp"
+
+namespace meshrt {
+
+using Shape = std::vector<int64_t>;
+
+int64_t volume(const Shape& shape);
+// Row-major strides in elements.
+std::vector<int64_t> row_major_strides(const Shape& shape);
+// "1x1x32x128" (empty shape: "scalar").
+std::string shape_to_string(const Shape& shape);
+
+class HostTensor {
+ public:
+  HostTensor() = default;
+  // Zero-filled tensor.
+  HostTensor(Shape shape, DataType dtype);
+
+  const Shape& shape() const { return shape_; }
+  DataType dtype() const { return dtype_; }
+  int64_t volume() const { return meshrt::volume(shape_); }
+  size_t size_bytes() const { return bytes_.size(); }
+
+  std::byte* data() { return bytes_.data(); }
+  const std::byte* data() const { return bytes_.data(); }
+
+  // Element i (row-major) as double, and store with rounding to the dtype.
+  double at(int64_t i) const { return load_element(bytes_.data() + i * elem_, dtype_); }
+  void set(int64_t i, double v) { store_element(bytes_.data() + i * elem_, dtype_, v); }
+
+  // All elements as doubles (exact: every supported dtype fits in double, except i64 past 2^53).
+  std::vector<double> to_doubles() const;
+  static HostTensor from_doubles(Shape shape, DataType dtype, const std::vector<double>& values);
+
+  friend bool operator==(const HostTensor& a, const HostTensor& b) {
+    return a.dtype_ == b.dtype_ && a.shape_ == b.shape_ && a.bytes_ == b.bytes_;
+  }
+
+ private:
+  Shape shape_;
+  DataType dtype_ = DataType::kFloat32;
+  size_t elem_ = 4;
+  std::vector<std::byte> bytes_;
+};
+
+// How program inputs are filled.
+enum class InitKind { kRandn, kArange, kZeros, kOnes };
+std::string_view to_string(InitKind kind);
+// "randn" | "arange" | "zeros" | "ones"; throws Error(kInvalidArgument) otherwise.
+InitKind init_kind_from_string(std::string_view text);
+
+// Fills a tensor deterministically. The value of element i depends only on (seed, stream, i),
+// never on thread count or rank, so every rank and the reference interpreter agree.
+// randn: standard normal; integers are drawn uniformly from [0, int_high) instead
+// (int_high > 0; embedding indices need in-range values). bool: 0/1.
+void fill_tensor(HostTensor& tensor, InitKind kind, uint64_t seed, uint64_t stream,
+                 int64_t int_high = 10);
+
+}  // namespace meshrt

@@ -1,0 +1,78 @@
+#include "meshrt/binary/program.hpp"
+
+#include <fmt/format.h>
+
+#include "meshrt/common/error.hpp"
+
+namespace meshrt::binary {
+
+namespace {
+[[noreturn]] void attr_error(const Op& op, const std::string& key, const char* what) {
+  raise(ErrorCode::kInvalidArgument,
+        fmt::format("op '{}' at {}: attribute '{}' {}", op.name, op.loc, key, what));
+}
+const AttrValue& get(const Op& op, const std::string& key) {
+  auto it = op.attrs.find(key);
+  if (it == op.attrs.end()) attr_error(op, key, "is missing");
+  return it->second;
+}
+}  // namespace
+
+int64_t Op::int_attr(const std::string& key) const {
+  const AttrValue& v = get(*this, key);
+  if (auto* i = std::get_if<int64_t>(&v)) return *i;
+  if (auto* b = std::get_if<bool>(&v)) return *b ? 1 : 0;
+  attr_error(*this, key, "is not an integer");
+}
+
+int64_t Op::int_attr_or(const std::string& key, int64_t fallback) const {
+  return has_attr(key) ? int_attr(key) : fallback;
+}
+
+double Op::float_attr(const std::string& key) const {
+  const AttrValue& v = get(*this, key);
+  if (auto* d = std::get_if<double>(&v)) return *d;
+  if (auto* i = std::get_if<int64_t>(&v)) return static_cast<double>(*i);
+  if (auto* e = std::get_if<DenseElements>(&v); e && e->values.size() == 1) return e->values[0];
+  attr_error(*this, key, "is not a number");
+}
+
+double Op::float_attr_or(const std::string& key, double fallback) const {
+  return has_attr(key) ? float_attr(key) : fallback;
+}
+
+bool Op::bool_attr_or(const std::string& key, bool fallback) const {
+  if (!has_attr(key)) return fallback;
+  const AttrValue& v = get(*this, key);
+  if (auto* b = std::get_if<bool>(&v)) return *b;
+  if (auto* i = std::get_if<int64_t>(&v)) return *i != 0;
+  attr_error(*this, key, "is not a boolean");
+}
+
+const std::string& Op::string_attr(const std::string& key) const {
+  const AttrValue& v = get(*this, key);
+  if (auto* s = std::get_if<std::string>(&v)) return *s;
+  attr_error(*this, key, "is not a string or enum");
+}
+
+std::vector<int64_t> Op::ints_attr(const std::string& key) const {
+  const AttrValue& v = get(*this, key);
+  if (auto* a = std::get_if<std::vector<int64_t>>(&v)) return *a;
+  if (auto* i = std::get_if<int64_t>(&v)) return {*i};
+  if (auto* e = std::get_if<DenseElements>(&v)) {
+    std::vector<int64_t> out;
+    for (int64_t i = 0; i < volume(e->shape); ++i) out.push_back(static_cast<int64_t>(e->at(i)));
+    return out;
+  }
+  attr_error(*this, key, "is not an integer array");
+}
+
+const DenseElements& Op::dense_attr(const std::string& key) const {
+  const AttrValue& v = get(*this, key);
+  if (auto* e = std::get_if<DenseElements>(&v)) return *e;
+  attr_error(*this, key, "is not a dense elements attribute");
+}
+
+std::string Version::to_string() const { return fmt::format("{}.{}.{}", major, minor, patch); }
+
+}  // namespace meshrt::binary

@@ -1,0 +1,1 @@
+// Placeholder so the layer's library has a translation unit; replaced as the layer grows.

@@ -1,0 +1,108 @@
+#include "meshrt/tensor/host_tensor.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "meshrt/common/error.hpp"
+
+namespace meshrt {
+
+int64_t volume(const Shape& shape) {
+  int64_t v = 1;
+  for (int64_t d : shape) v *= d;
+  return v;
+}
+
+std::vector<int64_t> row_major_strides(const Shape& shape) {
+  std::vector<int64_t> s(shape.size(), 1);
+  for (size_t i = shape.size(); i-- > 1;) s[i - 1] = s[i] * shape[i];
+  return s;
+}
+
+std::string shape_to_string(const Shape& shape) {
+  if (shape.empty()) return "scalar";
+  return fmt::format("{}", fmt::join(shape, "x"));
+}
+
+HostTensor::HostTensor(Shape shape, DataType dtype)
+    : shape_(std::move(shape)), dtype_(dtype), elem_(element_size(dtype)) {
+  for (int64_t d : shape_) {
+    if (d < 0) raise(ErrorCode::kInvalidArgument, "negative dimension in tensor shape");
+  }
+  bytes_.resize(static_cast<size_t>(meshrt::volume(shape_)) * elem_);
+}
+
+std::vector<double> HostTensor::to_doubles() const {
+  std::vector<double> out(static_cast<size_t>(volume()));
+  for (size_t i = 0; i < out.size(); ++i) out[i] = at(static_cast<int64_t>(i));
+  return out;
+}
+
+HostTensor HostTensor::from_doubles(Shape shape, DataType dtype, const std::vector<double>& v) {
+  HostTensor t(std::move(shape), dtype);
+  if (static_cast<int64_t>(v.size()) != t.volume()) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("{} values given for a tensor of {} elements", v.size(), t.volume()));
+  }
+  for (size_t i = 0; i < v.size(); ++i) t.set(static_cast<int64_t>(i), v[i]);
+  return t;
+}
+
+std::string_view to_string(InitKind kind) {
+  switch (kind) {
+    case InitKind::kRandn: return "randn";
+    case InitKind::kArange: return "arange";
+    case InitKind::kZeros: return "zeros";
+    case InitKind::kOnes: return "ones";
+  }
+  return "randn";
+}
+
+InitKind init_kind_from_string(std::string_view t) {
+  if (t == "randn") return InitKind::kRandn;
+  if (t == "arange") return InitKind::kArange;
+  if (t == "zeros") return InitKind::kZeros;
+  if (t == "ones") return InitKind::kOnes;
+  raise(ErrorCode::kInvalidArgument,
+        fmt::format("unknown init '{}': expected randn, arange, zeros or ones", t));
+}
+
+namespace {
+// SplitMix64: a counter-based generator, so element i is independent of traversal order.
+uint64_t mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+double unit(uint64_t bits) { return (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53; }
+}  // namespace
+
+void fill_tensor(HostTensor& t, InitKind kind, uint64_t seed, uint64_t stream, int64_t int_high) {
+  const int64_t n = t.volume();
+  const uint64_t key = mix(seed ^ mix(stream + 0x51ed27ull));
+  for (int64_t i = 0; i < n; ++i) {
+    double v = 0;
+    switch (kind) {
+      case InitKind::kZeros: v = 0; break;
+      case InitKind::kOnes: v = 1; break;
+      case InitKind::kArange: v = static_cast<double>(i); break;
+      case InitKind::kRandn: {
+        uint64_t a = mix(key + 2 * static_cast<uint64_t>(i));
+        if (t.dtype() == DataType::kBool) {
+          v = static_cast<double>(a & 1u);
+        } else if (!is_float(t.dtype())) {
+          v = static_cast<double>(a % static_cast<uint64_t>(int_high > 0 ? int_high : 1));
+        } else {
+          uint64_t b = mix(key + 2 * static_cast<uint64_t>(i) + 1);
+          v = std::sqrt(-2.0 * std::log(unit(a))) * std::cos(2.0 * M_PI * unit(b));  // Box-Muller
+        }
+        break;
+      }
+    }
+    t.set(i, v);
+  }
+}
+
+}  // namespace meshrt
