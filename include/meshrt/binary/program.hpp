@@ -65,6 +65,10 @@ struct Op {
   std::map<std::string, AttrValue> attrs;
   // Values whose last use is this op: the runtime frees them after it runs.
   std::vector<uint32_t> frees;
+  // 1-based position of the op in the MLIR source (0 when unknown, e.g. after deserializing).
+  // Used for "path:line:col" error messages; not serialized.
+  uint32_t src_line = 0;
+  uint32_t src_col = 0;
 
   // Typed attribute lookups; throw Error(kInvalidArgument) naming op and loc when the
   // attribute is missing or has another type. The *_or variants return `fallback` if missing.

@@ -1,0 +1,320 @@
+#include "meshrt/binary/binary_io.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "meshrt/common/error.hpp"
+#include "meshrt/common/file_io.hpp"
+#include "meshrt/schemas/binary_generated.h"
+
+namespace meshrt::binary {
+
+namespace fbs = ::meshrt::fb;
+using flatbuffers::FlatBufferBuilder;
+using flatbuffers::Offset;
+
+Version current_version() {
+  return Version{MESHRT_VERSION_MAJOR, MESHRT_VERSION_MINOR, MESHRT_VERSION_PATCH};
+}
+
+std::string current_schema_hash() { return MESHRT_SCHEMA_HASH; }
+
+namespace {
+
+Offset<fbs::TensorDesc> write_desc(FlatBufferBuilder& b, const TensorDesc& d) {
+  return fbs::CreateTensorDesc(b, b.CreateVector(d.shape), static_cast<fbs::DataType>(d.dtype),
+                               static_cast<fbs::Layout>(d.layout),
+                               static_cast<fbs::BufferType>(d.buffer),
+                               static_cast<fbs::MemoryLayout>(d.memory_layout), d.presharded,
+                               b.CreateVector(d.local_shape), b.CreateString(d.name),
+                               b.CreateString(d.argument_type));
+}
+
+Offset<fbs::NamedAttr> write_attr(FlatBufferBuilder& b, const std::string& name,
+                                  const AttrValue& v) {
+  auto key = b.CreateString(name);
+  fbs::AttrValue type = fbs::AttrValue::NONE;
+  Offset<void> value;
+  if (auto* x = std::get_if<bool>(&v)) {
+    type = fbs::AttrValue::BoolAttr;
+    value = fbs::CreateBoolAttr(b, *x).Union();
+  } else if (auto* i = std::get_if<int64_t>(&v)) {
+    type = fbs::AttrValue::IntAttr;
+    value = fbs::CreateIntAttr(b, *i).Union();
+  } else if (auto* f = std::get_if<double>(&v)) {
+    type = fbs::AttrValue::FloatAttr;
+    value = fbs::CreateFloatAttr(b, *f).Union();
+  } else if (auto* s = std::get_if<std::string>(&v)) {
+    type = fbs::AttrValue::StringAttr;
+    value = fbs::CreateStringAttr(b, b.CreateString(*s)).Union();
+  } else if (auto* ia = std::get_if<std::vector<int64_t>>(&v)) {
+    type = fbs::AttrValue::IntArrayAttr;
+    value = fbs::CreateIntArrayAttr(b, b.CreateVector(*ia)).Union();
+  } else if (auto* fa = std::get_if<std::vector<double>>(&v)) {
+    type = fbs::AttrValue::FloatArrayAttr;
+    value = fbs::CreateFloatArrayAttr(b, b.CreateVector(*fa)).Union();
+  } else if (auto* e = std::get_if<DenseElements>(&v)) {
+    type = fbs::AttrValue::DenseAttr;
+    value = fbs::CreateDenseAttr(b, b.CreateVector(e->shape), static_cast<fbs::DataType>(e->dtype),
+                                 b.CreateVector(e->values))
+                .Union();
+  }
+  return fbs::CreateNamedAttr(b, key, type, value);
+}
+
+Offset<fbs::Op> write_op(FlatBufferBuilder& b, const Op& op) {
+  std::vector<Offset<fbs::NamedAttr>> attrs;
+  for (const auto& [k, v] : op.attrs) attrs.push_back(write_attr(b, k, v));
+  return fbs::CreateOp(b, b.CreateString(op.name), b.CreateString(op.loc),
+                       b.CreateString(op.debug_str), b.CreateVector(op.operands),
+                       b.CreateVector(op.results), b.CreateVector(attrs), b.CreateVector(op.frees));
+}
+
+Offset<fbs::Program> write_program(FlatBufferBuilder& b, const Program& p) {
+  std::vector<Offset<fbs::TensorDesc>> values;
+  for (const auto& d : p.values) values.push_back(write_desc(b, d));
+  std::vector<Offset<fbs::Op>> ops;
+  for (const auto& op : p.ops) ops.push_back(write_op(b, op));
+  fbs::MeshShape mesh(p.mesh_shape.rows, p.mesh_shape.cols);
+  return fbs::CreateProgram(b, b.CreateString(p.name), p.is_private, &mesh, b.CreateVector(values),
+                            b.CreateVector(p.inputs), b.CreateVector(p.outputs),
+                            b.CreateVector(ops));
+}
+
+Offset<fbs::ProgramGoldens> write_goldens(FlatBufferBuilder& b, const ProgramGoldens& g) {
+  std::vector<Offset<fbs::GoldenTensor>> tensors;
+  for (const auto& t : g.goldens) {
+    auto data = b.CreateVector(reinterpret_cast<const uint8_t*>(t.tensor.data()),
+                               t.tensor.size_bytes());
+    tensors.push_back(fbs::CreateGoldenTensor(b, b.CreateString(t.loc), t.device_id,
+                                              b.CreateVector(t.tensor.shape()),
+                                              static_cast<fbs::DataType>(t.tensor.dtype()), data));
+  }
+  return fbs::CreateProgramGoldens(b, g.seed, static_cast<fbs::InitKind>(g.init),
+                                   b.CreateVector(tensors));
+}
+
+template <typename T, typename V>
+std::vector<T> to_vec(const flatbuffers::Vector<V>* v) {
+  std::vector<T> out;
+  if (v) out.assign(v->begin(), v->end());
+  return out;
+}
+
+std::string str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
+
+DataType read_dtype(fbs::DataType t, const std::string& name) {
+  auto raw = static_cast<uint8_t>(t);
+  if (raw > static_cast<uint8_t>(DataType::kBool)) {
+    raise(ErrorCode::kInvalidArgument, fmt::format("{}: unknown data type code {}", name, raw));
+  }
+  return static_cast<DataType>(raw);
+}
+
+AttrValue read_attr(const fbs::NamedAttr& a, const std::string& name) {
+  switch (a.value_type()) {
+    case fbs::AttrValue::BoolAttr: return a.value_as_BoolAttr()->value();
+    case fbs::AttrValue::IntAttr: return static_cast<int64_t>(a.value_as_IntAttr()->value());
+    case fbs::AttrValue::FloatAttr: return a.value_as_FloatAttr()->value();
+    case fbs::AttrValue::StringAttr: return str(a.value_as_StringAttr()->value());
+    case fbs::AttrValue::IntArrayAttr:
+      return to_vec<int64_t>(a.value_as_IntArrayAttr()->values());
+    case fbs::AttrValue::FloatArrayAttr:
+      return to_vec<double>(a.value_as_FloatArrayAttr()->values());
+    case fbs::AttrValue::DenseAttr: {
+      const auto* d = a.value_as_DenseAttr();
+      return DenseElements{to_vec<int64_t>(d->shape()), read_dtype(d->dtype(), name),
+                           to_vec<double>(d->values())};
+    }
+    default: break;
+  }
+  raise(ErrorCode::kInvalidArgument,
+        fmt::format("{}: attribute '{}' has no value", name, a.name()->str()));
+}
+
+Program read_program(const fbs::Program& p, const std::string& name) {
+  Program out;
+  out.name = p.name()->str();
+  out.is_private = p.private_();
+  if (p.mesh_shape()) out.mesh_shape = MeshShape{p.mesh_shape()->rows(), p.mesh_shape()->cols()};
+  if (p.values()) {
+    for (const auto* d : *p.values()) {
+      TensorDesc desc;
+      desc.shape = to_vec<int64_t>(d->shape());
+      desc.dtype = read_dtype(d->dtype(), name);
+      desc.layout = static_cast<Layout>(d->layout());
+      desc.buffer = static_cast<BufferType>(d->buffer());
+      desc.memory_layout = static_cast<MemoryLayout>(d->memory_layout());
+      desc.presharded = d->presharded();
+      desc.local_shape = to_vec<int64_t>(d->local_shape());
+      desc.name = str(d->name());
+      desc.argument_type = str(d->argument_type());
+      out.values.push_back(std::move(desc));
+    }
+  }
+  out.inputs = to_vec<uint32_t>(p.inputs());
+  out.outputs = to_vec<uint32_t>(p.outputs());
+  const auto n = static_cast<uint32_t>(out.values.size());
+  auto check_ids = [&](const std::vector<uint32_t>& ids, const std::string& what) {
+    for (uint32_t id : ids) {
+      if (id >= n) {
+        raise(ErrorCode::kInvalidArgument,
+              fmt::format("{}: program '{}': {} refers to value {} but there are {} values", name,
+                          out.name, what, id, n));
+      }
+    }
+  };
+  check_ids(out.inputs, "an input");
+  check_ids(out.outputs, "an output");
+  if (p.ops()) {
+    for (const auto* o : *p.ops()) {
+      Op op;
+      op.name = o->name()->str();
+      op.loc = str(o->loc());
+      op.debug_str = str(o->debug_str());
+      op.operands = to_vec<uint32_t>(o->operands());
+      op.results = to_vec<uint32_t>(o->results());
+      op.frees = to_vec<uint32_t>(o->frees());
+      check_ids(op.operands, fmt::format("op '{}' ({}) operand", op.name, op.loc));
+      check_ids(op.results, fmt::format("op '{}' ({}) result", op.name, op.loc));
+      check_ids(op.frees, fmt::format("op '{}' ({}) free list", op.name, op.loc));
+      if (o->attrs()) {
+        for (const auto* a : *o->attrs()) op.attrs[a->name()->str()] = read_attr(*a, name);
+      }
+      out.ops.push_back(std::move(op));
+    }
+  }
+  return out;
+}
+
+ProgramGoldens read_goldens(const fbs::ProgramGoldens& g, const std::string& name) {
+  ProgramGoldens out;
+  out.seed = g.seed();
+  out.init = static_cast<InitKind>(g.init());
+  if (!g.goldens()) return out;
+  for (const auto* t : *g.goldens()) {
+    Golden golden;
+    golden.loc = t->loc()->str();
+    golden.device_id = t->device_id();
+    Shape shape = to_vec<int64_t>(t->shape());
+    DataType dtype = read_dtype(t->dtype(), name);
+    size_t have = t->data() ? t->data()->size() : 0;
+    uint64_t need = element_size(dtype);
+    for (int64_t d : shape) {
+      if (d < 0 || (d > 0 && need > (uint64_t{1} << 40) / static_cast<uint64_t>(d))) {
+        need = UINT64_MAX;
+        break;
+      }
+      need *= static_cast<uint64_t>(d);
+    }
+    if (need != have) {
+      raise(ErrorCode::kInvalidArgument,
+            fmt::format("{}: golden '{}' has {} bytes but its shape {} does not match", name,
+                        golden.loc, have, shape_to_string(shape)));
+    }
+    HostTensor tensor(std::move(shape), dtype);
+    if (have) std::memcpy(tensor.data(), t->data()->data(), have);
+    golden.tensor = std::move(tensor);
+    out.goldens.push_back(std::move(golden));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<uint8_t> serialize(const Binary& bin) {
+  FlatBufferBuilder b(1 << 16);
+  std::vector<Offset<fbs::Program>> programs;
+  for (const auto& p : bin.programs) programs.push_back(write_program(b, p));
+  std::vector<Offset<fbs::ProgramGoldens>> goldens;
+  for (const auto& g : bin.goldens) goldens.push_back(write_goldens(b, g));
+  fbs::Version version(bin.version.major, bin.version.minor, bin.version.patch);
+  auto root = fbs::CreateBinary(b, &version, b.CreateString(bin.schema_hash),
+                                b.CreateString(bin.mlir_source), b.CreateString(bin.source_path),
+                                b.CreateVector(programs), b.CreateVector(goldens));
+  fbs::FinishSizePrefixedBinaryBuffer(b, root);
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+bool looks_like_binary(std::span<const uint8_t> bytes) {
+  return bytes.size() >= 8 && std::memcmp(bytes.data() + 8, "MRTB", 4) == 0;
+}
+
+Binary deserialize(std::span<const uint8_t> bytes, const std::string& name,
+                   const LoadOptions& options) {
+  if (bytes.size() < 12) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("{}: not a meshrt binary: {} bytes is too short", name, bytes.size()));
+  }
+  if (!flatbuffers::BufferHasIdentifier(bytes.data(), fbs::BinaryIdentifier(), true)) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("{}: not a meshrt binary: file identifier is not '{}'", name,
+                      fbs::BinaryIdentifier()));
+  }
+  uint32_t prefix = flatbuffers::ReadScalar<uint32_t>(bytes.data());
+  if (static_cast<uint64_t>(prefix) + 4 != bytes.size()) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("{}: truncated or padded binary: size prefix says {} bytes, file has {}",
+                      name, static_cast<uint64_t>(prefix) + 4, bytes.size()));
+  }
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), 128, 100000000);
+  if (!fbs::VerifySizePrefixedBinaryBuffer(verifier)) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("{}: corrupted binary: flatbuffers verification failed", name));
+  }
+  const fbs::Binary* root = fbs::GetSizePrefixedBinary(bytes.data());
+  Binary out;
+  if (root->version()) {
+    out.version = Version{root->version()->major(), root->version()->minor(),
+                          root->version()->patch()};
+  }
+  out.schema_hash = str(root->schema_hash());
+  if (!options.ignore_version) {
+    if (out.version != current_version()) {
+      raise(ErrorCode::kIncompatible,
+            fmt::format("{}: binary version {} does not match meshrt {} (use --ignore-version)",
+                        name, out.version.to_string(), current_version().to_string()));
+    }
+    if (out.schema_hash != current_schema_hash()) {
+      raise(ErrorCode::kIncompatible,
+            fmt::format("{}: binary schema hash {} does not match this build's {} "
+                        "(use --ignore-version)",
+                        name, out.schema_hash.substr(0, 12), current_schema_hash().substr(0, 12)));
+    }
+  }
+  out.mlir_source = str(root->mlir());
+  out.source_path = str(root->source_path());
+  if (root->programs()) {
+    for (const auto* p : *root->programs()) out.programs.push_back(read_program(*p, name));
+  }
+  if (root->goldens()) {
+    for (const auto* g : *root->goldens()) out.goldens.push_back(read_goldens(*g, name));
+  }
+  for (const auto& p : out.programs) {
+    for (const auto& op : p.ops) {
+      if (op.name == "call") {
+        int64_t callee = op.int_attr("callee");
+        if (callee < 0 || static_cast<size_t>(callee) >= out.programs.size()) {
+          raise(ErrorCode::kInvalidArgument,
+                fmt::format("{}: op '{}' calls program {} but there are {}", name, op.loc, callee,
+                            out.programs.size()));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+Binary load_binary_file(const std::string& path, const LoadOptions& options) {
+  std::vector<uint8_t> bytes = read_file_bytes(path);
+  return deserialize(bytes, path, options);
+}
+
+void save_binary_file(const std::string& path, const Binary& binary) {
+  std::vector<uint8_t> bytes = serialize(binary);
+  write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()),
+                                           bytes.size()));
+}
+
+}  // namespace meshrt::binary
