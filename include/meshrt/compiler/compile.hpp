@@ -1,0 +1,38 @@
+// `ttrt compile`: TTIR MLIR text -> a verified meshrt binary with goldens.
+//
+// Pipeline: parse_mlir -> verify_and_annotate -> for each public program, generate the seeded
+// inputs and run the reference interpreter, storing goldens for inputs (input_<i>), every op
+// (by loc, per device where devices differ) and outputs (output_<i>).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "meshrt/binary/program.hpp"
+
+namespace meshrt::compiler {
+
+struct CompileOptions {
+  std::string path;                        // source path, for messages and the binary
+  std::optional<MeshShape> mesh_override;  // --mesh-shape (used when the module has none)
+  uint64_t seed = 0;
+  InitKind init = InitKind::kRandn;
+  // Goldens are stored while their total stays under this many bytes; past it, op goldens are
+  // dropped (input/output goldens are kept) and the runtime recomputes what it needs.
+  uint64_t golden_budget_bytes = 256ull << 20;
+  bool goldens = true;  // false: store no goldens at all
+};
+
+// Golden key of result `result_index` of an op: its loc, then "loc#1", "loc#2"...
+std::string golden_key(const std::string& loc, size_t result_index);
+
+binary::Binary compile_mlir(std::string_view text, const CompileOptions& options);
+
+// Goldens of one program run by the reference interpreter on the generated inputs.
+// Floating-point goldens are stored as f32; integer/bool ones in their dtype.
+binary::ProgramGoldens compute_goldens(const binary::Binary& binary, size_t program_index,
+                                       uint64_t seed, InitKind init,
+                                       uint64_t budget_bytes = UINT64_MAX);
+
+}  // namespace meshrt::compiler

@@ -1,0 +1,69 @@
+// Runs one program of a binary on the simulated mesh, op by op, in lockstep on every rank
+// (SPMD): each rank executes the ops on its own chips and moves shard bytes between ranks for
+// collectives and mesh_shard. Checks every op's output against its golden.
+//
+// Blocking; call from the rank's main thread on every rank with the same arguments.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "meshrt/binary/program.hpp"
+#include "meshrt/device/device.hpp"
+#include "meshrt/report/golden.hpp"
+#include "meshrt/runtime/mesh_context.hpp"
+
+namespace meshrt::runtime {
+
+struct ExecOptions {
+  uint64_t seed = 0;
+  InitKind init = InitKind::kRandn;
+  bool check_golden = true;
+  report::GoldenOptions golden;
+  bool collect_memory = false;    // a memory view of every local chip after each op
+  std::string inject_fault_loc;   // perturb this op's output on the first device (testing)
+  std::string debug_leak_loc;     // never free this op's result (testing the leak check)
+};
+
+struct OpGoldenResult {
+  std::string loc;
+  uint32_t device_id = 0;  // binary::Golden::kAllDevices for a host (whole-tensor) value
+  report::GoldenMetrics metrics;
+};
+
+struct OpMemoryResult {
+  std::string loc;
+  std::string debug_str;
+  std::vector<device::MemoryView> views;  // one per chip (all ranks', after collection)
+};
+
+// A program input or output as rank 0 sees it: a whole host tensor, or one shard per device.
+struct TensorValue {
+  std::shared_ptr<const HostTensor> host;                           // may be null
+  std::map<uint32_t, std::shared_ptr<const HostTensor>> shards;     // device id -> shard
+};
+
+// What an observer sees after each op on this rank (debug hooks).
+using PostOpCallback = std::function<void(const binary::Op& op,
+                                          const std::vector<TensorValue>& local_results)>;
+
+struct ProgramResult {
+  std::vector<TensorValue> inputs;   // rank 0: host inputs; every rank: its local shards
+  std::vector<TensorValue> outputs;  // rank 0: host outputs and all devices' shards
+  std::vector<OpGoldenResult> goldens;  // rank 0: every rank's, in op order
+  std::vector<OpMemoryResult> memory;   // rank 0: every rank's chips
+  uint64_t ops_executed = 0;
+  uint64_t goldens_unavailable = 0;  // op results with no golden to compare against
+  // Buffers still live on this rank's chips after the program and its outputs were released.
+  uint64_t leaked_buffers = 0;
+  bool golden_source_stored = true;  // false: goldens recomputed by the reference interpreter
+};
+
+ProgramResult run_program(MeshContext& mesh, const binary::Binary& binary, size_t program_index,
+                          const ExecOptions& options, const PostOpCallback& post_op = {});
+
+}  // namespace meshrt::runtime

@@ -1,0 +1,57 @@
+// The simulated mesh as one rank sees it: the global mesh shape, the box of it each rank owns,
+// and the chips this rank creates (only its own box).
+//
+// Not thread-safe: one executor thread drives a MeshContext (device kernels may run on worker
+// threads, each touching only its own chip's tensors).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "meshrt/comm/communicator.hpp"
+#include "meshrt/device/device.hpp"
+#include "meshrt/mesh/cluster.hpp"
+#include "meshrt/mesh/mesh.hpp"
+
+namespace meshrt::runtime {
+
+// Which box of `mesh` each of `num_ranks` ranks owns: the cluster's host boxes when the mesh is
+// the cluster's own mesh and there is one rank per host, else `mesh` split evenly.
+// Throws Error(kIncompatible) if the mesh needs more chips than the cluster has, and
+// Error(kInvalidArgument) if it does not split over the ranks.
+std::vector<MeshBox> place_mesh(const ClusterDesc& cluster, const MeshShape& mesh, int num_ranks);
+
+class MeshContext {
+ public:
+  // Creates the chips of this rank's box. `comm` must outlive the context.
+  MeshContext(const ClusterDesc& cluster, const MeshShape& mesh, comm::Communicator& comm);
+
+  const ClusterDesc& cluster() const { return cluster_; }
+  const MeshShape& shape() const { return mesh_; }
+  const std::vector<MeshBox>& rank_boxes() const { return boxes_; }
+  comm::Communicator& comm() { return *comm_; }
+  int rank() const { return comm_->rank(); }
+  int num_ranks() const { return comm_->size(); }
+  bool is_controller() const { return comm_->rank() == 0; }
+
+  // Rank that owns a device of the mesh.
+  int owner(DeviceId device) const;
+  // Devices of this rank, row-major within its box.
+  const std::vector<DeviceId>& local_devices() const { return local_ids_; }
+  // Index of a device among local_devices(), or -1 when another rank owns it.
+  int local_index(DeviceId device) const;
+  device::Device& device(size_t local_index) { return *devices_[local_index]; }
+  const device::Device& device(size_t local_index) const { return *devices_[local_index]; }
+
+ private:
+  ClusterDesc cluster_;
+  MeshShape mesh_;
+  comm::Communicator* comm_;
+  std::vector<MeshBox> boxes_;
+  std::vector<int> owner_;        // per device id
+  std::vector<int> local_index_;  // per device id
+  std::vector<DeviceId> local_ids_;
+  std::vector<std::unique_ptr<device::Device>> devices_;
+};
+
+}  // namespace meshrt::runtime

@@ -1,0 +1,463 @@
+#include "meshrt/runtime/executor.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <set>
+
+#include "golden_table.hpp"
+#include "meshrt/binary/inputs.hpp"
+#include "meshrt/common/error.hpp"
+#include "meshrt/compiler/compile.hpp"
+#include "meshrt/device/tensor_bytes.hpp"
+#include "meshrt/ops/ccl.hpp"
+#include "meshrt/ops/kernels.hpp"
+#include "result_exchange.hpp"
+#include "shard_exchange.hpp"
+
+namespace meshrt::runtime {
+
+namespace {
+
+// A tensor resident on one simulated chip: its bytes plus the chip buffer accounting for them.
+// The buffer is released when the last owner drops the shard.
+struct DeviceShard {
+  std::shared_ptr<const HostTensor> data;
+  device::Device* device = nullptr;
+  device::BufferHandle handle;
+  DeviceShard() = default;
+  DeviceShard(const DeviceShard&) = delete;
+  DeviceShard& operator=(const DeviceShard&) = delete;
+  ~DeviceShard() {
+    if (!device) return;
+    try {
+      device->deallocate(handle);
+    } catch (...) {
+    }
+  }
+};
+
+// A program value: a whole host tensor (controller only) and/or one shard per local chip.
+struct Value {
+  std::shared_ptr<const HostTensor> host;
+  std::map<uint32_t, std::shared_ptr<DeviceShard>> shards;
+  bool on_device() const { return !shards.empty(); }
+};
+
+bool is_mesh_only(const binary::Op& op) { return op.name == "mesh_shard"; }
+
+class Executor {
+ public:
+  Executor(MeshContext& mesh, const binary::Binary& bin, const ExecOptions& options,
+           const PostOpCallback& post_op, const GoldenTable* goldens, ProgramResult& result)
+      : mesh_(mesh), bin_(bin), o_(options), post_op_(post_op), goldens_(goldens), r_(result) {}
+
+  std::vector<Value> run(size_t program_index, std::vector<Value> inputs);
+
+  std::vector<Value> make_inputs(size_t program_index);
+  TensorValue collect(const binary::Program& program, uint32_t id, const Value& v);
+  std::vector<std::unique_ptr<device::BufferHandle>> leaks;
+
+ private:
+  using Values = std::map<uint32_t, Value>;
+
+  const Shape& device_shape(const binary::Program& p, uint32_t id) const {
+    const binary::TensorDesc& d = p.values[id];
+    return d.presharded ? binary::input_shape(d) : d.shape;
+  }
+  std::shared_ptr<DeviceShard> place(size_t local, std::shared_ptr<const HostTensor> data,
+                                     const binary::TensorDesc& desc);
+  std::shared_ptr<HostTensor> allocate_output(size_t local, const binary::TensorDesc& desc,
+                                              std::shared_ptr<DeviceShard>& shard);
+  void ensure_on_device(const binary::Program& p, uint32_t id, Value& v);
+  void run_device_op(const binary::Program& p, const binary::Op& op, Values& values);
+  void run_mesh_shard(const binary::Program& p, const binary::Op& op, Values& values);
+  void run_collective(const binary::Program& p, const binary::Op& op, Values& values);
+  void run_call(const binary::Program& p, const binary::Op& op, Values& values);
+  void after_op(const binary::Program& p, const binary::Op& op, Values& values);
+  void perturb(std::shared_ptr<const HostTensor>& t);
+
+  MeshContext& mesh_;
+  const binary::Binary& bin_;
+  const ExecOptions& o_;
+  const PostOpCallback& post_op_;
+  const GoldenTable* goldens_;
+  ProgramResult& r_;
+  uint64_t op_seq_ = 0;
+};
+
+std::shared_ptr<DeviceShard> Executor::place(size_t local, std::shared_ptr<const HostTensor> data,
+                                             const binary::TensorDesc& desc) {
+  auto shard = std::make_shared<DeviceShard>();
+  device::Device& dev = mesh_.device(local);
+  bool tile = desc.layout == binary::Layout::kTile;
+  auto type = desc.buffer == binary::BufferType::kL1 ? device::BufferType::kL1
+                                                       : device::BufferType::kDram;
+  shard->handle = dev.allocate(type, device::tensor_device_bytes(data->shape(), data->dtype(), tile),
+                               device::tensor_page_bytes(data->shape(), data->dtype(), tile));
+  shard->device = &dev;
+  shard->data = std::move(data);
+  return shard;
+}
+
+// Reserves the chip buffer first, so a program that does not fit fails before host memory
+// for its tensor is allocated.
+std::shared_ptr<HostTensor> Executor::allocate_output(size_t local, const binary::TensorDesc& desc,
+                                                      std::shared_ptr<DeviceShard>& shard) {
+  shard = std::make_shared<DeviceShard>();
+  device::Device& dev = mesh_.device(local);
+  bool tile = desc.layout == binary::Layout::kTile;
+  auto type = desc.buffer == binary::BufferType::kL1 ? device::BufferType::kL1
+                                                       : device::BufferType::kDram;
+  shard->handle = dev.allocate(type, device::tensor_device_bytes(desc.shape, desc.dtype, tile),
+                               device::tensor_page_bytes(desc.shape, desc.dtype, tile));
+  shard->device = &dev;
+  auto t = std::make_shared<HostTensor>(desc.shape, desc.dtype);
+  shard->data = t;
+  return t;
+}
+
+void Executor::ensure_on_device(const binary::Program& p, uint32_t id, Value& v) {
+  if (v.on_device()) return;
+  const binary::TensorDesc& desc = p.values[id];
+  auto host = broadcast_tensor(mesh_, v.host, desc.shape, desc.dtype);
+  for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
+    v.shards[mesh_.local_devices()[l].value] = place(l, host, desc);
+  }
+}
+
+std::vector<Value> Executor::make_inputs(size_t program_index) {
+  const binary::Program& p = bin_.programs[program_index];
+  std::vector<Value> inputs(p.inputs.size());
+  for (size_t i = 0; i < p.inputs.size(); ++i) {
+    const binary::TensorDesc& desc = p.values[p.inputs[i]];
+    if (desc.presharded) {
+      for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
+        DeviceId d = mesh_.local_devices()[l];
+        auto t = std::make_shared<const HostTensor>(
+            binary::generate_input(p, i, d, o_.seed, o_.init));
+        inputs[i].shards[d.value] = place(l, std::move(t), desc);
+      }
+    } else if (mesh_.is_controller()) {
+      inputs[i].host = std::make_shared<const HostTensor>(
+          binary::generate_input(p, i, DeviceId{0}, o_.seed, o_.init));
+    }
+  }
+  return inputs;
+}
+
+void Executor::run_device_op(const binary::Program& p, const binary::Op& op, Values& values) {
+  for (uint32_t id : op.operands) ensure_on_device(p, id, values.at(id));
+  std::vector<Value> results(op.results.size());
+  for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
+    uint32_t d = mesh_.local_devices()[l].value;
+    std::vector<const HostTensor*> in;
+    for (uint32_t id : op.operands) in.push_back(values.at(id).shards.at(d)->data.get());
+    std::vector<std::shared_ptr<HostTensor>> outs;
+    std::vector<HostTensor*> out_ptrs;
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      std::shared_ptr<DeviceShard> shard;
+      outs.push_back(allocate_output(l, p.values[op.results[k]], shard));
+      out_ptrs.push_back(outs.back().get());
+      results[k].shards[d] = shard;
+    }
+    ops::run_kernel(op, in, out_ptrs);
+  }
+  for (size_t k = 0; k < op.results.size(); ++k) values[op.results[k]] = std::move(results[k]);
+}
+
+void Executor::run_mesh_shard(const binary::Program& p, const binary::Op& op, Values& values) {
+  const std::string& type = op.string_attr("shard_type");
+  const std::string& direction = op.string_attr("shard_direction");
+  const uint32_t in_id = op.operands.at(0), out_id = op.results.at(0);
+  Value& in = values.at(in_id);
+  const binary::TensorDesc& out_desc = p.values[out_id];
+  Value out;
+  if (type == "identity") {
+    if (!in.on_device()) ensure_on_device(p, in_id, in);
+    out.shards = in.shards;  // no data moves: the tensor already is per device
+  } else if (direction == "full_to_shard") {
+    if (!in.host && in.on_device()) {
+      raise(ErrorCode::kUnsupported,
+            fmt::format("mesh_shard at {}: full_to_shard of a value already on the devices",
+                        op.loc));
+    }
+    ShardMap from_controller;
+    if (mesh_.is_controller()) {
+      for (uint32_t d = 0; d < mesh_.shape().volume(); ++d) {
+        if (type == "replicate") {
+          from_controller[d] = in.host;
+          continue;
+        }
+        auto t = std::make_shared<HostTensor>(out_desc.shape, out_desc.dtype);
+        ops::shard_for_device(op, mesh_.shape(), DeviceId{d}, *in.host, *t);
+        from_controller[d] = std::move(t);
+      }
+    }
+    ShardMap mine = type == "replicate"
+                        ? ShardMap{}
+                        : scatter_from_controller(mesh_, from_controller, out_desc.shape,
+                                                  out_desc.dtype);
+    std::shared_ptr<const HostTensor> replica;
+    if (type == "replicate") replica = broadcast_tensor(mesh_, in.host, out_desc.shape, out_desc.dtype);
+    for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
+      uint32_t d = mesh_.local_devices()[l].value;
+      out.shards[d] = place(l, type == "replicate" ? replica : mine.at(d), out_desc);
+    }
+  } else {  // shard_to_full, devices or replicate: rank 0 gathers the pieces it needs
+    ensure_on_device(p, in_id, in);
+    std::vector<DeviceId> needed = type == "replicate" ? std::vector<DeviceId>{DeviceId{0}}
+                                                       : ops::shards_needed_for_full(op, mesh_.shape());
+    std::vector<std::set<uint32_t>> needs(static_cast<size_t>(mesh_.num_ranks()));
+    for (DeviceId d : needed) needs[0].insert(d.value);
+    ShardMap local;
+    for (const auto& [d, s] : in.shards) local[d] = s->data;
+    const Shape& shape = device_shape(p, in_id);
+    ShardMap got = exchange_shards(mesh_, local, needs, shape, p.values[in_id].dtype);
+    if (mesh_.is_controller()) {
+      if (type == "replicate") {
+        out.host = got.at(0);
+      } else {
+        std::vector<const HostTensor*> pieces;
+        for (DeviceId d : needed) pieces.push_back(got.at(d.value).get());
+        auto full = std::make_shared<HostTensor>(out_desc.shape, out_desc.dtype);
+        ops::assemble_full(op, mesh_.shape(), pieces, *full);
+        out.host = std::move(full);
+      }
+    }
+  }
+  values[out_id] = std::move(out);
+}
+
+void Executor::run_collective(const binary::Program& p, const binary::Op& op, Values& values) {
+  const uint32_t in_id = op.operands.at(0), out_id = op.results.at(0);
+  Value& in = values.at(in_id);
+  ensure_on_device(p, in_id, in);
+  const MeshShape& mesh = mesh_.shape();
+  const binary::TensorDesc& out_desc = p.values[out_id];
+  const bool permute = op.name == "collective_permute";
+  const bool partition = op.name == "mesh_partition";
+  const uint32_t axis = permute ? 0 : static_cast<uint32_t>(op.int_attr_or("cluster_axis", 0));
+
+  // What each device reads: its line along the cluster axis, or its permute source.
+  auto sources_of = [&](DeviceId d) -> std::vector<DeviceId> {
+    if (permute) {
+      auto src = ops::permute_source(op, d);
+      return src ? std::vector<DeviceId>{*src} : std::vector<DeviceId>{};
+    }
+    if (partition) return {d};
+    return line_through(mesh, d, axis);
+  };
+  std::vector<std::set<uint32_t>> needs(static_cast<size_t>(mesh_.num_ranks()));
+  for (uint32_t d = 0; d < mesh.volume(); ++d) {
+    for (DeviceId s : sources_of(DeviceId{d})) needs[mesh_.owner(DeviceId{d})].insert(s.value);
+  }
+  ShardMap local;
+  for (const auto& [d, s] : in.shards) local[d] = s->data;
+  ShardMap got = exchange_shards(mesh_, local, needs, device_shape(p, in_id), p.values[in_id].dtype);
+
+  Value out;
+  for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
+    DeviceId d = mesh_.local_devices()[l];
+    std::shared_ptr<DeviceShard> shard;
+    auto t = allocate_output(l, out_desc, shard);
+    std::vector<DeviceId> src = sources_of(d);
+    std::vector<const HostTensor*> line;
+    uint32_t index_in_line = 0;
+    for (size_t k = 0; k < src.size(); ++k) {
+      line.push_back(got.at(src[k].value).get());
+      if (src[k] == d) index_in_line = static_cast<uint32_t>(k);
+    }
+    if (op.name == "all_gather") {
+      ops::all_gather(op, line, *t);
+    } else if (op.name == "reduce_scatter") {
+      ops::reduce_scatter(op, line, index_in_line, *t);
+    } else if (op.name == "all_reduce") {
+      ops::all_reduce(op, line, *t);
+    } else if (permute) {
+      if (!line.empty()) *t = *line[0];  // no source: stays zero
+    } else if (partition) {
+      MeshCoordinate c = mesh.coord_of(d);
+      ops::mesh_partition(op, axis == 0 ? c.row : c.col, *line[0], *t);
+    } else {
+      raise(ErrorCode::kUnsupported,
+            fmt::format("collective '{}' at {} is not implemented", op.name, op.loc));
+    }
+    out.shards[d.value] = shard;
+  }
+  values[out_id] = std::move(out);
+}
+
+void Executor::run_call(const binary::Program&, const binary::Op& op, Values& values) {
+  size_t callee = static_cast<size_t>(op.int_attr("callee"));
+  std::vector<Value> args;
+  for (uint32_t id : op.operands) args.push_back(values.at(id));
+  std::vector<Value> outs = run(callee, std::move(args));
+  for (size_t k = 0; k < op.results.size() && k < outs.size(); ++k) {
+    values[op.results[k]] = std::move(outs[k]);
+  }
+}
+
+void Executor::perturb(std::shared_ptr<const HostTensor>& t) {
+  auto copy = std::make_shared<HostTensor>(*t);
+  double scale = 1.0;
+  for (int64_t i = 0; i < copy->volume(); ++i) scale = std::max(scale, std::fabs(copy->at(i)));
+  for (int64_t i = 0; i < copy->volume(); ++i) {
+    copy->set(i, copy->at(i) * -1.0 + static_cast<double>((i * 7) % 5 - 2) * scale);
+  }
+  t = std::move(copy);
+}
+
+void Executor::after_op(const binary::Program& p, const binary::Op& op, Values& values) {
+  ++r_.ops_executed;
+  ++op_seq_;
+  if (!o_.inject_fault_loc.empty() && op.loc == o_.inject_fault_loc && !op.results.empty()) {
+    Value& v = values.at(op.results[0]);
+    if (v.host && mesh_.is_controller()) {
+      perturb(v.host);
+    } else if (v.shards.count(0)) {
+      auto fresh = std::make_shared<DeviceShard>();
+      auto old = v.shards[0];
+      fresh->data = old->data;
+      perturb(fresh->data);
+      std::swap(fresh->device, old->device);  // the new shard owns the buffer now
+      fresh->handle = old->handle;
+      v.shards[0] = fresh;
+    }
+  }
+  if (!o_.debug_leak_loc.empty() && op.loc == o_.debug_leak_loc && !mesh_.local_devices().empty()) {
+    mesh_.device(0).allocate(device::BufferType::kDram, 2048, 2048);  // never freed, on purpose
+  }
+  if (o_.check_golden && op.name != "call") {
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      std::string key = compiler::golden_key(op.loc, k);
+      const Value& v = values.at(op.results[k]);
+      if (v.host && mesh_.is_controller()) {
+        const HostTensor* g = goldens_->find_host(key);
+        if (!g) {
+          ++r_.goldens_unavailable;
+        } else {
+          r_.goldens.push_back({key, binary::Golden::kAllDevices,
+                                report::compare(*g, *v.host, o_.golden)});
+        }
+      }
+      for (const auto& [d, shard] : v.shards) {
+        const HostTensor* g = goldens_->find(key, d);
+        if (!g) {
+          ++r_.goldens_unavailable;
+          continue;
+        }
+        r_.goldens.push_back({key, d, report::compare(*g, *shard->data, o_.golden)});
+      }
+    }
+  }
+  if (post_op_) {
+    std::vector<TensorValue> seen;
+    for (uint32_t id : op.results) seen.push_back(collect(p, id, values.at(id)));
+    post_op_(op, seen);
+  }
+  if (o_.collect_memory) {
+    OpMemoryResult m{op.loc, op.debug_str, {}};
+    for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
+      m.views.push_back(mesh_.device(l).memory_view());
+    }
+    r_.memory.push_back(std::move(m));
+  }
+  for (uint32_t id : op.frees) values.erase(id);
+}
+
+TensorValue Executor::collect(const binary::Program&, uint32_t, const Value& v) {
+  TensorValue out;
+  out.host = v.host;
+  for (const auto& [d, s] : v.shards) out.shards[d] = s->data;
+  return out;
+}
+
+std::vector<Value> Executor::run(size_t program_index, std::vector<Value> inputs) {
+  const binary::Program& p = bin_.programs.at(program_index);
+  Values values;
+  for (size_t i = 0; i < p.inputs.size() && i < inputs.size(); ++i) {
+    values[p.inputs[i]] = std::move(inputs[i]);
+  }
+  for (const binary::Op& op : p.ops) {
+    try {
+      if (op.name == "call") {
+        run_call(p, op, values);
+      } else if (is_mesh_only(op)) {
+        run_mesh_shard(p, op, values);
+      } else if (ops::is_collective(op.name)) {
+        run_collective(p, op, values);
+      } else {
+        run_device_op(p, op, values);
+      }
+    } catch (const Error& e) {
+      std::string what = e.what();
+      if (what.find(op.loc) == std::string::npos) {
+        what = fmt::format("op '{}' at {} on rank {}: {}", op.name, op.loc, mesh_.rank(), what);
+      }
+      throw Error(e.code(), what);
+    }
+    after_op(p, op, values);
+  }
+  std::vector<Value> outputs;
+  for (uint32_t id : p.outputs) outputs.push_back(values.at(id));
+  return outputs;
+}
+
+}  // namespace
+
+ProgramResult run_program(MeshContext& mesh, const binary::Binary& bin, size_t program_index,
+                          const ExecOptions& options, const PostOpCallback& post_op) {
+  if (program_index >= bin.programs.size()) {
+    raise(ErrorCode::kNotFound, fmt::format("program index {} out of range: the binary has {}",
+                                            program_index, bin.programs.size()));
+  }
+  const binary::Program& program = bin.programs[program_index];
+  if (!(program.mesh_shape == mesh.shape())) {
+    raise(ErrorCode::kIncompatible,
+          fmt::format("program '{}' runs on a {} mesh but the opened mesh is {}", program.name,
+                      program.mesh_shape.to_string(), mesh.shape().to_string()));
+  }
+  ProgramResult result;
+  std::unique_ptr<GoldenTable> goldens;
+  if (options.check_golden) {
+    goldens = std::make_unique<GoldenTable>(bin, program_index, options.seed, options.init);
+    result.golden_source_stored = goldens->stored();
+  }
+  {
+    Executor exec(mesh, bin, options, post_op, goldens.get(), result);
+    std::vector<Value> inputs = exec.make_inputs(program_index);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      result.inputs.push_back(exec.collect(program, program.inputs[i], inputs[i]));
+    }
+    std::vector<Value> outputs = exec.run(program_index, inputs);
+    inputs.clear();
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      result.outputs.push_back(exec.collect(program, program.outputs[i], outputs[i]));
+    }
+    // Output goldens, compared where the value lives.
+    if (options.check_golden) {
+      for (size_t i = 0; i < outputs.size(); ++i) {
+        std::string key = "output_" + std::to_string(i);
+        if (outputs[i].host && mesh.is_controller()) {
+          if (const HostTensor* g = goldens->find_host(key)) {
+            result.goldens.push_back({key, binary::Golden::kAllDevices,
+                                      report::compare(*g, *outputs[i].host, options.golden)});
+          }
+        }
+        for (const auto& [d, shard] : outputs[i].shards) {
+          if (const HostTensor* g = goldens->find(key, d)) {
+            result.goldens.push_back({key, d, report::compare(*g, *shard->data, options.golden)});
+          }
+        }
+      }
+    }
+  }
+  for (size_t l = 0; l < mesh.local_devices().size(); ++l) {
+    result.leaked_buffers += mesh.device(l).live_buffer_count();
+  }
+  gather_results_to_controller(mesh, program, result);
+  return result;
+}
+
+}  // namespace meshrt::runtime

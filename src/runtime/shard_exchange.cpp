@@ -1,0 +1,133 @@
+#include "shard_exchange.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "meshrt/common/error.hpp"
+
+namespace meshrt::runtime {
+
+namespace {
+
+comm::Deadline op_deadline() { return comm::Deadline::after(std::chrono::seconds(20)); }
+
+// Splits a received message into shards of `devices` (in order).
+void unpack(const comm::Bytes& bytes, const std::vector<uint32_t>& devices, const Shape& shape,
+            DataType dtype, int from, ShardMap& out) {
+  const size_t each = static_cast<size_t>(volume(shape)) * element_size(dtype);
+  if (bytes.size() != each * devices.size()) {
+    raise(ErrorCode::kRankFailed,
+          fmt::format("rank {} sent {} bytes of shards, expected {} ({} shards of {})", from,
+                      bytes.size(), each * devices.size(), devices.size(),
+                      shape_to_string(shape)));
+  }
+  for (size_t i = 0; i < devices.size(); ++i) {
+    auto t = std::make_shared<HostTensor>(shape, dtype);
+    if (each) std::memcpy(t->data(), bytes.data() + i * each, each);
+    out[devices[i]] = std::move(t);
+  }
+}
+
+comm::Bytes pack(const ShardMap& local, const std::vector<uint32_t>& devices) {
+  size_t total = 0;
+  for (uint32_t d : devices) total += local.at(d)->size_bytes();
+  comm::Bytes bytes(total);
+  size_t at = 0;
+  for (uint32_t d : devices) {
+    const HostTensor& t = *local.at(d);
+    if (t.size_bytes()) std::memcpy(bytes.data() + at, t.data(), t.size_bytes());
+    at += t.size_bytes();
+  }
+  return bytes;
+}
+
+}  // namespace
+
+ShardMap exchange_shards(MeshContext& mesh, const ShardMap& local,
+                         const std::vector<std::set<uint32_t>>& needs, const Shape& shape,
+                         DataType dtype) {
+  const int me = mesh.rank();
+  ShardMap out;
+  for (uint32_t d : needs[me]) {
+    if (mesh.owner(DeviceId{d}) == me) out[d] = local.at(d);
+  }
+  if (mesh.num_ranks() == 1) return out;
+
+  std::vector<comm::Bytes> payloads;
+  std::vector<int> dsts;
+  for (int r = 0; r < mesh.num_ranks(); ++r) {
+    if (r == me) continue;
+    std::vector<uint32_t> mine;
+    for (uint32_t d : needs[r])
+      if (mesh.owner(DeviceId{d}) == me) mine.push_back(d);
+    if (mine.empty()) continue;
+    payloads.push_back(pack(local, mine));
+    dsts.push_back(r);
+  }
+  std::vector<comm::Outgoing> outgoing;
+  for (size_t i = 0; i < dsts.size(); ++i) outgoing.push_back({dsts[i], payloads[i]});
+
+  std::vector<int> sources;
+  std::vector<std::vector<uint32_t>> from_source;
+  for (int r = 0; r < mesh.num_ranks(); ++r) {
+    if (r == me) continue;
+    std::vector<uint32_t> theirs;
+    for (uint32_t d : needs[me])
+      if (mesh.owner(DeviceId{d}) == r) theirs.push_back(d);
+    if (theirs.empty()) continue;
+    sources.push_back(r);
+    from_source.push_back(std::move(theirs));
+  }
+  std::vector<comm::Bytes> got =
+      mesh.comm().exchange(comm::kTagShards, outgoing, sources, op_deadline());
+  for (size_t i = 0; i < sources.size(); ++i) {
+    unpack(got[i], from_source[i], shape, dtype, sources[i], out);
+  }
+  return out;
+}
+
+ShardMap scatter_from_controller(MeshContext& mesh, const ShardMap& from_controller,
+                                 const Shape& shape, DataType dtype) {
+  ShardMap out;
+  std::vector<uint32_t> mine;
+  for (DeviceId d : mesh.local_devices()) mine.push_back(d.value);
+  if (mesh.is_controller()) {
+    for (uint32_t d : mine) out[d] = from_controller.at(d);
+    std::vector<comm::Bytes> payloads;
+    std::vector<int> dsts;
+    for (int r = 1; r < mesh.num_ranks(); ++r) {
+      std::vector<uint32_t> theirs;
+      for (uint32_t d = 0; d < mesh.shape().volume(); ++d)
+        if (mesh.owner(DeviceId{d}) == r) theirs.push_back(d);
+      payloads.push_back(pack(from_controller, theirs));
+      dsts.push_back(r);
+    }
+    std::vector<comm::Outgoing> outgoing;
+    for (size_t i = 0; i < dsts.size(); ++i) outgoing.push_back({dsts[i], payloads[i]});
+    if (!outgoing.empty()) mesh.comm().exchange(comm::kTagShards, outgoing, {}, op_deadline());
+    return out;
+  }
+  std::vector<comm::Bytes> got = mesh.comm().exchange(comm::kTagShards, {}, {0}, op_deadline());
+  unpack(got[0], mine, shape, dtype, 0, out);
+  return out;
+}
+
+std::shared_ptr<const HostTensor> broadcast_tensor(MeshContext& mesh,
+                                                   std::shared_ptr<const HostTensor> tensor,
+                                                   const Shape& shape, DataType dtype) {
+  if (mesh.num_ranks() == 1) return tensor;
+  comm::Bytes bytes;
+  if (mesh.is_controller()) {
+    const auto* p = reinterpret_cast<const uint8_t*>(tensor->data());
+    bytes.assign(p, p + tensor->size_bytes());
+  }
+  mesh.comm().broadcast(bytes, 0, op_deadline());
+  if (mesh.is_controller()) return tensor;
+  ShardMap one;
+  unpack(bytes, {0}, shape, dtype, 0, one);
+  return one[0];
+}
+
+}  // namespace meshrt::runtime
