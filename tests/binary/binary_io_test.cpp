@@ -16,12 +16,16 @@ Binary sample() {
   Program p;
   p.name = "forward";
   p.mesh_shape = MeshShape{2, 4};
-  TensorDesc in{{1, 1, 32, 128}, DataType::kBFloat16};
+  TensorDesc in;
+  in.shape = {1, 1, 32, 128};
+  in.dtype = DataType::kBFloat16;
   in.presharded = true;
   in.local_shape = {1, 1, 32, 32};
   in.name = "x";
   in.argument_type = "input";
-  p.values = {in, TensorDesc{{1, 1, 32, 128}, DataType::kFloat32}};
+  TensorDesc out;
+  out.shape = {1, 1, 32, 128};
+  p.values = {in, out};
   p.inputs = {0};
   p.outputs = {1};
   Op op;

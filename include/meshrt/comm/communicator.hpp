@@ -94,11 +94,11 @@ inline void Communicator::exchange_into(int tag, const std::vector<Outgoing>& ou
   std::vector<Bytes> got = exchange(tag, outgoing, sources, deadline);
   for (size_t i = 0; i < incoming.size(); ++i) {
     if (got[i].size() != incoming[i].into.size()) {
-      raise(ErrorCode::kInvalidArgument,
-            "rank " + std::to_string(rank()) + ": message from rank " +
-                std::to_string(incoming[i].src) + " (tag " + std::to_string(tag) + ") is " +
-                std::to_string(got[i].size()) + " bytes, expected " +
-                std::to_string(incoming[i].into.size()));
+      raise(ErrorCode::kInvalidArgument, "rank " + std::to_string(rank()) + ": message from rank " +
+                                             std::to_string(incoming[i].src) + " (tag " +
+                                             std::to_string(tag) + ") is " +
+                                             std::to_string(got[i].size()) + " bytes, expected " +
+                                             std::to_string(incoming[i].into.size()));
     }
     std::copy(got[i].begin(), got[i].end(), incoming[i].into.begin());
   }

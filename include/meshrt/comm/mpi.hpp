@@ -1,0 +1,47 @@
+// The MPI communicator: one rank per process, started by mpirun (or tt-run). comm/mpi is the
+// only code in meshrt that includes <mpi.h>.
+//
+// Ownership and threads: make_mpi_world() returns a communicator that owns a duplicate of
+// MPI_COMM_WORLD (freed on destruction). MPI is initialised with at least
+// MPI_THREAD_FUNNELED, so a communicator must be used by one thread at a time, and always the
+// same thread that first initialised MPI.
+//
+// Blocking: every call is built from nonblocking MPI operations polled until the caller's
+// Deadline; a missed deadline throws Error(kTimeout) naming this rank, the MPI call and the
+// peer. After a timeout the peer is presumed dead: the communicator may still be used for
+// calls that do not involve that peer, and abort_job() ends the job.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "meshrt/comm/communicator.hpp"
+
+namespace meshrt::comm {
+
+struct MpiOptions {
+  // Largest single MPI message; longer byte buffers travel as several messages (pieces of
+  // exactly this size followed by one shorter piece). Must be in [1, INT_MAX]. Tests lower it
+  // to exercise the chunking of > 2 GiB buffers with small buffers.
+  size_t max_message_bytes = size_t{1} << 30;
+  // Process-wide glibc malloc tuning, applied by the first make_mpi_world() that asks for it:
+  // large blocks come from the heap and freed memory is kept (mallopt M_MMAP_MAX=0,
+  // M_TRIM_THRESHOLD=1 GiB), so that the Bytes returned by exchange()/recv() reuse memory whose
+  // pages are already mapped. Without it every 64 MiB receive maps fresh pages, which costs more
+  // than the transfer itself on some VMs (measured: 0.5 s per 64 MiB). No-op off glibc.
+  bool keep_freed_memory = true;
+};
+
+// Initialises MPI once per process (MPI_Init_thread, idempotent), duplicates MPI_COMM_WORLD
+// and sets MPI_ERRORS_RETURN on the duplicate. Throws Error(kInternal) when MPI cannot start
+// or provides less than MPI_THREAD_FUNNELED, Error(kInvalidArgument) for bad options.
+std::unique_ptr<Communicator> make_mpi_world(const MpiOptions& options = {});
+
+// True when this process was started by mpirun (OMPI_COMM_WORLD_SIZE or PMIX_RANK is set).
+bool launched_by_mpirun();
+
+// MPI_Finalize if MPI was initialised and is not yet finalised; call once at exit from main,
+// after every communicator is destroyed. Idempotent.
+void finalize_mpi();
+
+}  // namespace meshrt::comm

@@ -1,0 +1,27 @@
+// Static checks of parsed TTIR programs, and the liveness annotation the runtime relies on.
+//
+// verify_and_annotate() mutates the binary it is given (Op::frees); the caller owns it and
+// must not share it with other threads while it runs. supported_ops() returns a reference to
+// an immutable set built once; safe to use from any thread.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "meshrt/binary/program.hpp"
+
+namespace meshrt::compiler {
+
+// Checks every op of every program: operand count, attribute presence/types, and that the
+// declared result shapes/dtypes agree with the op's semantics (e.g. mesh_shard shard_shape must
+// divide the tensor: an indivisible shard is an error naming the op, its loc, the dim and sizes).
+// Also computes Op::frees (last uses; a program output or input is never freed by the program).
+// Errors: Error(kInvalidArgument, "path:line:col: op 'NAME' at loc 'LOC': what, expected vs
+// actual") (line:col from Op::src_line/src_col, omitted when unknown); Error(kUnsupported) for
+// an op name outside supported_ops().
+void verify_and_annotate(binary::Binary& binary, const std::string& path);
+
+// The set of TTIR op names (without "ttir.") the verifier accepts.
+const std::set<std::string>& supported_ops();
+
+}  // namespace meshrt::compiler

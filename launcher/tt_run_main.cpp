@@ -1,0 +1,28 @@
+// tt-run: parses the command line and dispatches (help, dry run, exec, exec with timeout).
+#include <cstdio>
+
+#include "launcher/mpirun_command.hpp"
+#include "launcher/process_runner.hpp"
+#include "meshrt/common/error.hpp"
+
+int main(int argc, char** argv) {
+  using namespace meshrt::launcher;
+  try {
+    LaunchOptions options = parse_launch_args(std::vector<std::string>(argv + 1, argv + argc));
+    if (options.help) {
+      std::fputs(launch_help().c_str(), stdout);
+      return 0;
+    }
+    LaunchCommand command = prepare_launch(options);
+    if (options.dry_run) {
+      std::printf("%s\n", shell_join(command.argv).c_str());
+      return 0;
+    }
+    std::fflush(stdout);
+    if (options.timeout_s) return run_with_timeout(command.argv, *options.timeout_s);
+    exec_command(command.argv);
+  } catch (const meshrt::Error& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+}

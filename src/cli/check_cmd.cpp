@@ -1,0 +1,111 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+#include <set>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "meshrt/binary/binary_io.hpp"
+#include "meshrt/binary/inputs.hpp"
+#include "meshrt/binary/system_desc.hpp"
+#include "meshrt/cli/cli.hpp"
+#include "meshrt/common/error.hpp"
+#include "meshrt/device/tensor_bytes.hpp"
+
+namespace meshrt::cli {
+
+namespace {
+
+// Peak bytes one chip holds while the program runs: live values (allocated when produced,
+// released at their last use) in DRAM, per device.
+uint64_t peak_device_bytes(const binary::Program& p) {
+  auto bytes = [&](uint32_t id) {
+    const auto& d = p.values[id];
+    return device::tensor_device_bytes(binary::input_shape(d), d.dtype,
+                                       d.layout == binary::Layout::kTile);
+  };
+  std::set<uint32_t> live(p.inputs.begin(), p.inputs.end());
+  uint64_t now = 0;
+  for (uint32_t id : live) now += bytes(id);
+  uint64_t peak = now;
+  for (const auto& op : p.ops) {
+    for (uint32_t id : op.results) {
+      if (live.insert(id).second) now += bytes(id);
+    }
+    peak = std::max(peak, now);
+    for (uint32_t id : op.frees) {
+      if (live.erase(id)) now -= bytes(id);
+    }
+  }
+  return peak;
+}
+
+}  // namespace
+
+int cmd_check(const CheckOptions& o, comm::Communicator& comm) {
+  if (comm.rank() != 0) return kExitOk;
+  ClusterDesc cluster = builtin_cluster("default");
+  std::string system_name = "built-in default (galaxy 8x4)";
+  if (!o.system_desc.empty()) {
+    cluster = binary::load_system_desc_file(o.system_desc).cluster;
+    system_name = o.system_desc;
+  } else if (!o.cluster.empty()) {
+    cluster = load_cluster(o.cluster);
+    system_name = o.cluster;
+  }
+  const uint64_t dram = static_cast<uint64_t>(cluster.chip.dram_channels) *
+                        cluster.chip.dram_bytes_per_channel - cluster.chip.trace_region_bytes;
+  json results = json::array();
+  bool failed = false;
+  std::vector<std::string> files = expand_inputs(o.paths, ".ttnn");
+  if (files.empty()) raise(ErrorCode::kNotFound, "no .ttnn files found in the given paths");
+  for (const auto& file : files) {
+    json entry = {{"file_path", file}, {"system", system_name}};
+    std::vector<std::string> problems;
+    try {
+      binary::LoadOptions lo;
+      lo.ignore_version = o.ignore_version;
+      binary::Binary bin = binary::load_binary_file(file, lo);
+      json programs = json::array();
+      for (const auto& p : bin.programs) {
+        uint64_t peak = peak_device_bytes(p);
+        bool fits_mesh = p.mesh_shape.volume() <= cluster.mesh.volume();
+        bool fits_dram = peak <= dram;
+        programs.push_back({{"program", p.name}, {"mesh_shape", p.mesh_shape.to_string()},
+                            {"peak_dram_bytes_per_device", peak},
+                            {"dram_bytes_per_device", dram}, {"mesh_fits", fits_mesh},
+                            {"memory_fits", fits_dram}});
+        if (!fits_mesh) {
+          problems.push_back(fmt::format("program '{}' needs a {} mesh ({} chips); the system has {}",
+                                         p.name, p.mesh_shape.to_string(), p.mesh_shape.volume(),
+                                         cluster.mesh.volume()));
+        }
+        if (!fits_dram) {
+          problems.push_back(fmt::format("program '{}' needs {} bytes of DRAM per chip; a chip has {}",
+                                         p.name, peak, dram));
+        }
+      }
+      if (cluster.chip.arch != "wormhole_b0") {
+        problems.push_back(fmt::format("arch '{}' is not supported (wormhole_b0 only)", cluster.chip.arch));
+      }
+      entry["programs"] = programs;
+      entry["result"] = problems.empty() ? "pass" : "error";
+    } catch (const Error& e) {
+      problems.push_back(e.what());
+      entry["result"] = "error";
+    }
+    if (!problems.empty()) {
+      failed = true;
+      entry["exception"] = fmt::format("{}", fmt::join(problems, "; "));
+      std::cerr << "error: " << file << ": " << entry["exception"].get<std::string>() << "\n";
+    } else {
+      std::cout << "pass: " << file << "\n";
+    }
+    results.push_back(entry);
+  }
+  write_json_file(o.result_file, results);
+  return failed ? kExitError : kExitOk;
+}
+
+}  // namespace meshrt::cli

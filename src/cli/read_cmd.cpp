@@ -1,0 +1,140 @@
+#include <fmt/format.h>
+
+#include <iostream>
+#include <map>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "meshrt/binary/binary_io.hpp"
+#include "meshrt/binary/system_desc.hpp"
+#include "meshrt/cli/cli.hpp"
+#include "meshrt/common/error.hpp"
+#include "meshrt/common/file_io.hpp"
+#include "meshrt/mesh/cluster.hpp"
+
+namespace meshrt::cli {
+
+namespace {
+
+json tensor_json(const binary::TensorDesc& d) {
+  json j = {{"shape", d.shape},
+            {"dtype", std::string(mlir_name(d.dtype))},
+            {"layout", d.layout == binary::Layout::kTile ? "tile" : "row_major"},
+            {"memory", d.buffer == binary::BufferType::kL1 ? "l1" : "dram"},
+            {"memory_layout",
+             d.memory_layout == binary::MemoryLayout::kSharded ? "sharded" : "interleaved"}};
+  if (d.presharded) {
+    j["shard_status"] = "presharded";
+    j["local_shape"] = d.local_shape;
+  }
+  if (!d.name.empty()) j["name"] = d.name;
+  if (!d.argument_type.empty()) j["argument_type"] = d.argument_type;
+  return j;
+}
+
+json per_program(const binary::Binary& bin, const std::function<json(const binary::Program&)>& f) {
+  json out = json::array();
+  for (const auto& p : bin.programs) out.push_back({{"program", p.name}, {"value", f(p)}});
+  return out;
+}
+
+json binary_section(const binary::Binary& bin, const std::string& section) {
+  if (section == "version") {
+    return {{"version", bin.version.to_string()}, {"schema_hash", bin.schema_hash},
+            {"source", bin.source_path}};
+  }
+  if (section == "system_desc") {
+    // A binary carries no system description; it records the mesh each program needs.
+    return per_program(bin, [](const binary::Program& p) -> json {
+      return {{"mesh_shape", p.mesh_shape.to_string()}, {"chips", p.mesh_shape.volume()}};
+    });
+  }
+  if (section == "mlir") return {{"source", bin.mlir_source}};
+  if (section == "inputs" || section == "outputs") {
+    return per_program(bin, [&](const binary::Program& p) {
+      json list = json::array();
+      for (uint32_t id : section == "inputs" ? p.inputs : p.outputs) {
+        list.push_back(tensor_json(p.values[id]));
+      }
+      return list;
+    });
+  }
+  if (section == "op_stats") {
+    return per_program(bin, [](const binary::Program& p) {
+      std::map<std::string, int> counts;
+      for (const auto& op : p.ops) counts[op.name]++;
+      return json(counts);
+    });
+  }
+  if (section == "mesh_shape") {
+    return per_program(bin, [](const binary::Program& p) { return json(p.mesh_shape.to_string()); });
+  }
+  if (section == "programs") {
+    json list = json::array();
+    for (size_t i = 0; i < bin.programs.size(); ++i) {
+      const auto& p = bin.programs[i];
+      size_t goldens = i < bin.goldens.size() ? bin.goldens[i].goldens.size() : 0;
+      list.push_back({{"index", i}, {"name", p.name}, {"private", p.is_private},
+                      {"mesh_shape", p.mesh_shape.to_string()}, {"num_inputs", p.inputs.size()},
+                      {"num_outputs", p.outputs.size()}, {"num_ops", p.ops.size()},
+                      {"num_goldens", goldens}});
+    }
+    return list;
+  }
+  json all;
+  for (const char* s : {"version", "programs", "mesh_shape", "inputs", "outputs", "op_stats",
+                        "system_desc", "mlir"}) {
+    all[s] = binary_section(bin, s);
+  }
+  return all;
+}
+
+json system_desc_json(const binary::SystemDesc& d) {
+  json j = json::parse(cluster_to_json_text(d.cluster));
+  json cpus = json::array();
+  for (const auto& c : d.host_cpus) {
+    cpus.push_back({{"hostname", c.hostname}, {"packages", c.packages},
+                    {"numa_nodes", c.numa_nodes}, {"cores", c.cores}, {"pus", c.pus}});
+  }
+  return {{"version", d.version.to_string()}, {"cluster", j}, {"host_cpus", cpus}};
+}
+
+}  // namespace
+
+int cmd_read(const ReadOptions& o, comm::Communicator& comm) {
+  if (comm.rank() != 0) return kExitOk;
+  json results = json::array();
+  bool failed = false;
+  std::vector<std::string> files = expand_inputs(o.paths, ".ttnn");
+  if (files.empty()) raise(ErrorCode::kNotFound, "no .ttnn files found in the given paths");
+  for (const auto& file : files) {
+    json entry = {{"file_path", file}};
+    try {
+      std::vector<uint8_t> bytes = read_file_bytes(file);
+      if (binary::looks_like_system_desc(bytes)) {
+        entry["content"] = system_desc_json(binary::deserialize_system_desc(bytes, file));
+      } else {
+        binary::LoadOptions lo;
+        lo.ignore_version = o.ignore_version;
+        entry["content"] = binary_section(binary::deserialize(bytes, file, lo), o.section);
+      }
+      entry["result"] = "pass";
+    } catch (const Error& e) {
+      failed = true;
+      entry["result"] = "error";
+      entry["exception"] = e.what();
+      std::cerr << "error: " << e.what() << "\n";
+    }
+    if (!o.quiet && entry.contains("content")) {
+      std::cout << (o.section == "mlir" && entry["content"].contains("source")
+                        ? entry["content"]["source"].get<std::string>()
+                        : entry["content"].dump(2))
+                << "\n";
+    }
+    results.push_back(entry);
+  }
+  write_json_file(o.result_file, results);
+  return failed ? kExitError : kExitOk;
+}
+
+}  // namespace meshrt::cli

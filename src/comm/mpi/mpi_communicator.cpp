@@ -1,0 +1,242 @@
+// MpiCommunicator: the Communicator over a duplicate of MPI_COMM_WORLD. Point-to-point calls,
+// exchange and allgather are TransferBatches; broadcast and barrier are nonblocking
+// collectives (MPI_Ibcast, MPI_Ibarrier) polled until the deadline.
+#include <fmt/format.h>
+
+#include <climits>
+#include <cstdlib>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include "meshrt/comm/mpi.hpp"
+#include "mpi_internal.hpp"
+
+namespace meshrt::comm {
+
+namespace {
+
+using mpi_detail::Abandoned;
+using mpi_detail::check;
+using mpi_detail::Poller;
+using mpi_detail::TransferBatch;
+
+class MpiCommunicator final : public Communicator {
+ public:
+  MpiCommunicator(MPI_Comm comm, int rank, int size, size_t max_piece)
+      : comm_(comm), rank_(rank), size_(size), max_piece_(max_piece) {}
+
+  ~MpiCommunicator() override {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (finalized) return;
+    for (Abandoned& a : abandoned_) {
+      if (a.request != MPI_REQUEST_NULL) MPI_Request_free(&a.request);
+    }
+    MPI_Comm_free(&comm_);
+  }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  std::string kind() const override { return "mpi"; }
+
+  void send(int dst, int tag, std::span<const uint8_t> bytes, Deadline deadline) override {
+    check_peer(dst, "send");
+    TransferBatch batch = new_batch();
+    batch.send(dst, tag, bytes);
+    batch.wait(deadline);
+  }
+
+  Bytes recv(int src, int tag, Deadline deadline) override {
+    check_peer(src, "recv");
+    Bytes out;
+    TransferBatch batch = new_batch();
+    batch.recv_any_size(src, tag, &out);
+    batch.wait(deadline);
+    return out;
+  }
+
+  std::vector<Bytes> exchange(int tag, const std::vector<Outgoing>& outgoing,
+                              const std::vector<int>& sources, Deadline deadline) override {
+    for (const Outgoing& o : outgoing) check_peer(o.dst, "exchange (send)");
+    for (int src : sources) check_peer(src, "exchange (recv)");
+    std::vector<Bytes> in(sources.size());
+    TransferBatch batch = new_batch();
+    for (size_t i = 0; i < sources.size(); ++i) batch.recv_any_size(sources[i], tag, &in[i]);
+    for (const Outgoing& o : outgoing) batch.send(o.dst, tag, o.bytes);
+    batch.wait(deadline);
+    return in;
+  }
+
+  void exchange_into(int tag, const std::vector<Outgoing>& outgoing,
+                     const std::vector<Incoming>& incoming, Deadline deadline) override {
+    for (const Outgoing& o : outgoing) check_peer(o.dst, "exchange_into (send)");
+    for (const Incoming& i : incoming) check_peer(i.src, "exchange_into (recv)");
+    TransferBatch batch = new_batch();
+    for (const Incoming& i : incoming) batch.recv_into(i.src, tag, i.into);
+    for (const Outgoing& o : outgoing) batch.send(o.dst, tag, o.bytes);
+    batch.wait(deadline);
+  }
+
+  void broadcast(Bytes& bytes, int root, Deadline deadline) override {
+    if (root < 0 || root >= size_) {
+      raise(ErrorCode::kInvalidArgument,
+            fmt::format("rank {}: broadcast with invalid root rank {} (world size {})", rank_, root,
+                        size_));
+    }
+    if (size_ == 1) return;
+    Poller poller(deadline);
+    // The size first, so that non-roots can allocate; then the bytes in int-sized pieces.
+    uint64_t length = rank_ == root ? bytes.size() : 0;
+    std::vector<MPI_Request> reqs(1, MPI_REQUEST_NULL);
+    check(MPI_Ibcast(&length, 1, MPI_UINT64_T, root, comm_, &reqs[0]), rank_,
+          fmt::format("MPI_Ibcast from root {} (size)", root));
+    wait_collective(reqs, poller, deadline, fmt::format("MPI_Bcast from root {}", root));
+    if (rank_ != root) bytes.resize(length);
+    reqs.clear();
+    for (size_t offset = 0; offset < length; offset += max_piece_) {
+      size_t n = std::min<size_t>(max_piece_, length - offset);
+      MPI_Request req = MPI_REQUEST_NULL;
+      check(MPI_Ibcast(bytes.data() + offset, static_cast<int>(n), MPI_BYTE, root, comm_, &req),
+            rank_, fmt::format("MPI_Ibcast from root {} ({} bytes)", root, n));
+      reqs.push_back(req);
+    }
+    wait_collective(reqs, poller, deadline, fmt::format("MPI_Bcast from root {}", root));
+  }
+
+  std::vector<Bytes> allgather(std::span<const uint8_t> mine, Deadline deadline) override {
+    std::vector<Bytes> all(static_cast<size_t>(size_));
+    TransferBatch batch = new_batch();
+    for (int r = 0; r < size_; ++r) {
+      if (r != rank_) batch.recv_any_size(r, kTagAllgather, &all[static_cast<size_t>(r)]);
+    }
+    for (int r = 0; r < size_; ++r) {
+      if (r != rank_) batch.send(r, kTagAllgather, mine);
+    }
+    all[static_cast<size_t>(rank_)].assign(mine.begin(), mine.end());
+    batch.wait(deadline);
+    return all;
+  }
+
+  void barrier(Deadline deadline) override {
+    Poller poller(deadline);
+    std::vector<MPI_Request> reqs(1, MPI_REQUEST_NULL);
+    check(MPI_Ibarrier(comm_, &reqs[0]), rank_, "MPI_Ibarrier");
+    wait_collective(reqs, poller, deadline, "MPI_Barrier");
+  }
+
+  void abort_job(int exit_code) override { MPI_Abort(comm_, exit_code); }
+
+ private:
+  TransferBatch new_batch() {
+    reap_abandoned();
+    return TransferBatch(comm_, rank_, max_piece_, abandoned_);
+  }
+
+  void reap_abandoned() {
+    for (size_t i = 0; i < abandoned_.size();) {
+      int flag = 0;
+      MPI_Test(&abandoned_[i].request, &flag, MPI_STATUS_IGNORE);
+      if (flag) {
+        abandoned_.erase(abandoned_.begin() + static_cast<std::ptrdiff_t>(i));
+      } else {
+        ++i;
+      }
+    }
+  }
+
+  void wait_collective(std::vector<MPI_Request>& reqs, Poller& poller, Deadline deadline,
+                       const std::string& call) {
+    while (true) {
+      int flag = 0;
+      check(MPI_Testall(static_cast<int>(reqs.size()), reqs.data(), &flag, MPI_STATUSES_IGNORE),
+            rank_, call);
+      if (flag) return;
+      if (!poller.pause()) {
+        // A started collective cannot be cancelled; the job is expected to end (abort_job).
+        for (MPI_Request& r : reqs) {
+          if (r != MPI_REQUEST_NULL) MPI_Request_free(&r);
+        }
+        raise(ErrorCode::kTimeout,
+              fmt::format("rank {}: {} did not complete within {}", rank_, call,
+                          mpi_detail::budget_text(poller.started(), deadline)));
+      }
+    }
+  }
+
+  void check_peer(int peer, const char* call) const {
+    if (peer < 0 || peer >= size_ || peer == rank_) {
+      raise(ErrorCode::kInvalidArgument,
+            fmt::format("rank {}: {} with invalid peer rank {} (world size {})", rank_, call, peer,
+                        size_));
+    }
+  }
+
+  MPI_Comm comm_;
+  int rank_;
+  int size_;
+  size_t max_piece_;
+  std::vector<Abandoned> abandoned_;
+};
+
+}  // namespace
+
+bool launched_by_mpirun() {
+  return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr;
+}
+
+std::unique_ptr<Communicator> make_mpi_world(const MpiOptions& options) {
+  if (options.max_message_bytes == 0 || options.max_message_bytes > size_t{INT_MAX}) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("MpiOptions.max_message_bytes must be in [1, {}], got {}", INT_MAX,
+                      options.max_message_bytes));
+  }
+#ifdef __GLIBC__
+  static bool malloc_tuned = false;
+  if (options.keep_freed_memory && !malloc_tuned) {
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    malloc_tuned = true;
+  }
+#endif
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) {
+    int provided = MPI_THREAD_SINGLE;
+    int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
+    if (rc != MPI_SUCCESS) {
+      raise(ErrorCode::kInternal, fmt::format("MPI_Init_thread(MPI_THREAD_SERIALIZED): {}",
+                                              mpi_detail::error_string(rc)));
+    }
+    if (provided < MPI_THREAD_FUNNELED) {
+      raise(ErrorCode::kInternal,
+            fmt::format("MPI_Init_thread provided thread level {}, meshrt needs at least "
+                        "MPI_THREAD_FUNNELED",
+                        provided));
+    }
+  }
+  int world_rank = -1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+  MPI_Comm comm = MPI_COMM_NULL;
+  int rc = MPI_Comm_dup(MPI_COMM_WORLD, &comm);
+  if (rc != MPI_SUCCESS) {
+    raise(ErrorCode::kInternal, fmt::format("rank {}: MPI_Comm_dup(MPI_COMM_WORLD): {}", world_rank,
+                                            mpi_detail::error_string(rc)));
+  }
+  MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+  int rank = 0;
+  int size = 0;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  return std::make_unique<MpiCommunicator>(comm, rank, size, options.max_message_bytes);
+}
+
+void finalize_mpi() {
+  int initialized = 0;
+  int finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (initialized && !finalized) MPI_Finalize();
+}
+
+}  // namespace meshrt::comm

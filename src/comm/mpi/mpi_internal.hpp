@@ -1,0 +1,94 @@
+// Private helpers of comm/mpi: MPI error reporting, deadline polling and batches of
+// nonblocking transfers. Included only by src/comm/mpi/*.cpp (the only code with <mpi.h>).
+#pragma once
+
+#include <mpi.h>
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "meshrt/comm/communicator.hpp"
+#include "meshrt/common/error.hpp"
+
+namespace meshrt::comm::mpi_detail {
+
+// "MPI_ERR_TRUNCATE: message truncated"-style text for an MPI return code.
+std::string error_string(int rc);
+
+// Throws Error(kRankFailed) "rank R: CALL: <MPI error string>" when rc is not MPI_SUCCESS.
+void check(int rc, int rank, std::string_view call);
+
+// Seconds between `from` and `deadline` for messages ("2s", "0.25s", "never").
+std::string budget_text(Clock::time_point from, Deadline deadline);
+
+// Paces a polling loop: spins for the first microseconds (lowest latency), then yields the
+// core, then sleeps a few microseconds between polls. Not thread-safe (one per wait).
+class Poller {
+ public:
+  explicit Poller(Deadline deadline);
+  // Call after a poll that found nothing to do; false once the deadline has passed.
+  bool pause();
+  Clock::time_point started() const { return started_; }
+
+ private:
+  Deadline deadline_;
+  Clock::time_point started_;
+};
+
+// Leftovers of a timed-out call: requests that could not be cancelled and the buffers they
+// write into, kept alive until they complete or the communicator goes away.
+struct Abandoned {
+  MPI_Request request = MPI_REQUEST_NULL;
+  Bytes buffer;
+};
+
+// One batch of point-to-point transfers completed together (exchange, send, recv, allgather).
+// Byte buffers longer than `max_piece` travel as pieces of exactly max_piece bytes followed by
+// one shorter (possibly empty) piece, so each MPI count fits an int. Not thread-safe.
+class TransferBatch {
+ public:
+  TransferBatch(MPI_Comm comm, int rank, size_t max_piece, std::vector<Abandoned>& abandoned);
+  ~TransferBatch();
+  TransferBatch(const TransferBatch&) = delete;
+  TransferBatch& operator=(const TransferBatch&) = delete;
+
+  // Each posts its MPI operations at once (receives of unknown size start with MPI_Improbe).
+  void send(int dst, int tag, std::span<const uint8_t> bytes);
+  void recv_into(int src, int tag, std::span<uint8_t> into);
+  void recv_any_size(int src, int tag, Bytes* out);  // *out must outlive wait()
+
+  // Polls every transfer until all are complete; Error(kTimeout) names the first unfinished
+  // one, Error(kInvalidArgument) a message whose size differs from recv_into's buffer.
+  void wait(Deadline deadline);
+
+ private:
+  enum class Kind { kSend, kRecvInto, kRecvAnySize };
+  struct Transfer {
+    Kind kind;
+    int peer;
+    int tag;
+    std::vector<MPI_Request> pieces;           // kSend / kRecvInto: one request per piece
+    std::vector<size_t> piece_sizes;           // kRecvInto: expected count of each piece
+    Bytes* out = nullptr;                      // kRecvAnySize
+    MPI_Request in_flight = MPI_REQUEST_NULL;  // kRecvAnySize: the piece being received
+    bool last_piece_full = false;              // kRecvAnySize: more pieces follow
+    int waits_for = -1;  // kRecvAnySize: earlier transfer on the same (src, tag)
+    bool done = false;
+  };
+
+  bool progress(Transfer& t);  // true when t is complete
+  void abandon();
+  [[noreturn]] void raise_timeout(const Transfer& t, Clock::time_point started,
+                                  Deadline deadline) const;
+
+  MPI_Comm comm_;
+  int rank_;
+  size_t max_piece_;
+  std::vector<Abandoned>& abandoned_;
+  std::vector<Transfer> transfers_;
+};
+
+}  // namespace meshrt::comm::mpi_detail

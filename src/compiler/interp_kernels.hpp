@@ -1,0 +1,50 @@
+// Private to the reference interpreter: the kernel table and the functions that fill it, one
+// per op family (interp_eltwise.cpp, interp_matmul.cpp, ...).
+//
+// The table is built once and then only read; reading it from several threads is fine.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "interp_tensor.hpp"
+#include "meshrt/compiler/interpreter.hpp"
+#include "meshrt/mesh/mesh.hpp"
+
+namespace meshrt::compiler::interp {
+
+// Runs an op on one device: operands in, results out (one Tensor per op result).
+using DeviceKernel = std::vector<Tensor> (*)(const OpContext& ctx,
+                                             const std::vector<const Tensor*>& operands);
+
+// Runs an op across the mesh: operands[i] holds operand i on every device; returns results[i]
+// per device (stored as the interpreter stores values: see to_host).
+using MeshKernel = std::vector<DeviceTensors> (*)(const OpContext& ctx, const MeshShape& mesh,
+                                                  const std::vector<DeviceTensors>& operands);
+
+struct KernelTable {
+  std::map<std::string, DeviceKernel> device;
+  std::map<std::string, MeshKernel> mesh;
+};
+
+// The table of every implemented op (built on first use).
+const KernelTable& kernel_table();
+
+void register_eltwise_kernels(KernelTable& table);
+void register_matmul_kernels(KernelTable& table);
+void register_reduction_kernels(KernelTable& table);
+void register_data_movement_kernels(KernelTable& table);
+void register_creation_kernels(KernelTable& table);
+void register_conv_pool_kernels(KernelTable& table);
+void register_collective_kernels(KernelTable& table);
+
+// One-result helper for kernels.
+inline std::vector<Tensor> single(Tensor t) {
+  std::vector<Tensor> out;
+  out.push_back(std::move(t));
+  return out;
+}
+
+}  // namespace meshrt::compiler::interp

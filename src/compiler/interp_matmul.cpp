@@ -1,0 +1,179 @@
+// Matrix-product kernels of the reference interpreter: matmul and linear (numpy matmul
+// semantics with broadcast batch dims and 1-D operands), dot_general.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "interp_kernels.hpp"
+
+namespace meshrt::compiler::interp {
+namespace {
+
+// Swaps the last two dims (no-op for rank < 2).
+Tensor transpose_last_two(const Tensor& t) {
+  if (t.rank() < 2) return t;
+  std::vector<int64_t> perm(t.shape.size());
+  for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<int64_t>(i);
+  std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
+  return permute_tensor(t, perm);
+}
+
+// numpy.matmul of a and b (after optional transposes of their last two dims).
+Tensor batched_matmul(const OpContext& ctx, const Tensor& a_in, const Tensor& b_in, bool ta,
+                      bool tb) {
+  if (a_in.rank() == 0 || b_in.rank() == 0) {
+    ctx.fail(ErrorCode::kInvalidArgument, "matmul operands must have rank >= 1");
+  }
+  Tensor a = ta ? transpose_last_two(a_in) : a_in;
+  Tensor b = tb ? transpose_last_two(b_in) : b_in;
+  const bool a_vector = a.rank() == 1;
+  const bool b_vector = b.rank() == 1;
+  if (a_vector) a.shape.insert(a.shape.begin(), 1);
+  if (b_vector) b.shape.push_back(1);
+  const int64_t m = a.shape[a.shape.size() - 2];
+  const int64_t k = a.shape.back();
+  const int64_t kb = b.shape[b.shape.size() - 2];
+  const int64_t n = b.shape.back();
+  if (k != kb) {
+    ctx.fail(ErrorCode::kInvalidArgument,
+             fmt::format("contracted sizes differ: {} (lhs {}) vs {} (rhs {})", k,
+                         shape_to_string(a_in.shape), kb, shape_to_string(b_in.shape)));
+  }
+  Shape a_batch(a.shape.begin(), a.shape.end() - 2);
+  Shape b_batch(b.shape.begin(), b.shape.end() - 2);
+  Shape batch = broadcast_shapes(ctx, a_batch, b_batch);
+  std::vector<int64_t> a_map = broadcast_index_map(a_batch, batch);
+  std::vector<int64_t> b_map = broadcast_index_map(b_batch, batch);
+
+  Shape out_shape = batch;
+  out_shape.push_back(m);
+  out_shape.push_back(n);
+  Tensor out(out_shape, ctx.result_dtype());
+  for (size_t bi = 0; bi < a_map.size(); ++bi) {
+    const double* pa = a.v.data() + a_map[bi] * m * k;
+    const double* pb = b.v.data() + b_map[bi] * k * n;
+    double* po = out.v.data() + static_cast<int64_t>(bi) * m * n;
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t p = 0; p < k; ++p) {
+        const double aip = pa[i * k + p];
+        for (int64_t j = 0; j < n; ++j) po[i * n + j] += aip * pb[p * n + j];
+      }
+    }
+  }
+  // Drop the dims that 1-D operands gained.
+  if (b_vector) out.shape.pop_back();
+  if (a_vector) out.shape.erase(out.shape.end() - (b_vector ? 1 : 2));
+  return out;
+}
+
+std::vector<Tensor> matmul(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_min_operands(in.size(), 2);
+  return single(batched_matmul(ctx, *in[0], *in[1], ctx.op.bool_attr_or("transpose_a", false),
+                               ctx.op.bool_attr_or("transpose_b", false)));
+}
+
+std::vector<Tensor> linear(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_min_operands(in.size(), 2);
+  Tensor product = batched_matmul(ctx, *in[0], *in[1], ctx.op.bool_attr_or("transpose_a", false),
+                                  ctx.op.bool_attr_or("transpose_b", false));
+  if (in.size() < 3) return single(std::move(product));
+  const Tensor& bias = *in[2];
+  Shape shape = broadcast_shapes(ctx, product.shape, bias.shape);
+  std::vector<int64_t> p_map = broadcast_index_map(product.shape, shape);
+  std::vector<int64_t> b_map = broadcast_index_map(bias.shape, shape);
+  Tensor out(shape, ctx.result_dtype());
+  for (size_t i = 0; i < out.v.size(); ++i) {
+    out.v[i] = product.v[static_cast<size_t>(p_map[i])] + bias.v[static_cast<size_t>(b_map[i])];
+  }
+  return single(std::move(out));
+}
+
+std::vector<int64_t> normalized_dims(const OpContext& ctx, const std::string& key, int64_t rank) {
+  std::vector<int64_t> dims = ctx.op.has_attr(key) ? ctx.op.ints_attr(key) : std::vector<int64_t>{};
+  for (int64_t& d : dims) d = normalize_dim(ctx, d, rank);
+  return dims;
+}
+
+// Permutes `t` to [first..., rest-in-order..., last...] and returns the sizes of the groups.
+Tensor group_dims(const Tensor& t, const std::vector<int64_t>& first,
+                  const std::vector<int64_t>& last, std::vector<int64_t>* free_dims) {
+  std::vector<int64_t> perm = first;
+  for (int64_t d = 0; d < t.rank(); ++d) {
+    bool used = std::find(first.begin(), first.end(), d) != first.end() ||
+                std::find(last.begin(), last.end(), d) != last.end();
+    if (!used) {
+      perm.push_back(d);
+      free_dims->push_back(d);
+    }
+  }
+  perm.insert(perm.end(), last.begin(), last.end());
+  return permute_tensor(t, perm);
+}
+
+int64_t product_of(const Shape& shape, const std::vector<int64_t>& dims) {
+  int64_t p = 1;
+  for (int64_t d : dims) p *= shape[static_cast<size_t>(d)];
+  return p;
+}
+
+// result dims = batch dims, lhs free dims, rhs free dims.
+std::vector<Tensor> dot_general(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_min_operands(in.size(), 2);
+  const Tensor& lhs = *in[0];
+  const Tensor& rhs = *in[1];
+  std::vector<int64_t> lb = normalized_dims(ctx, "batch_dims_lhs", lhs.rank());
+  std::vector<int64_t> lc = normalized_dims(ctx, "contract_dims_lhs", lhs.rank());
+  std::vector<int64_t> rb = normalized_dims(ctx, "batch_dims_rhs", rhs.rank());
+  std::vector<int64_t> rc = normalized_dims(ctx, "contract_dims_rhs", rhs.rank());
+  if (lb.size() != rb.size() || lc.size() != rc.size()) {
+    ctx.fail(ErrorCode::kInvalidArgument, "lhs and rhs batch/contract dim counts differ");
+  }
+  for (size_t i = 0; i < lb.size(); ++i) {
+    if (lhs.shape[static_cast<size_t>(lb[i])] != rhs.shape[static_cast<size_t>(rb[i])]) {
+      ctx.fail(ErrorCode::kInvalidArgument, fmt::format("batch dim {} sizes differ", i));
+    }
+  }
+  for (size_t i = 0; i < lc.size(); ++i) {
+    if (lhs.shape[static_cast<size_t>(lc[i])] != rhs.shape[static_cast<size_t>(rc[i])]) {
+      ctx.fail(ErrorCode::kInvalidArgument, fmt::format("contract dim {} sizes differ", i));
+    }
+  }
+  // lhs -> [batch, free, contract]; rhs -> [batch, contract, free].
+  std::vector<int64_t> lfree, rfree;
+  std::vector<int64_t> lfirst = lb;
+  Tensor l = group_dims(lhs, lfirst, lc, &lfree);
+  std::vector<int64_t> rfirst = rb;
+  rfirst.insert(rfirst.end(), rc.begin(), rc.end());
+  Tensor r = group_dims(rhs, rfirst, {}, &rfree);
+  const int64_t batch = product_of(lhs.shape, lb);
+  const int64_t m = product_of(lhs.shape, lfree);
+  const int64_t k = product_of(lhs.shape, lc);
+  const int64_t n = product_of(rhs.shape, rfree);
+  Shape out_shape;
+  for (int64_t d : lb) out_shape.push_back(lhs.shape[static_cast<size_t>(d)]);
+  for (int64_t d : lfree) out_shape.push_back(lhs.shape[static_cast<size_t>(d)]);
+  for (int64_t d : rfree) out_shape.push_back(rhs.shape[static_cast<size_t>(d)]);
+  Tensor out(out_shape, ctx.result_dtype());
+  for (int64_t bi = 0; bi < batch; ++bi) {
+    const double* pa = l.v.data() + bi * m * k;
+    const double* pb = r.v.data() + bi * k * n;
+    double* po = out.v.data() + bi * m * n;
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t p = 0; p < k; ++p) {
+        const double aip = pa[i * k + p];
+        for (int64_t j = 0; j < n; ++j) po[i * n + j] += aip * pb[p * n + j];
+      }
+    }
+  }
+  return single(std::move(out));
+}
+
+}  // namespace
+
+void register_matmul_kernels(KernelTable& table) {
+  table.device["matmul"] = matmul;
+  table.device["linear"] = linear;
+  table.device["dot_general"] = dot_general;
+}
+
+}  // namespace meshrt::compiler::interp

@@ -1,0 +1,68 @@
+// Shared machinery of the TTIR verifier: a per-op checking context that formats errors as
+// "path:line:col: op 'NAME' at loc 'LOC': message", typed attribute access, and shape helpers.
+// The per-family rules live in verify_*.cpp and register themselves into one table.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "meshrt/binary/program.hpp"
+
+namespace meshrt::compiler::detail {
+
+class OpChecker {
+ public:
+  OpChecker(const binary::Binary& binary, const binary::Program& program, const binary::Op& op,
+            const std::string& path)
+      : binary(binary), program(program), op(op), path_(path) {}
+
+  const binary::Binary& binary;
+  const binary::Program& program;
+  const binary::Op& op;
+
+  size_t num_operands() const { return op.operands.size(); }
+  size_t num_results() const { return op.results.size(); }
+  const binary::TensorDesc& operand(size_t i) const { return program.values.at(op.operands.at(i)); }
+  const binary::TensorDesc& result(size_t i) const { return program.values.at(op.results.at(i)); }
+  const Shape& in(size_t i) const { return operand(i).shape; }
+  const Shape& out(size_t i = 0) const { return result(i).shape; }
+  MeshShape mesh() const { return program.mesh_shape; }
+
+  [[noreturn]] void fail(const std::string& message) const;
+  void expect_operands(size_t min, size_t max) const;
+  void expect_operands(size_t n) const { expect_operands(n, n); }
+  void expect_results(size_t n) const;
+  // Fails unless the declared result `index` has `expected` as its shape.
+  void expect_result_shape(const Shape& expected, size_t index = 0) const;
+
+  // Typed attributes; missing or mistyped attributes fail with the op's position.
+  bool has(const std::string& key) const { return op.has_attr(key); }
+  int64_t int_attr(const std::string& key) const;
+  int64_t int_attr_or(const std::string& key, int64_t fallback) const;
+  double float_attr(const std::string& key) const;
+  bool bool_attr_or(const std::string& key, bool fallback) const;
+  std::string string_attr(const std::string& key) const;
+  std::vector<int64_t> ints_attr(const std::string& key) const;
+  // An attribute that may be a scalar or an array (conv stride, pool kernel...).
+  std::vector<int64_t> ints_or_scalar(const std::string& key, size_t n, int64_t fallback) const;
+  // Normalises a possibly negative dim of a tensor of rank `rank`; fails when out of range.
+  int64_t dim_index(int64_t dim, size_t rank, const std::string& what) const;
+  // Numpy-style broadcast of two shapes; fails when incompatible.
+  Shape broadcast(const Shape& a, const Shape& b) const;
+
+ private:
+  const std::string& path_;
+};
+
+using CheckFn = void (*)(const OpChecker&);
+using CheckTable = std::map<std::string, CheckFn>;
+
+void add_eltwise_checks(CheckTable& table);
+void add_ccl_checks(CheckTable& table);
+void add_data_movement_checks(CheckTable& table);
+void add_compute_checks(CheckTable& table);
+void add_conv_checks(CheckTable& table);
+
+const CheckTable& check_table();
+
+}  // namespace meshrt::compiler::detail

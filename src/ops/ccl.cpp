@@ -1,0 +1,283 @@
+// Collective data movement on shards (see meshrt/ops/ccl.hpp).
+#include "meshrt/ops/ccl.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "kernel_util.hpp"
+
+namespace meshrt::ops {
+
+using detail::expect_shape;
+using detail::fail;
+using detail::normalize_dim;
+
+namespace {
+
+// Copies the box of `src` starting at `src_begin` with extent dst-shaped (or src-shaped when
+// `into_src` is false) between two tensors: a sub-box read or a sub-box write.
+void copy_box(const HostTensor& src, HostTensor& dst, const std::vector<int64_t>& begin,
+              bool read_from_src_box) {
+  const Shape& small = read_from_src_box ? dst.shape() : src.shape();
+  const Shape& big = read_from_src_box ? src.shape() : dst.shape();
+  const std::vector<int64_t> big_strides = row_major_strides(big);
+  int64_t base = 0;
+  for (size_t d = 0; d < big.size(); ++d) base += begin[d] * big_strides[d];
+  const size_t rank = small.size();
+  const int64_t n = volume(small);
+  if (n == 0) return;
+  const size_t esz = element_size(dst.dtype());
+  const bool raw = src.dtype() == dst.dtype();
+  // Copy contiguous innermost rows.
+  const int64_t row = rank ? small[rank - 1] : 1;
+  std::vector<int64_t> c(rank, 0);
+  for (int64_t i = 0; i < n; i += row) {
+    int64_t big_off = base;
+    for (size_t d = 0; d + 1 < rank; ++d) big_off += c[d] * big_strides[d];
+    const int64_t s_off = read_from_src_box ? big_off : i;
+    const int64_t d_off = read_from_src_box ? i : big_off;
+    if (raw) {
+      std::memcpy(dst.data() + d_off * esz, src.data() + s_off * esz, row * esz);
+    } else {
+      for (int64_t j = 0; j < row; ++j) dst.set(d_off + j, src.at(s_off + j));
+    }
+    for (size_t d = rank - 1; d-- > 0;) {
+      if (++c[d] < small[d]) break;
+      c[d] = 0;
+    }
+  }
+}
+
+void copy_whole(const binary::Op& op, const HostTensor& in, HostTensor& out) {
+  expect_shape(op, out.shape(), in.shape(), "result");
+  if (in.dtype() == out.dtype()) {
+    if (in.size_bytes()) std::memcpy(out.data(), in.data(), in.size_bytes());
+  } else {
+    for (int64_t i = 0; i < in.volume(); ++i) out.set(i, in.at(i));
+  }
+}
+
+// Which piece of each tensor dim a device holds: (dim, piece index, piece count) triples.
+struct Piece {
+  int64_t dim;
+  int64_t index;
+  int64_t count;
+};
+
+std::vector<Piece> pieces_of(const binary::Op& op, const MeshShape& mesh, DeviceId device) {
+  const std::vector<int64_t> dims = op.ints_attr("shard_dims");
+  const MeshCoordinate at = mesh.coord_of(device);
+  std::vector<Piece> pieces;
+  if (dims.size() == 1) {
+    if (dims[0] >= 0)
+      pieces.push_back({dims[0], static_cast<int64_t>(device.value), mesh.volume()});
+    return pieces;
+  }
+  if (dims.size() != 2)
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("shard_dims needs 1 or 2 entries, got {}", dims.size()));
+  if (dims[0] >= 0) pieces.push_back({dims[0], at.row, mesh.rows});
+  if (dims[1] >= 0) pieces.push_back({dims[1], at.col, mesh.cols});
+  if (pieces.size() == 2 && pieces[0].dim == pieces[1].dim) {
+    // Both mesh axes split the same dim: row-major piece order.
+    pieces = {{dims[0], at.row * mesh.cols + at.col, mesh.volume()}};
+  }
+  return pieces;
+}
+
+bool is_devices(const binary::Op& op) { return op.string_attr("shard_type") == "devices"; }
+
+// Start of `device`'s shard inside the full tensor; checks full = shard * pieces per dim.
+std::vector<int64_t> shard_origin(const binary::Op& op, const MeshShape& mesh, DeviceId device,
+                                  const Shape& full, const Shape& shard) {
+  if (full.size() != shard.size())
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("full shape {} and shard shape {} differ in rank", shape_to_string(full),
+                     shape_to_string(shard)));
+  std::vector<int64_t> count(full.size(), 1), begin(full.size(), 0);
+  for (const Piece& p : pieces_of(op, mesh, device)) {
+    const int64_t d = normalize_dim(op, p.dim, full.size());
+    count[d] = p.count;
+    begin[d] = p.index * shard[d];
+  }
+  for (size_t d = 0; d < full.size(); ++d)
+    if (full[d] != shard[d] * count[d])
+      fail(ErrorCode::kInvalidArgument, op,
+           fmt::format("full shape {} is not shard shape {} split {} ways along dim {}",
+                       shape_to_string(full), shape_to_string(shard), count[d], d));
+  return begin;
+}
+
+enum class Reduce { kSum, kMean, kMax, kMin };
+
+Reduce reduce_type(const binary::Op& op) {
+  const std::string& t = op.string_attr("reduce_type");
+  if (t == "sum") return Reduce::kSum;
+  if (t == "mean") return Reduce::kMean;
+  if (t == "max") return Reduce::kMax;
+  if (t == "min") return Reduce::kMin;
+  fail(ErrorCode::kUnsupported, op, fmt::format("reduce_type '{}'", t));
+}
+
+// Elementwise reduction of the line in f64.
+std::vector<double> reduce_line(const binary::Op& op, std::span<const HostTensor* const> line) {
+  if (line.empty()) fail(ErrorCode::kInvalidArgument, op, "empty device line");
+  const Shape& s = line[0]->shape();
+  for (size_t k = 0; k < line.size(); ++k) {
+    if (line[k] == nullptr) fail(ErrorCode::kInvalidArgument, op, "null shard in line");
+    expect_shape(op, line[k]->shape(), s, fmt::format("shard {}", k));
+  }
+  const Reduce kind = reduce_type(op);
+  const int64_t n = volume(s);
+  std::vector<double> acc(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) acc[i] = line[0]->at(i);
+  for (size_t k = 1; k < line.size(); ++k)
+    for (int64_t i = 0; i < n; ++i) {
+      const double v = line[k]->at(i);
+      switch (kind) {
+        case Reduce::kSum:
+        case Reduce::kMean:
+          acc[i] += v;
+          break;
+        case Reduce::kMax:
+          acc[i] = std::max(acc[i], v);
+          break;
+        case Reduce::kMin:
+          acc[i] = std::min(acc[i], v);
+          break;
+      }
+    }
+  if (kind == Reduce::kMean)
+    for (double& v : acc) v /= static_cast<double>(line.size());
+  return acc;
+}
+
+}  // namespace
+
+void shard_for_device(const binary::Op& op, const MeshShape& mesh, DeviceId device,
+                      const HostTensor& full, HostTensor& out) {
+  if (device.value >= mesh.volume())
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("device {} outside mesh {}", device.value, mesh.to_string()));
+  if (!is_devices(op)) {
+    copy_whole(op, full, out);
+    return;
+  }
+  const std::vector<int64_t> begin = shard_origin(op, mesh, device, full.shape(), out.shape());
+  copy_box(full, out, begin, true);
+}
+
+std::vector<DeviceId> shards_needed_for_full(const binary::Op& op, const MeshShape& mesh) {
+  if (!is_devices(op)) return {DeviceId{0}};
+  const std::vector<int64_t> dims = op.ints_attr("shard_dims");
+  std::vector<DeviceId> devices;
+  if (dims.size() == 1) {
+    if (dims[0] < 0) return {DeviceId{0}};
+    for (uint32_t d = 0; d < mesh.volume(); ++d) devices.push_back(DeviceId{d});
+    return devices;
+  }
+  if (dims.size() != 2)
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("shard_dims needs 1 or 2 entries, got {}", dims.size()));
+  const uint32_t rows = dims[0] >= 0 ? mesh.rows : 1;
+  const uint32_t cols = dims[1] >= 0 ? mesh.cols : 1;
+  for (uint32_t r = 0; r < rows; ++r)
+    for (uint32_t c = 0; c < cols; ++c) devices.push_back(mesh.device_at({r, c}));
+  return devices;
+}
+
+void assemble_full(const binary::Op& op, const MeshShape& mesh,
+                   std::span<const HostTensor* const> shards, HostTensor& out) {
+  const std::vector<DeviceId> devices = shards_needed_for_full(op, mesh);
+  if (shards.size() != devices.size())
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("expected {} shards, got {}", devices.size(), shards.size()));
+  for (size_t i = 0; i < shards.size(); ++i)
+    if (shards[i] == nullptr) fail(ErrorCode::kInvalidArgument, op, "null shard");
+  if (!is_devices(op)) {
+    copy_whole(op, *shards[0], out);
+    return;
+  }
+  for (size_t i = 0; i < shards.size(); ++i) {
+    expect_shape(op, shards[i]->shape(), shards[0]->shape(), fmt::format("shard {}", i));
+    const std::vector<int64_t> begin =
+        shard_origin(op, mesh, devices[i], out.shape(), shards[i]->shape());
+    copy_box(*shards[i], out, begin, false);
+  }
+}
+
+void all_gather(const binary::Op& op, std::span<const HostTensor* const> line, HostTensor& out) {
+  if (line.empty()) fail(ErrorCode::kInvalidArgument, op, "empty device line");
+  const Shape& s = line[0]->shape();
+  const int64_t dim = normalize_dim(op, op.int_attr("all_gather_dim"), s.size());
+  Shape expected = s;
+  expected[dim] *= static_cast<int64_t>(line.size());
+  expect_shape(op, out.shape(), expected, "result");
+  std::vector<int64_t> begin(s.size(), 0);
+  for (size_t k = 0; k < line.size(); ++k) {
+    if (line[k] == nullptr) fail(ErrorCode::kInvalidArgument, op, "null shard in line");
+    expect_shape(op, line[k]->shape(), s, fmt::format("shard {}", k));
+    begin[dim] = static_cast<int64_t>(k) * s[dim];
+    copy_box(*line[k], out, begin, false);
+  }
+}
+
+void reduce_scatter(const binary::Op& op, std::span<const HostTensor* const> line,
+                    uint32_t index_in_line, HostTensor& out) {
+  const std::vector<double> acc = reduce_line(op, line);
+  const Shape& s = line[0]->shape();
+  const int64_t dim = normalize_dim(op, op.int_attr("scatter_dim"), s.size());
+  const auto parts = static_cast<int64_t>(line.size());
+  if (s[dim] % parts != 0)
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("scatter dim {} of size {} does not split {} ways", dim, s[dim], parts));
+  if (index_in_line >= line.size())
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("index {} outside line of {}", index_in_line, line.size()));
+  Shape expected = s;
+  expected[dim] /= parts;
+  expect_shape(op, out.shape(), expected, "result");
+  HostTensor reduced(s, DataType::kFloat64);
+  std::memcpy(reduced.data(), acc.data(), acc.size() * sizeof(double));
+  std::vector<int64_t> begin(s.size(), 0);
+  begin[dim] = index_in_line * expected[dim];
+  copy_box(reduced, out, begin, true);
+}
+
+void all_reduce(const binary::Op& op, std::span<const HostTensor* const> line, HostTensor& out) {
+  const std::vector<double> acc = reduce_line(op, line);
+  expect_shape(op, out.shape(), line[0]->shape(), "result");
+  for (size_t i = 0; i < acc.size(); ++i) out.set(static_cast<int64_t>(i), acc[i]);
+}
+
+std::optional<DeviceId> permute_source(const binary::Op& op, DeviceId dst) {
+  const std::vector<int64_t> pairs = op.ints_attr("source_target_pairs");
+  if (pairs.size() % 2 != 0)
+    fail(ErrorCode::kInvalidArgument, op, "source_target_pairs must hold [src, dst] pairs");
+  for (size_t i = 0; i < pairs.size(); i += 2)
+    if (pairs[i + 1] == static_cast<int64_t>(dst.value))
+      return DeviceId{static_cast<uint32_t>(pairs[i])};
+  return std::nullopt;
+}
+
+void mesh_partition(const binary::Op& op, uint32_t index_in_line, const HostTensor& in,
+                    HostTensor& out) {
+  const Shape& s = in.shape();
+  const int64_t dim = normalize_dim(op, op.int_attr("dim"), s.size());
+  if (out.shape().size() != s.size())
+    fail(ErrorCode::kInvalidArgument, op, "result rank differs from input rank");
+  for (size_t d = 0; d < s.size(); ++d)
+    if (static_cast<int64_t>(d) != dim && out.shape()[d] != s[d])
+      expect_shape(op, out.shape(), s, "result (outside the partition dim)");
+  const int64_t piece = out.shape()[dim];
+  if ((static_cast<int64_t>(index_in_line) + 1) * piece > s[dim])
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("piece {} of size {} is outside dim {} of size {}", index_in_line, piece, dim,
+                     s[dim]));
+  std::vector<int64_t> begin(s.size(), 0);
+  begin[dim] = index_in_line * piece;
+  copy_box(in, out, begin, true);
+}
+
+}  // namespace meshrt::ops

@@ -1,0 +1,301 @@
+// Data movement kernels: reshape, squeeze, unsqueeze, permute, transpose, concat,
+// slice_static, slice_dynamic, broadcast, repeat, repeat_interleave, pad, embedding.
+//
+// These move raw element bytes (no rounding) when the input and result dtypes match.
+#include <algorithm>
+#include <cmath>
+
+#include "kernel_util.hpp"
+
+namespace meshrt::ops::detail {
+namespace {
+
+// out[i] = in[base + sum(coord_d * strides[d])] over the coordinates of out.
+void strided_copy(const HostTensor& in, HostTensor& out, const std::vector<int64_t>& strides,
+                  int64_t base) {
+  std::vector<int64_t> offsets;
+  offsets.reserve(static_cast<size_t>(out.volume()));
+  std::array<std::vector<int64_t>, 1> st = {strides};
+  walk_broadcast<1>(out.shape(), st, [&](int64_t, const std::array<int64_t, 1>& off) {
+    offsets.push_back(base + off[0]);
+  });
+  gather_elements(in, out, [&](int64_t i) { return offsets[static_cast<size_t>(i)]; });
+}
+
+void reshape_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  // reshape may carry the shape as a second operand in some dialect versions: ignore it.
+  expect_arity(op, in, 1, 2, out);
+  copy_same_volume(op, *in[0], *out[0]);
+}
+
+void permute_with(const binary::Op& op, const HostTensor& a, HostTensor& o,
+                  const std::vector<int64_t>& perm) {
+  const Shape& s = a.shape();
+  if (perm.size() != s.size())
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("permutation has {} entries for rank {}", perm.size(), s.size()));
+  const std::vector<int64_t> in_strides = row_major_strides(s);
+  Shape expected(perm.size());
+  std::vector<int64_t> strides(perm.size());
+  std::vector<bool> used(perm.size(), false);
+  for (size_t i = 0; i < perm.size(); ++i) {
+    const int64_t p = normalize_dim(op, perm[i], s.size());
+    if (used[p]) fail(ErrorCode::kInvalidArgument, op, "permutation repeats a dimension");
+    used[p] = true;
+    expected[i] = s[p];
+    strides[i] = in_strides[p];
+  }
+  expect_shape(op, o.shape(), expected, "result");
+  strided_copy(a, o, strides, 0);
+}
+
+void permute_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out);
+  permute_with(op, *in[0], *out[0], op.ints_attr("permutation"));
+}
+
+void transpose_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out);
+  const size_t rank = in[0]->shape().size();
+  std::vector<int64_t> perm(rank);
+  for (size_t i = 0; i < rank; ++i) perm[i] = static_cast<int64_t>(i);
+  std::swap(perm[normalize_dim(op, op.int_attr("dim0"), rank)],
+            perm[normalize_dim(op, op.int_attr("dim1"), rank)]);
+  permute_with(op, *in[0], *out[0], perm);
+}
+
+void concat_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1024, out);
+  HostTensor& o = *out[0];
+  const size_t rank = in[0]->shape().size();
+  const int64_t dim = normalize_dim(op, op.int_attr("dim"), rank);
+  Shape expected = in[0]->shape();
+  expected[dim] = 0;
+  for (size_t k = 0; k < in.size(); ++k) {
+    const Shape& s = in[k]->shape();
+    bool ok = s.size() == rank;
+    for (size_t d = 0; ok && d < rank; ++d)
+      ok = static_cast<int64_t>(d) == dim || s[d] == expected[d];
+    if (!ok)
+      fail(ErrorCode::kInvalidArgument, op,
+           fmt::format("operand {} shape {} does not match {} outside dim {}", k,
+                       shape_to_string(s), shape_to_string(in[0]->shape()), dim));
+    expected[dim] += s[dim];
+  }
+  expect_shape(op, o.shape(), expected, "result");
+  const int64_t inner = row_major_strides(expected)[dim];
+  int64_t outer = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= expected[d];
+  const size_t esz = element_size(o.dtype());
+  const int64_t out_row = expected[dim] * inner;
+  int64_t col = 0;
+  for (const HostTensor* t : in) {
+    const int64_t chunk = t->shape()[dim] * inner;
+    for (int64_t ob = 0; ob < outer; ++ob) {
+      const int64_t dst = ob * out_row + col;
+      const int64_t src = ob * chunk;
+      if (t->dtype() == o.dtype()) {
+        if (chunk) std::memcpy(o.data() + dst * esz, t->data() + src * esz, chunk * esz);
+      } else {
+        for (int64_t j = 0; j < chunk; ++j) o.set(dst + j, t->at(src + j));
+      }
+    }
+    col += chunk;
+  }
+}
+
+void slice_with(const binary::Op& op, const HostTensor& a, HostTensor& o,
+                std::vector<int64_t> begins, std::vector<int64_t> ends,
+                std::vector<int64_t> steps) {
+  const Shape& s = a.shape();
+  if (steps.empty()) steps.assign(s.size(), 1);
+  if (begins.size() != s.size() || ends.size() != s.size() || steps.size() != s.size())
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("begins/ends/step need {} entries each", s.size()));
+  const std::vector<int64_t> in_strides = row_major_strides(s);
+  Shape expected(s.size());
+  std::vector<int64_t> strides(s.size());
+  int64_t base = 0;
+  for (size_t d = 0; d < s.size(); ++d) {
+    int64_t b = begins[d] < 0 ? begins[d] + s[d] : begins[d];
+    int64_t e = ends[d] < 0 ? ends[d] + s[d] : ends[d];
+    const int64_t st = steps[d];
+    if (st == 0) fail(ErrorCode::kInvalidArgument, op, "slice step is 0");
+    if (st > 0) {
+      b = std::clamp<int64_t>(b, 0, s[d]);
+      e = std::clamp<int64_t>(e, 0, s[d]);
+      expected[d] = e > b ? (e - b + st - 1) / st : 0;
+    } else {
+      b = std::clamp<int64_t>(b, -1, s[d] - 1);
+      e = std::clamp<int64_t>(e, -1, s[d] - 1);
+      expected[d] = b > e ? (b - e + (-st) - 1) / (-st) : 0;
+    }
+    strides[d] = in_strides[d] * st;
+    if (expected[d] > 0) base += b * in_strides[d];
+  }
+  expect_shape(op, o.shape(), expected, "result");
+  strided_copy(a, o, strides, base);
+}
+
+void slice_static_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out);
+  slice_with(op, *in[0], *out[0], op.ints_attr("begins"), op.ints_attr("ends"),
+             op.has_attr("step") ? op.ints_attr("step") : std::vector<int64_t>{});
+}
+
+std::vector<int64_t> tensor_ints(const HostTensor& t) {
+  std::vector<int64_t> v;
+  for (int64_t i = 0; i < t.volume(); ++i) v.push_back(static_cast<int64_t>(t.at(i)));
+  return v;
+}
+
+void slice_dynamic_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 3, 3, out);
+  slice_with(op, *in[0], *out[0], tensor_ints(*in[1]), tensor_ints(*in[2]),
+             op.has_attr("step") ? op.ints_attr("step") : std::vector<int64_t>{});
+}
+
+void broadcast_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out);
+  const HostTensor& a = *in[0];
+  HostTensor& o = *out[0];
+  if (op.has_attr("broadcast_dimensions")) {
+    const std::vector<int64_t> rep = op.ints_attr("broadcast_dimensions");
+    if (rep.size() == a.shape().size()) {
+      Shape expected(rep.size());
+      for (size_t d = 0; d < rep.size(); ++d) expected[d] = a.shape()[d] * rep[d];
+      expect_shape(op, o.shape(), expected, "result");
+    }
+  }
+  strided_copy(a, o, broadcast_strides(op, a.shape(), o.shape()), 0);
+}
+
+// Maps each result element to its input element through per-dim coordinate functions.
+template <class CoordMap>
+void coord_map_copy(const HostTensor& a, HostTensor& o, CoordMap map) {
+  const Shape& os = o.shape();
+  const std::vector<int64_t> in_strides = row_major_strides(a.shape());
+  const size_t rank = os.size();
+  std::vector<int64_t> offsets(static_cast<size_t>(o.volume()));
+  std::vector<int64_t> c(rank, 0);
+  for (int64_t i = 0; i < o.volume(); ++i) {
+    int64_t off = 0;
+    for (size_t d = 0; d < rank; ++d) off += map(d, c[d]) * in_strides[d];
+    offsets[static_cast<size_t>(i)] = off;
+    for (size_t d = rank; d-- > 0;) {
+      if (++c[d] < os[d]) break;
+      c[d] = 0;
+    }
+  }
+  gather_elements(a, o, [&](int64_t i) { return offsets[static_cast<size_t>(i)]; });
+}
+
+void repeat_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out);
+  const HostTensor& a = *in[0];
+  HostTensor& o = *out[0];
+  const std::vector<int64_t> rep = op.ints_attr("repeat_dimensions");
+  if (rep.size() != a.shape().size())
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("repeat_dimensions has {} entries for rank {}", rep.size(), a.shape().size()));
+  Shape expected(rep.size());
+  for (size_t d = 0; d < rep.size(); ++d) expected[d] = a.shape()[d] * rep[d];
+  expect_shape(op, o.shape(), expected, "result");
+  const Shape& s = a.shape();
+  coord_map_copy(a, o, [&](size_t d, int64_t c) { return c % s[d]; });
+}
+
+void repeat_interleave_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out);
+  const HostTensor& a = *in[0];
+  HostTensor& o = *out[0];
+  const int64_t repeats = op.int_attr("repeats");
+  const size_t dim = static_cast<size_t>(normalize_dim(op, op.int_attr("dim"), a.shape().size()));
+  Shape expected = a.shape();
+  expected[dim] *= repeats;
+  expect_shape(op, o.shape(), expected, "result");
+  coord_map_copy(a, o, [&](size_t d, int64_t c) { return d == dim ? c / repeats : c; });
+}
+
+void pad_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out);
+  const HostTensor& a = *in[0];
+  HostTensor& o = *out[0];
+  const std::vector<int64_t> pad = op.ints_attr("padding");
+  const Shape& s = a.shape();
+  if (pad.size() != 2 * s.size())
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("padding has {} entries, expected {}", pad.size(), 2 * s.size()));
+  Shape expected(s.size());
+  for (size_t d = 0; d < s.size(); ++d) {
+    if (pad[2 * d] < 0 || pad[2 * d + 1] < 0) fail(ErrorCode::kUnsupported, op, "negative padding");
+    expected[d] = s[d] + pad[2 * d] + pad[2 * d + 1];
+  }
+  expect_shape(op, o.shape(), expected, "result");
+  const double value = op.float_attr_or("value", 0.0);
+  for (int64_t i = 0; i < o.volume(); ++i) o.set(i, value);
+  const std::vector<int64_t> ostr = row_major_strides(expected);
+  std::vector<int64_t> c(s.size(), 0);
+  for (int64_t i = 0; i < a.volume(); ++i) {
+    int64_t off = 0;
+    for (size_t d = 0; d < s.size(); ++d) off += (c[d] + pad[2 * d]) * ostr[d];
+    if (a.dtype() == o.dtype()) {
+      const size_t esz = element_size(o.dtype());
+      std::memcpy(o.data() + off * esz, a.data() + i * esz, esz);
+    } else {
+      o.set(off, a.at(i));
+    }
+    for (size_t d = s.size(); d-- > 0;) {
+      if (++c[d] < s[d]) break;
+      c[d] = 0;
+    }
+  }
+}
+
+// embedding(indices, weight): result = indices.shape + [row]; row = weight's last dim.
+void embedding_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 2, 2, out);
+  const HostTensor& idx = *in[0];
+  const HostTensor& w = *in[1];
+  HostTensor& o = *out[0];
+  if (w.shape().empty()) fail(ErrorCode::kInvalidArgument, op, "weight must have rank >= 1");
+  const int64_t row = w.shape().back();
+  const int64_t rows = row == 0 ? 0 : w.volume() / row;
+  Shape expected = idx.shape();
+  expected.push_back(row);
+  if (o.shape() != expected && o.volume() != idx.volume() * row)
+    expect_shape(op, o.shape(), expected, "result");
+  const size_t esz = element_size(o.dtype());
+  for (int64_t i = 0; i < idx.volume(); ++i) {
+    const double v = idx.at(i);
+    const auto r = static_cast<int64_t>(v);
+    if (r < 0 || r >= rows)
+      fail(ErrorCode::kInvalidArgument, op,
+           fmt::format("index {} at position {} is outside [0, {})", v, i, rows));
+    if (w.dtype() == o.dtype()) {
+      if (row) std::memcpy(o.data() + i * row * esz, w.data() + r * row * esz, row * esz);
+    } else {
+      for (int64_t j = 0; j < row; ++j) o.set(i * row + j, w.at(r * row + j));
+    }
+  }
+}
+
+}  // namespace
+
+void register_data_movement(KernelTable& t) {
+  t["reshape"] = reshape_kernel;
+  t["squeeze"] = reshape_kernel;
+  t["unsqueeze"] = reshape_kernel;
+  t["permute"] = permute_kernel;
+  t["transpose"] = transpose_kernel;
+  t["concat"] = concat_kernel;
+  t["slice_static"] = slice_static_kernel;
+  t["slice_dynamic"] = slice_dynamic_kernel;
+  t["broadcast"] = broadcast_kernel;
+  t["repeat"] = repeat_kernel;
+  t["repeat_interleave"] = repeat_interleave_kernel;
+  t["pad"] = pad_kernel;
+  t["embedding"] = embedding_kernel;
+}
+
+}  // namespace meshrt::ops::detail

@@ -1,0 +1,125 @@
+// Normalization kernels: softmax, rms_norm, batch_norm_inference. Computed in f32, rounded
+// once into the result dtype.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "kernel_util.hpp"
+
+namespace meshrt::ops::detail {
+namespace {
+
+void softmax_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out);
+  const HostTensor& a = *in[0];
+  HostTensor& o = *out[0];
+  expect_shape(op, o.shape(), a.shape(), "result");
+  if (a.volume() == 0) return;
+  const size_t rank = a.shape().size();
+  const int64_t dim = rank == 0 ? 0 : normalize_dim(op, op.int_attr_or("dimension", -1), rank);
+  const int64_t len = rank == 0 ? 1 : a.shape()[dim];
+  const int64_t inner = rank == 0 ? 1 : row_major_strides(a.shape())[dim];
+  const int64_t outer = a.volume() / (len * inner);
+  std::vector<float> x = to_f32(a);
+  for (int64_t ob = 0; ob < outer; ++ob)
+    for (int64_t ib = 0; ib < inner; ++ib) {
+      float* base = x.data() + ob * len * inner + ib;
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int64_t j = 0; j < len; ++j) mx = std::max(mx, base[j * inner]);
+      float sum = 0;
+      for (int64_t j = 0; j < len; ++j) {
+        base[j * inner] = std::exp(base[j * inner] - mx);
+        sum += base[j * inner];
+      }
+      for (int64_t j = 0; j < len; ++j) base[j * inner] /= sum;
+    }
+  from_f32(x, o);
+}
+
+// rms_norm(input, weight?, bias?): which optional operands are present comes from
+// operandSegmentSizes when the parser kept it, else from the operand count (weight first).
+void rms_norm_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 3, out);
+  const HostTensor& a = *in[0];
+  HostTensor& o = *out[0];
+  expect_shape(op, o.shape(), a.shape(), "result");
+  const HostTensor* weight = nullptr;
+  const HostTensor* bias = nullptr;
+  if (op.has_attr("operandSegmentSizes")) {
+    const std::vector<int64_t> seg = op.ints_attr("operandSegmentSizes");
+    size_t next = 1;
+    if (seg.size() > 1 && seg[1] > 0 && next < in.size()) weight = in[next++];
+    if (seg.size() > 2 && seg[2] > 0 && next < in.size()) bias = in[next++];
+  } else {
+    if (in.size() > 1) weight = in[1];
+    if (in.size() > 2) bias = in[2];
+  }
+  const std::vector<int64_t> norm_shape =
+      op.has_attr("normalized_shape")
+          ? op.ints_attr("normalized_shape")
+          : std::vector<int64_t>{a.shape().empty() ? 1 : a.shape().back()};
+  const int64_t row = volume(norm_shape);
+  if (norm_shape.size() > a.shape().size() ||
+      !std::equal(norm_shape.begin(), norm_shape.end(), a.shape().end() - norm_shape.size()))
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("normalized_shape {} is not a suffix of input shape {}",
+                     shape_to_string(norm_shape), shape_to_string(a.shape())));
+  for (const HostTensor* t : {weight, bias})
+    if (t != nullptr && t->volume() != row)
+      fail(ErrorCode::kInvalidArgument, op,
+           fmt::format("weight/bias shape {} does not match normalized_shape {}",
+                       shape_to_string(t->shape()), shape_to_string(norm_shape)));
+  const float eps = static_cast<float>(op.float_attr_or("epsilon", 1e-5));
+  std::vector<float> x = to_f32(a);
+  const std::vector<float> w = weight ? to_f32(*weight) : std::vector<float>();
+  const std::vector<float> b = bias ? to_f32(*bias) : std::vector<float>();
+  if (row == 0) return;
+  for (int64_t base = 0; base < a.volume(); base += row) {
+    float* r = x.data() + base;
+    float ss = 0;
+    for (int64_t j = 0; j < row; ++j) ss += r[j] * r[j];
+    const float scale = 1.0f / std::sqrt(ss / static_cast<float>(row) + eps);
+    for (int64_t j = 0; j < row; ++j) {
+      float y = r[j] * scale;
+      if (weight) y *= w[j];
+      if (bias) y += b[j];
+      r[j] = y;
+    }
+  }
+  from_f32(x, o);
+}
+
+// batch_norm_inference(input, scale, offset, mean, variance; dimension, epsilon).
+void batch_norm_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 5, 5, out);
+  const HostTensor& a = *in[0];
+  HostTensor& o = *out[0];
+  expect_shape(op, o.shape(), a.shape(), "result");
+  const int64_t dim = normalize_dim(op, op.int_attr_or("dimension", 1), a.shape().size());
+  const int64_t channels = a.shape()[dim];
+  for (size_t k = 1; k < 5; ++k)
+    if (in[k]->volume() != channels)
+      fail(ErrorCode::kInvalidArgument, op,
+           fmt::format("operand {} has {} elements, expected {} (channels)", k, in[k]->volume(),
+                       channels));
+  const float eps = static_cast<float>(op.float_attr_or("epsilon", 1e-5));
+  const std::vector<float> scale = to_f32(*in[1]), offset = to_f32(*in[2]), mean = to_f32(*in[3]),
+                           var = to_f32(*in[4]);
+  std::vector<float> x = to_f32(a);
+  const int64_t inner = row_major_strides(a.shape())[dim];
+  for (int64_t i = 0; i < a.volume(); ++i) {
+    const int64_t c = (i / inner) % channels;
+    x[i] = (x[i] - mean[c]) / std::sqrt(var[c] + eps) * scale[c] + offset[c];
+  }
+  from_f32(x, o);
+}
+
+}  // namespace
+
+void register_normalization(KernelTable& t) {
+  t["softmax"] = softmax_kernel;
+  t["rms_norm"] = rms_norm_kernel;
+  t["batch_norm_inference"] = batch_norm_kernel;
+}
+
+}  // namespace meshrt::ops::detail
