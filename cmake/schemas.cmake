@@ -18,9 +18,13 @@ add_library(meshrt_schemas_headers INTERFACE)
 add_dependencies(meshrt_schemas_headers meshrt_schemas)
 target_include_directories(meshrt_schemas_headers INTERFACE ${CMAKE_BINARY_DIR}/generated)
 target_link_libraries(meshrt_schemas_headers INTERFACE flatbuffers::flatbuffers)
-# Hash of all schema text: stored in every binary and checked at load.
+# Hash of the schema text of stored formats: stored in every binary and checked at load.
+# commands.fbs (messages between the ranks of one job) is not a stored format.
 set(MESHRT_SCHEMA_TEXT "")
 foreach(schema ${MESHRT_SCHEMAS})
+  if(schema MATCHES "/commands\\.fbs$")
+    continue()
+  endif()
   file(READ ${schema} text)
   string(APPEND MESHRT_SCHEMA_TEXT "${text}")
 endforeach()

@@ -75,6 +75,7 @@ void add_run(CLI::App& app, RunOptions& o) {
   c->add_option("--atol", o.atol, "absolute tolerance for allclose");
   c->add_flag("--save-golden-tensors", o.save_golden_tensors, "also save goldens as .npy");
   c->add_flag("--print-input-output-tensors", o.print_tensors, "print inputs and outputs");
+  c->add_flag("--summary", o.summary, "print a golden summary line per op (all chips)");
   c->add_flag("--memory", o.memory, "record every chip's memory after each op");
   c->add_flag("--check-memory-leak", o.check_memory_leak, "fail if buffers stay allocated");
   c->add_flag("--save-artifacts", o.save_artifacts, "save inputs and outputs as .npy");

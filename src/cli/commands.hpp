@@ -58,6 +58,7 @@ struct RunOptions {
   double atol = 1e-8;
   bool save_golden_tensors = false;
   bool print_tensors = false;
+  bool summary = false;
   bool memory = false;
   bool check_memory_leak = false;
   bool save_artifacts = false;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <map>
 
 #include "meshrt/cli/cli.hpp"
 #include "meshrt/report/golden.hpp"
@@ -32,6 +33,31 @@ std::string preview(const HostTensor& t) {
   std::string s = fmt::format("{} {} [", shape_to_string(t.shape()), mlir_name(t.dtype()));
   for (int64_t i = 0; i < std::min<int64_t>(t.volume(), 8); ++i) s += fmt::format("{}{:.6g}", i ? ", " : "", t.at(i));
   return s + (t.volume() > 8 ? ", ...]" : "]");
+}
+
+// One line per golden key, in first-seen order: how many chips, worst PCC, worst error.
+void print_golden_summary(const runtime::ProgramResult& r) {
+  struct Row {
+    size_t chips = 0, failed = 0;
+    double min_pcc = 1.0, max_err = 0;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Row> rows;
+  for (const auto& g : r.goldens) {
+    if (!rows.count(g.loc)) order.push_back(g.loc);
+    Row& row = rows[g.loc];
+    ++row.chips;
+    row.failed += g.metrics.passed ? 0 : 1;
+    row.min_pcc = std::min(row.min_pcc, g.metrics.actual_pcc);
+    row.max_err = std::max(row.max_err, g.metrics.max);
+  }
+  std::cout << fmt::format("  {:<28} {:>6} {:>12} {:>12}  {}\n", "golden (loc)", "checks",
+                           "min PCC", "max |err|", "verdict");
+  for (const auto& loc : order) {
+    const Row& row = rows[loc];
+    std::cout << fmt::format("  {:<28} {:>6} {:>12.6f} {:>12.3g}  {}\n", loc, row.chips, row.min_pcc,
+                             row.max_err, row.failed ? fmt::format("FAIL on {}", row.failed) : "pass");
+  }
 }
 
 }  // namespace
@@ -126,6 +152,7 @@ ProgramOutcome RunReport::program_outcome(const std::string& file, const binary:
   }
 
   if (!r.goldens.empty()) write_json_file(dir + "/golden_results.json", golden_file);
+  if (o_.summary) print_golden_summary(r);
   if (o_.memory) {
     json memory = json::object();
     for (size_t i = 0; i < r.memory.size(); ++i) {

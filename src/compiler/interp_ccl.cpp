@@ -126,16 +126,11 @@ void expect_one_operand(const OpContext& ctx, const std::vector<DeviceTensors>& 
   ctx.expect_min_operands(operands.size(), 1);
 }
 
-DataType operand_dtype(const OpContext& ctx, const std::vector<DeviceTensors>& operands) {
-  (void)operands;
-  return ctx.result_dtype();
-}
-
 std::vector<DeviceTensors> all_gather(const OpContext& ctx, const MeshShape& mesh,
                                       const std::vector<DeviceTensors>& operands) {
   expect_one_operand(ctx, operands);
   const uint32_t axis = cluster_axis(ctx);
-  const DataType dtype = operand_dtype(ctx, operands);
+  const DataType dtype = ctx.result_dtype();
   DeviceTensors out(mesh.volume());
   std::map<uint32_t, HostPtr> by_line;
   for (uint32_t d = 0; d < mesh.volume(); ++d) {
@@ -155,7 +150,7 @@ std::vector<DeviceTensors> all_reduce(const OpContext& ctx, const MeshShape& mes
                                       const std::vector<DeviceTensors>& operands) {
   expect_one_operand(ctx, operands);
   const uint32_t axis = cluster_axis(ctx);
-  const DataType dtype = operand_dtype(ctx, operands);
+  const DataType dtype = ctx.result_dtype();
   DeviceTensors out(mesh.volume());
   std::map<uint32_t, HostPtr> by_line;
   for (uint32_t d = 0; d < mesh.volume(); ++d) {
@@ -171,7 +166,7 @@ std::vector<DeviceTensors> reduce_scatter(const OpContext& ctx, const MeshShape&
                                           const std::vector<DeviceTensors>& operands) {
   expect_one_operand(ctx, operands);
   const uint32_t axis = cluster_axis(ctx);
-  const DataType dtype = operand_dtype(ctx, operands);
+  const DataType dtype = ctx.result_dtype();
   DeviceTensors out(mesh.volume());
   std::map<uint32_t, Tensor> reduced_by_line;
   for (uint32_t d = 0; d < mesh.volume(); ++d) {

@@ -96,6 +96,8 @@ std::vector<Tensor> conv2d(const OpContext& ctx, const std::vector<const Tensor*
   const int64_t ow = window_count(w, pad[1], pad[3], kw, stride[1], dilation[1], false);
   Tensor out({n, oh, ow, oc}, ctx.result_dtype());
   const int64_t ocg = oc / groups;
+  // Weights as [O, kh, kw, I/groups] so the innermost loop reads both operands contiguously.
+  const Tensor wt = permute_tensor(weight, {0, 2, 3, 1});
   for (int64_t b = 0; b < n; ++b) {
     for (int64_t y = 0; y < oh; ++y) {
       for (int64_t x = 0; x < ow; ++x) {
@@ -110,8 +112,9 @@ std::vector<Tensor> conv2d(const OpContext& ctx, const std::vector<const Tensor*
               if (ix < 0 || ix >= w) continue;
               const double* px =
                   &input.v[static_cast<size_t>(((b * h + iy) * w + ix) * c + g * icg)];
+              const double* pw = &wt.v[static_cast<size_t>(((o * kh + ky) * kw + kx) * icg)];
               for (int64_t i = 0; i < icg; ++i) {
-                acc += px[i] * weight.v[static_cast<size_t>(((o * icg + i) * kh + ky) * kw + kx)];
+                acc += px[i] * pw[i];
               }
             }
           }

@@ -66,7 +66,29 @@ class ProgramRun {
   }
 
  private:
+  // Every value id the program mentions must have a type.
+  void check_value_ids() const {
+    const binary::Program& p = *program_;
+    auto check = [&](uint32_t id, const std::string& where) {
+      if (id >= p.values.size()) {
+        raise(ErrorCode::kInvalidArgument,
+              fmt::format("program '{}': {} names value {}, but only {} values exist", p.name,
+                          where, id, p.values.size()));
+      }
+    };
+    for (uint32_t id : p.inputs) check(id, "an input");
+    for (uint32_t id : p.outputs) check(id, "an output");
+    for (const binary::Op& op : p.ops) {
+      for (uint32_t id : op.operands) check(id, fmt::format("op '{}' (loc '{}')", op.name, op.loc));
+      for (uint32_t id : op.results) check(id, fmt::format("op '{}' (loc '{}')", op.name, op.loc));
+    }
+    if (mesh_.volume() == 0) {
+      raise(ErrorCode::kInvalidArgument, fmt::format("program '{}' has an empty mesh", p.name));
+    }
+  }
+
   void bind_inputs(const std::vector<DeviceTensors>& inputs) {
+    check_value_ids();
     const binary::Program& p = *program_;
     if (inputs.size() != p.inputs.size()) {
       raise(ErrorCode::kInvalidArgument, fmt::format("program '{}' takes {} inputs, {} given",

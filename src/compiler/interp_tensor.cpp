@@ -111,22 +111,6 @@ std::vector<int64_t> broadcast_index_map(const Shape& in, const Shape& out) {
   return map;
 }
 
-std::vector<int64_t> unravel(int64_t flat, const Shape& shape) {
-  std::vector<int64_t> index(shape.size(), 0);
-  for (size_t d = shape.size(); d-- > 0;) {
-    if (shape[d] == 0) return index;
-    index[d] = flat % shape[d];
-    flat /= shape[d];
-  }
-  return index;
-}
-
-int64_t ravel(const std::vector<int64_t>& index, const std::vector<int64_t>& strides) {
-  int64_t flat = 0;
-  for (size_t d = 0; d < index.size(); ++d) flat += index[d] * strides[d];
-  return flat;
-}
-
 Tensor permute_tensor(const Tensor& in, const std::vector<int64_t>& perm) {
   Shape out_shape(perm.size());
   for (size_t i = 0; i < perm.size(); ++i) out_shape[i] = in.shape[static_cast<size_t>(perm[i])];

@@ -58,8 +58,6 @@ Shape broadcast_shapes(const OpContext& ctx, const Shape& a, const Shape& b);
 // For each element of `out` (row-major), the flat index of the element of a tensor of shape
 // `in` that broadcasts to it (`in` right-aligned against `out`).
 std::vector<int64_t> broadcast_index_map(const Shape& in, const Shape& out);
-// Multi-index of flat index `flat` in `shape`.
-std::vector<int64_t> unravel(int64_t flat, const Shape& shape);
 // Calls fn(flat, index) for every element of `shape` in row-major order; `index` is the
 // multi-index of element `flat` (updated in place, no allocation per element).
 template <typename Fn>
@@ -74,8 +72,6 @@ void for_each_index(const Shape& shape, Fn fn) {
     }
   }
 }
-// Flat index of `index` with row-major `strides`.
-int64_t ravel(const std::vector<int64_t>& index, const std::vector<int64_t>& strides);
 // The tensor with its elements permuted: out.shape[i] = in.shape[perm[i]].
 Tensor permute_tensor(const Tensor& in, const std::vector<int64_t>& perm);
 // Fails naming the op unless `t` has `shape`.

@@ -34,8 +34,24 @@ void check_mesh_shard(const OpChecker& c) {
         fmt::format("shard_direction must be full_to_shard or shard_to_full, got '{}'", direction));
   }
   std::vector<int64_t> shard_shape = c.ints_attr("shard_shape");
-  if (type == "replicate" || type == "identity") {
+  if (type == "replicate") {
     c.expect_result_shape(c.in(0));
+    return;
+  }
+  if (type == "identity") {
+    // Presharded data: the declared types are either both the local shape, or the full shape
+    // on one side and full / shard_shape on the other.
+    if (c.out() == c.in(0)) return;
+    bool to_shard = direction == "full_to_shard";
+    Shape scaled = c.in(0);
+    for (size_t d = 0; d < scaled.size() && d < shard_shape.size(); ++d) {
+      if (shard_shape[d] <= 0 || (to_shard && scaled[d] % shard_shape[d] != 0)) {
+        c.fail(fmt::format("shard_shape[{}] = {} does not divide dim {} of size {}", d,
+                           shard_shape[d], d, scaled[d]));
+      }
+      scaled[d] = to_shard ? scaled[d] / shard_shape[d] : scaled[d] * shard_shape[d];
+    }
+    c.expect_result_shape(scaled);
     return;
   }
   if (type != "devices")

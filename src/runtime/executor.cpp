@@ -13,6 +13,7 @@
 #include "meshrt/ops/ccl.hpp"
 #include "meshrt/ops/kernels.hpp"
 #include "result_exchange.hpp"
+#include "perf_recorder.hpp"
 #include "shard_exchange.hpp"
 
 namespace meshrt::runtime {
@@ -55,6 +56,7 @@ class Executor {
   std::vector<Value> run(size_t program_index, std::vector<Value> inputs);
 
   std::vector<Value> make_inputs(size_t program_index);
+  std::vector<Value> adopt_inputs(size_t program_index, const std::vector<TensorValue>& given);
   TensorValue collect(const binary::Program& program, uint32_t id, const Value& v);
   std::vector<std::unique_ptr<device::BufferHandle>> leaks;
 
@@ -84,6 +86,7 @@ class Executor {
   const GoldenTable* goldens_;
   ProgramResult& r_;
   uint64_t op_seq_ = 0;
+  PerfRecorder perf_{mesh_};  // modelled chip clocks and per-op perf rows
 };
 
 std::shared_ptr<DeviceShard> Executor::place(size_t local, std::shared_ptr<const HostTensor> data,
@@ -141,6 +144,51 @@ std::vector<Value> Executor::make_inputs(size_t program_index) {
     } else if (mesh_.is_controller()) {
       inputs[i].host = std::make_shared<const HostTensor>(
           binary::generate_input(p, i, DeviceId{0}, o_.seed, o_.init));
+    }
+  }
+  return inputs;
+}
+
+// User-supplied inputs: presharded arguments take this rank's shards, whole arguments the host
+// tensor rank 0 holds. Shapes and dtypes must match the program's arguments.
+std::vector<Value> Executor::adopt_inputs(size_t program_index,
+                                          const std::vector<TensorValue>& given) {
+  const binary::Program& p = bin_.programs[program_index];
+  if (given.size() != p.inputs.size()) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("program '{}' takes {} inputs, got {}", p.name, p.inputs.size(), given.size()));
+  }
+  auto check = [&](const HostTensor& t, const binary::TensorDesc& desc, const Shape& want,
+                   size_t i) {
+    if (t.shape() != want || t.dtype() != desc.dtype) {
+      raise(ErrorCode::kInvalidArgument,
+            fmt::format("input {} of program '{}' must be {} {}, got {} {}", i, p.name,
+                        shape_to_string(want), mlir_name(desc.dtype), shape_to_string(t.shape()),
+                        mlir_name(t.dtype())));
+    }
+  };
+  std::vector<Value> inputs(p.inputs.size());
+  for (size_t i = 0; i < p.inputs.size(); ++i) {
+    const binary::TensorDesc& desc = p.values[p.inputs[i]];
+    if (desc.presharded) {
+      for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
+        DeviceId d = mesh_.local_devices()[l];
+        auto it = given[i].shards.find(d.value);
+        if (it == given[i].shards.end() || !it->second) {
+          raise(ErrorCode::kInvalidArgument,
+                fmt::format("input {} of program '{}' is presharded: it needs a shard for device {}",
+                            i, p.name, d.value));
+        }
+        check(*it->second, desc, desc.local_shape, i);
+        inputs[i].shards[d.value] = place(l, it->second, desc);
+      }
+    } else if (mesh_.is_controller()) {
+      if (!given[i].host) {
+        raise(ErrorCode::kInvalidArgument,
+              fmt::format("input {} of program '{}' needs a host tensor", i, p.name));
+      }
+      check(*given[i].host, desc, desc.shape, i);
+      inputs[i].host = given[i].host;
     }
   }
   return inputs;
@@ -380,6 +428,8 @@ std::vector<Value> Executor::run(size_t program_index, std::vector<Value> inputs
     values[p.inputs[i]] = std::move(inputs[i]);
   }
   for (const binary::Op& op : p.ops) {
+    const uint64_t host_start_ns = PerfRecorder::now_ns();
+    if (o_.pre_op) o_.pre_op(op);
     try {
       if (op.name == "call") {
         run_call(p, op, values);
@@ -397,6 +447,11 @@ std::vector<Value> Executor::run(size_t program_index, std::vector<Value> inputs
       }
       throw Error(e.code(), what);
     }
+    if (op.name != "call") {  // a call's ops record themselves
+      perf_.record(static_cast<uint32_t>(program_index), p,
+                   static_cast<uint32_t>(&op - p.ops.data()), op_seq_ + 1, host_start_ns,
+                   PerfRecorder::now_ns(), r_.perf);
+    }
     after_op(p, op, values);
   }
   std::vector<Value> outputs;
@@ -407,7 +462,8 @@ std::vector<Value> Executor::run(size_t program_index, std::vector<Value> inputs
 }  // namespace
 
 ProgramResult run_program(MeshContext& mesh, const binary::Binary& bin, size_t program_index,
-                          const ExecOptions& options, const PostOpCallback& post_op) {
+                          const ExecOptions& options, const PostOpCallback& post_op,
+                          const std::vector<TensorValue>* user_inputs) {
   if (program_index >= bin.programs.size()) {
     raise(ErrorCode::kNotFound, fmt::format("program index {} out of range: the binary has {}",
                                             program_index, bin.programs.size()));
@@ -426,7 +482,8 @@ ProgramResult run_program(MeshContext& mesh, const binary::Binary& bin, size_t p
   }
   {
     Executor exec(mesh, bin, options, post_op, goldens.get(), result);
-    std::vector<Value> inputs = exec.make_inputs(program_index);
+    std::vector<Value> inputs =
+        user_inputs ? exec.adopt_inputs(program_index, *user_inputs) : exec.make_inputs(program_index);
     for (size_t i = 0; i < inputs.size(); ++i) {
       result.inputs.push_back(exec.collect(program, program.inputs[i], inputs[i]));
     }

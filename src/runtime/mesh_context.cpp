@@ -23,7 +23,7 @@ std::vector<MeshBox> place_mesh(const ClusterDesc& cluster, const MeshShape& mes
 }
 
 MeshContext::MeshContext(const ClusterDesc& cluster, const MeshShape& mesh,
-                         comm::Communicator& comm)
+                         comm::Communicator& comm, MeshCoordinate offset)
     : cluster_(cluster), mesh_(mesh), comm_(&comm) {
   boxes_ = place_mesh(cluster, mesh, comm.size());
   owner_.assign(mesh.volume(), -1);
@@ -41,7 +41,37 @@ MeshContext::MeshContext(const ClusterDesc& cluster, const MeshShape& mesh,
     if (owner_[d] == comm.rank()) {
       local_index_[d] = static_cast<int>(local_ids_.size());
       local_ids_.push_back(DeviceId{d});
-      devices_.push_back(std::make_unique<device::Device>(DeviceId{d}, cluster.chip));
+      devices_.push_back(std::make_shared<device::Device>(DeviceId{d}, cluster.chip));
+    }
+  }
+  for (uint32_t d = 0; d < mesh.volume(); ++d) {
+    MeshCoordinate c = mesh.coord_of(DeviceId{d});
+    MeshCoordinate at{c.row + offset.row, c.col + offset.col};
+    DeviceId physical = cluster.mesh.contains(at) ? cluster.mesh.device_at(at) : DeviceId{d};
+    int local = local_index_[d];
+    slots_.push_back({physical, owner_[d], local >= 0 ? devices_[static_cast<size_t>(local)] : nullptr});
+  }
+}
+
+MeshContext::MeshContext(const ClusterDesc& cluster, const MeshShape& mesh,
+                         comm::Communicator& comm, std::vector<ChipSlot> slots)
+    : cluster_(cluster), mesh_(mesh), comm_(&comm), slots_(std::move(slots)) {
+  if (slots_.size() != mesh.volume()) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("a {} mesh needs {} chips, got {}", mesh.to_string(), mesh.volume(),
+                      slots_.size()));
+  }
+  owner_.assign(mesh.volume(), -1);
+  local_index_.assign(mesh.volume(), -1);
+  for (uint32_t d = 0; d < mesh.volume(); ++d) {
+    owner_[d] = slots_[d].owner;
+    if (slots_[d].owner == comm.rank()) {
+      if (!slots_[d].chip) {
+        raise(ErrorCode::kInternal, fmt::format("device {} of this rank has no chip", d));
+      }
+      local_index_[d] = static_cast<int>(local_ids_.size());
+      local_ids_.push_back(DeviceId{d});
+      devices_.push_back(slots_[d].chip);
     }
   }
 }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 #include "meshrt/common/error.hpp"
@@ -50,7 +51,7 @@ json summary_json(const ProgramResult& r) {
     memory.push_back({{"loc", m.loc}, {"debug", m.debug_str}, {"views", views}});
   }
   return {{"goldens", goldens}, {"memory", memory}, {"leaked", r.leaked_buffers},
-          {"unavailable", r.goldens_unavailable}};
+          {"unavailable", r.goldens_unavailable}, {"perf", report::rows_to_words(r.perf)}};
 }
 
 void merge(const json& j, ProgramResult& r) {
@@ -65,6 +66,11 @@ void merge(const json& j, ProgramResult& r) {
   }
   r.leaked_buffers += j.at("leaked").get<uint64_t>();
   r.goldens_unavailable += j.at("unavailable").get<uint64_t>();
+  if (j.contains("perf")) {
+    std::vector<report::OpPerfRow> rows =
+        report::rows_from_words(j.at("perf").get<std::vector<uint64_t>>());
+    r.perf.insert(r.perf.end(), rows.begin(), rows.end());
+  }
 }
 }  // namespace
 
@@ -96,6 +102,12 @@ void gather_results_to_controller(MeshContext& mesh, const binary::Program& prog
   } catch (const json::exception& e) {
     raise(ErrorCode::kRankFailed, std::string("malformed results from a worker rank: ") + e.what());
   }
+  std::stable_sort(result.perf.begin(), result.perf.end(),
+                   [](const report::OpPerfRow& a, const report::OpPerfRow& b) {
+                     return a.global_call_count != b.global_call_count
+                                ? a.global_call_count < b.global_call_count
+                                : a.device_id < b.device_id;
+                   });
 }
 
 }  // namespace meshrt::runtime

@@ -172,6 +172,41 @@ TEST(InterpCcl, TtMlirAllGatherExampleRoundTrips) {
   EXPECT_EQ(out[0][17]->to_doubles(), input.to_doubles());
 }
 
+TEST(InterpCcl, MeshShardIdentityPassesShardsThrough) {
+  ProgramBuilder b(kMesh);
+  uint32_t x = b.presharded_input({2, 4}, {1, 1});
+  uint32_t same = b.op("mesh_shard", {x}, {1, 1}, DT::kFloat32,
+                       shard_attrs("identity", "full_to_shard", {2, 4}, {0, 1}));
+  b.output(same);
+  DeviceTensors in = per_device({1, 1}, 8);
+  auto out = interpret(b.binary(), 0, {in});
+  for (uint32_t d = 0; d < 8; ++d) EXPECT_EQ(out[0][d]->at(0), 100.0 * d);
+}
+
+TEST(InterpCcl, IntegerValuesKeepTheirDtypeAcrossCollectives) {
+  ProgramBuilder b(kMesh);
+  uint32_t x = b.presharded_input({1}, {1}, DT::kInt32);
+  b.output(b.op("all_reduce", {x}, {1}, DT::kInt32,
+                {{"reduce_type", std::string("sum")}, {"cluster_axis", int64_t{1}}}));
+  DeviceTensors in;
+  for (uint32_t d = 0; d < 8; ++d) {
+    in.push_back(std::make_shared<const HostTensor>(make_tensor({1}, {double(d)}, DT::kInt32)));
+  }
+  auto out = interpret(b.binary(), 0, {in});
+  EXPECT_EQ(out[0][5]->dtype(), DT::kInt32);
+  EXPECT_EQ(out[0][5]->at(0), 4 + 5 + 6 + 7);
+  EXPECT_EQ(out[0][0]->at(0), 0 + 1 + 2 + 3);
+}
+
+TEST(InterpCcl, UnknownReduceTypeIsUnsupported) {
+  ProgramBuilder b(kMesh);
+  uint32_t x = b.presharded_input({1}, {1});
+  b.output(b.op("all_reduce", {x}, {1}, DT::kFloat32,
+                {{"reduce_type", std::string("std")}, {"cluster_axis", int64_t{1}}}));
+  expect_error([&] { interpret(b.binary(), 0, {per_device({1}, 8)}); }, ErrorCode::kUnsupported,
+               {"all_reduce", "std"});
+}
+
 TEST(InterpCcl, BadShardShapeIsRejected) {
   ProgramBuilder b(kMesh);
   uint32_t x = b.input({3, 8});

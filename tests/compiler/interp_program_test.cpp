@@ -99,6 +99,18 @@ TEST(InterpProgram, InputErrors) {
   expect_error([&] { interpret(bin, 5, {}); }, ErrorCode::kNotFound, {"program 5"});
 }
 
+TEST(InterpProgram, DanglingValueIdIsRejected) {
+  ProgramBuilder b;
+  uint32_t x = b.input({2});
+  b.output(b.op("neg", {x}, {2}));
+  b.program().ops.back().operands = {7};
+  expect_error(
+      [&] {
+        interpret(b.binary(), 0, {replicated(make_tensor({2}, {1, 2}))});
+      },
+      ErrorCode::kInvalidArgument, {"neg", "value 7"});
+}
+
 TEST(InterpProgram, MissingAttributeNamesOp) {
   ProgramBuilder b;
   uint32_t x = b.input({2, 2});

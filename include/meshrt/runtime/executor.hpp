@@ -15,6 +15,7 @@
 #include "meshrt/binary/program.hpp"
 #include "meshrt/device/device.hpp"
 #include "meshrt/report/golden.hpp"
+#include "meshrt/report/perf.hpp"
 #include "meshrt/runtime/mesh_context.hpp"
 
 namespace meshrt::runtime {
@@ -27,6 +28,8 @@ struct ExecOptions {
   bool collect_memory = false;    // a memory view of every local chip after each op
   std::string inject_fault_loc;   // perturb this op's output on the first device (testing)
   std::string debug_leak_loc;     // never free this op's result (testing the leak check)
+  // Called on this rank before each op runs (debug hooks); may be empty.
+  std::function<void(const binary::Op& op)> pre_op;
 };
 
 struct OpGoldenResult {
@@ -61,9 +64,16 @@ struct ProgramResult {
   // Buffers still live on this rank's chips after the program and its outputs were released.
   uint64_t leaked_buffers = 0;
   bool golden_source_stored = true;  // false: goldens recomputed by the reference interpreter
+  // One row per op per chip (rank 0: every rank's, sorted by call count then device):
+  // measured host times, modelled device times (report/perf.hpp).
+  std::vector<report::OpPerfRow> perf;
 };
 
+// `inputs`: user-supplied program inputs instead of generated ones (one per program argument):
+// rank 0 passes a host tensor for a whole argument; every rank passes the shards of its own
+// chips for a presharded argument. Null: inputs are generated from options.seed/init.
 ProgramResult run_program(MeshContext& mesh, const binary::Binary& binary, size_t program_index,
-                          const ExecOptions& options, const PostOpCallback& post_op = {});
+                          const ExecOptions& options, const PostOpCallback& post_op = {},
+                          const std::vector<TensorValue>* inputs = nullptr);
 
 }  // namespace meshrt::runtime

@@ -21,10 +21,26 @@ namespace meshrt::runtime {
 // Error(kInvalidArgument) if it does not split over the ranks.
 std::vector<MeshBox> place_mesh(const ClusterDesc& cluster, const MeshShape& mesh, int num_ranks);
 
+// One device of a mesh: the physical chip (its id in the cluster), the rank that holds it and,
+// on that rank only, the simulated chip itself (shared between a mesh and its reshaped views
+// and sub-meshes).
+struct ChipSlot {
+  DeviceId physical;
+  int owner = -1;
+  std::shared_ptr<device::Device> chip;
+};
+
 class MeshContext {
  public:
-  // Creates the chips of this rank's box. `comm` must outlive the context.
-  MeshContext(const ClusterDesc& cluster, const MeshShape& mesh, comm::Communicator& comm);
+  // Creates the chips of this rank's box. `comm` must outlive the context. `offset`: where the
+  // mesh lies in the cluster's mesh (physical chip ids); chips are numbered by their id in `mesh`.
+  MeshContext(const ClusterDesc& cluster, const MeshShape& mesh, comm::Communicator& comm,
+              MeshCoordinate offset = {});
+  // A view over chips another context created (a reshape or a sub-mesh): slots[d] is logical
+  // device d of `mesh` (row-major). rank_boxes() is empty for a view (owners need not form
+  // boxes). Throws Error(kInvalidArgument) if the slot count is not mesh.volume().
+  MeshContext(const ClusterDesc& cluster, const MeshShape& mesh, comm::Communicator& comm,
+              std::vector<ChipSlot> slots);
 
   const ClusterDesc& cluster() const { return cluster_; }
   const MeshShape& shape() const { return mesh_; }
@@ -41,6 +57,9 @@ class MeshContext {
   // Index of a device among local_devices(), or -1 when another rank owns it.
   int local_index(DeviceId device) const;
   device::Device& device(size_t local_index) { return *devices_[local_index]; }
+  // Every device of the mesh, by logical id.
+  const std::vector<ChipSlot>& slots() const { return slots_; }
+  DeviceId physical_id(DeviceId device) const { return slots_.at(device.value).physical; }
   const device::Device& device(size_t local_index) const { return *devices_[local_index]; }
 
  private:
@@ -51,7 +70,8 @@ class MeshContext {
   std::vector<int> owner_;        // per device id
   std::vector<int> local_index_;  // per device id
   std::vector<DeviceId> local_ids_;
-  std::vector<std::unique_ptr<device::Device>> devices_;
+  std::vector<std::shared_ptr<device::Device>> devices_;
+  std::vector<ChipSlot> slots_;
 };
 
 }  // namespace meshrt::runtime

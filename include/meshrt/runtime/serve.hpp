@@ -1,0 +1,17 @@
+// The worker side of the runtime under MPI: every rank but 0 calls serve() and executes the
+// commands rank 0's API calls send (schemas/commands.fbs), in lockstep with rank 0, answering
+// each with a response (errors included; a worker never aborts the job itself).
+#pragma once
+
+#include "meshrt/comm/communicator.hpp"
+
+namespace meshrt::runtime {
+
+// Runs until rank 0 sends Shutdown; returns 0 then. Returns 1 if rank 0 stays silent for
+// longer than the idle limit (TTRT_WORKER_IDLE_TIMEOUT seconds, default 3600) or a message
+// cannot be received. Blocking; call on the rank's main thread with the world communicator.
+// Test hook: TTRT_TEST_WORKER_HANG_AT=N (or _EXIT_AT=N) makes rank 1 stop answering (or _exit)
+// when it receives its N-th Submit.
+int serve(comm::Communicator& comm);
+
+}  // namespace meshrt::runtime

@@ -1,0 +1,115 @@
+#include "meshrt/report/perf.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+
+#include "meshrt/common/error.hpp"
+
+namespace meshrt::report {
+
+std::string_view to_string(OpFamily family) {
+  switch (family) {
+    case OpFamily::kMatmul: return "matmul";
+    case OpFamily::kEltwise: return "eltwise";
+    case OpFamily::kReduction: return "reduction";
+    case OpFamily::kDataMovement: return "data_movement";
+    case OpFamily::kCreation: return "creation";
+    case OpFamily::kCollective: return "collective";
+    case OpFamily::kHostTransfer: return "host_transfer";
+  }
+  return "eltwise";
+}
+
+OpFamily op_family(std::string_view name) {
+  static const std::array<std::string_view, 6> matmul = {
+      "matmul", "linear", "dot_general", "conv2d", "conv_transpose2d", "convolution"};
+  static const std::array<std::string_view, 13> reduction = {
+      "sum", "mean", "max", "min", "prod", "argmax", "softmax", "rms_norm", "layer_norm",
+      "reduce_and", "reduce_or", "cumsum", "batch_norm"};
+  static const std::array<std::string_view, 22> data_movement = {
+      "reshape", "permute", "transpose", "concat", "slice_static", "slice", "broadcast",
+      "repeat", "repeat_interleave", "squeeze", "unsqueeze", "pad", "embedding", "gather",
+      "typecast", "to_layout", "max_pool2d", "avg_pool2d", "pooling", "upsample2d", "reverse",
+      "index_select"};
+  static const std::array<std::string_view, 8> creation = {
+      "constant", "full", "zeros", "ones", "arange", "empty", "rand", "fill"};
+  static const std::array<std::string_view, 5> collective = {
+      "all_gather", "reduce_scatter", "all_reduce", "collective_permute", "mesh_partition"};
+  auto in = [&](const auto& list) { return std::find(list.begin(), list.end(), name) != list.end(); };
+  if (name == "mesh_shard") return OpFamily::kHostTransfer;
+  if (in(collective)) return OpFamily::kCollective;
+  if (in(matmul)) return OpFamily::kMatmul;
+  if (in(reduction)) return OpFamily::kReduction;
+  if (in(data_movement)) return OpFamily::kDataMovement;
+  if (in(creation)) return OpFamily::kCreation;
+  return OpFamily::kEltwise;
+}
+
+PerfTotals perf_totals(const std::vector<OpPerfRow>& rows) {
+  PerfTotals t;
+  t.rows = rows.size();
+  uint32_t last_loop = 0;
+  for (const auto& r : rows) last_loop = std::max(last_loop, r.loop);
+  std::map<uint32_t, uint64_t> busy;
+  for (const auto& r : rows) {
+    if (r.loop != last_loop) continue;  // one program run: the last loop's rows
+    busy[r.device_id] += r.device_duration_ns();
+    if (r.device_end_ns > t.device_duration_ns ||
+        (r.device_end_ns == t.device_duration_ns && r.device_id < t.critical_device)) {
+      t.device_duration_ns = r.device_end_ns;
+      t.critical_device = r.device_id;
+    }
+  }
+  if (!busy.empty()) t.device_busy_ns = busy[t.critical_device];
+  return t;
+}
+
+namespace {
+constexpr size_t kWordsPerRow = 12;
+}
+
+std::vector<uint64_t> rows_to_words(const std::vector<OpPerfRow>& rows) {
+  std::vector<uint64_t> w;
+  w.reserve(rows.size() * kWordsPerRow);
+  for (const auto& r : rows) {
+    w.insert(w.end(), {r.program_index, r.op_index, r.global_call_count, r.loop, r.device_id,
+                       static_cast<uint64_t>(static_cast<uint32_t>(r.rank)),
+                       static_cast<uint64_t>(r.family), r.core_count, r.host_start_ns,
+                       r.host_end_ns, r.device_start_ns, r.device_end_ns});
+  }
+  return w;
+}
+
+std::vector<OpPerfRow> rows_from_words(const std::vector<uint64_t>& w) {
+  if (w.size() % kWordsPerRow != 0) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("perf rows: {} words is not a whole number of {}-word rows", w.size(),
+                      kWordsPerRow));
+  }
+  std::vector<OpPerfRow> rows(w.size() / kWordsPerRow);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const uint64_t* p = w.data() + i * kWordsPerRow;
+    OpPerfRow& r = rows[i];
+    r.program_index = static_cast<uint32_t>(p[0]);
+    r.op_index = static_cast<uint32_t>(p[1]);
+    r.global_call_count = p[2];
+    r.loop = static_cast<uint32_t>(p[3]);
+    r.device_id = static_cast<uint32_t>(p[4]);
+    r.rank = static_cast<int32_t>(static_cast<uint32_t>(p[5]));
+    if (p[6] > static_cast<uint64_t>(OpFamily::kHostTransfer)) {
+      raise(ErrorCode::kInvalidArgument, fmt::format("perf rows: unknown op family {}", p[6]));
+    }
+    r.family = static_cast<OpFamily>(p[6]);
+    r.core_count = static_cast<uint32_t>(p[7]);
+    r.host_start_ns = p[8];
+    r.host_end_ns = p[9];
+    r.device_start_ns = p[10];
+    r.device_end_ns = p[11];
+  }
+  return rows;
+}
+
+}  // namespace meshrt::report
