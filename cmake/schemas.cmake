@@ -16,7 +16,8 @@ endforeach()
 add_custom_target(meshrt_schemas DEPENDS ${MESHRT_GENERATED_HEADERS})
 add_library(meshrt_schemas_headers INTERFACE)
 add_dependencies(meshrt_schemas_headers meshrt_schemas)
-target_include_directories(meshrt_schemas_headers INTERFACE ${CMAKE_BINARY_DIR}/generated)
+target_include_directories(meshrt_schemas_headers INTERFACE
+  $<BUILD_INTERFACE:${CMAKE_BINARY_DIR}/generated>)
 target_link_libraries(meshrt_schemas_headers INTERFACE flatbuffers::flatbuffers)
 # Hash of the schema text of stored formats: stored in every binary and checked at load.
 # commands.fbs (messages between the ranks of one job) is not a stored format.

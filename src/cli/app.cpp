@@ -57,8 +57,8 @@ void add_check(CLI::App& app, CheckOptions& o) {
 
 bool enable_golden_ = true;
 
-void add_run(CLI::App& app, RunOptions& o) {
-  auto* c = app.add_subcommand("run", "Run binaries on the simulated mesh and check goldens");
+// The flags of `run`, shared with `perf`.
+void add_run_flags(CLI::App* c, RunOptions& o) {
   c->add_option("paths", o.paths, "files or directories")->required();
   c->add_option("--program-index", o.program_index, "all | N");
   c->add_option("--loops", o.loops, "run each program N times")->check(CLI::PositiveNumber);
@@ -90,6 +90,25 @@ void add_run(CLI::App& app, RunOptions& o) {
   c->add_option("--debug-leak", o.debug_leak,
                 "leak a buffer after the op with this loc (to prove the leak check works)")
       ->group("");
+  c->add_flag("--data-parallel", o.data_parallel,
+              "run each program on every sub-mesh of its shape that tiles the cluster's mesh, "
+              "each with its own seed");
+  c->add_flag("--debugger", o.debugger,
+              "step through ops on rank 0: next, continue, print [output], quit (stdin; EOF "
+              "continues)");
+}
+
+void add_run(CLI::App& app, RunOptions& o) {
+  add_run_flags(app.add_subcommand("run", "Run binaries on the simulated mesh and check goldens"), o);
+}
+
+void add_perf(CLI::App& app, PerfOptions& o) {
+  auto* c = app.add_subcommand(
+      "perf", "Run binaries and write perf reports: ops_perf_results.csv, trace.json, SVG timelines "
+              "(device times modelled, host times measured)");
+  add_run_flags(c, o.run);
+  c->add_flag("--host-only", o.host_only, "report measured host times only (no modelled device "
+                                          "columns, chip tracks or timelines)");
 }
 
 }  // namespace
@@ -108,6 +127,8 @@ int run_ttrt(int argc, char** argv, comm::Communicator& comm) {
   add_query(app, query);
   add_check(app, check);
   add_run(app, run);
+  PerfOptions perf;
+  add_perf(app, perf);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -115,16 +136,21 @@ int run_ttrt(int argc, char** argv, comm::Communicator& comm) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitError;
   }
-  setup_logging(comm.rank(), run.log_file);
+  setup_logging(comm.rank(), app.got_subcommand("perf") ? perf.run.log_file : run.log_file);
   try {
     if (app.got_subcommand("compile")) return cmd_compile(compile, comm);
     if (app.got_subcommand("read")) return cmd_read(read, comm);
     if (app.got_subcommand("query")) return cmd_query(query, comm);
     if (app.got_subcommand("check")) return cmd_check(check, comm);
     if (app.got_subcommand("run")) return cmd_run(run, comm);
+    if (app.got_subcommand("perf")) return cmd_perf(perf, comm);
   } catch (const Error& e) {
     spdlog::error("{}", e.what());
     if (comm.rank() == 0) std::cerr << "error: " << e.what() << "\n";
+    return kExitError;
+  } catch (const std::exception& e) {
+    spdlog::error("internal error: {}", e.what());
+    std::cerr << "error: internal error: " << e.what() << "\n";
     return kExitError;
   }
   return kExitError;

@@ -7,41 +7,12 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "meshrt/binary/binary_io.hpp"
-#include "meshrt/binary/inputs.hpp"
 #include "meshrt/binary/system_desc.hpp"
 #include "meshrt/cli/cli.hpp"
 #include "meshrt/common/error.hpp"
-#include "meshrt/device/tensor_bytes.hpp"
+#include "meshrt/runtime/memory_plan.hpp"
 
 namespace meshrt::cli {
-
-namespace {
-
-// Peak bytes one chip holds while the program runs: live values (allocated when produced,
-// released at their last use) in DRAM, per device.
-uint64_t peak_device_bytes(const binary::Program& p) {
-  auto bytes = [&](uint32_t id) {
-    const auto& d = p.values[id];
-    return device::tensor_device_bytes(binary::input_shape(d), d.dtype,
-                                       d.layout == binary::Layout::kTile);
-  };
-  std::set<uint32_t> live(p.inputs.begin(), p.inputs.end());
-  uint64_t now = 0;
-  for (uint32_t id : live) now += bytes(id);
-  uint64_t peak = now;
-  for (const auto& op : p.ops) {
-    for (uint32_t id : op.results) {
-      if (live.insert(id).second) now += bytes(id);
-    }
-    peak = std::max(peak, now);
-    for (uint32_t id : op.frees) {
-      if (live.erase(id)) now -= bytes(id);
-    }
-  }
-  return peak;
-}
-
-}  // namespace
 
 int cmd_check(const CheckOptions& o, comm::Communicator& comm) {
   if (comm.rank() != 0) return kExitOk;
@@ -54,8 +25,7 @@ int cmd_check(const CheckOptions& o, comm::Communicator& comm) {
     cluster = load_cluster(o.cluster);
     system_name = o.cluster;
   }
-  const uint64_t dram = static_cast<uint64_t>(cluster.chip.dram_channels) *
-                        cluster.chip.dram_bytes_per_channel - cluster.chip.trace_region_bytes;
+  const uint64_t dram = runtime::usable_dram_bytes(cluster.chip);
   json results = json::array();
   bool failed = false;
   std::vector<std::string> files = expand_inputs(o.paths, ".ttnn");
@@ -69,7 +39,7 @@ int cmd_check(const CheckOptions& o, comm::Communicator& comm) {
       binary::Binary bin = binary::load_binary_file(file, lo);
       json programs = json::array();
       for (const auto& p : bin.programs) {
-        uint64_t peak = peak_device_bytes(p);
+        uint64_t peak = runtime::peak_device_bytes(p);
         bool fits_mesh = p.mesh_shape.volume() <= cluster.mesh.volume();
         bool fits_dram = peak <= dram;
         programs.push_back({{"program", p.name}, {"mesh_shape", p.mesh_shape.to_string()},

@@ -70,6 +70,8 @@ struct RunOptions {
   std::string cluster;
   std::string inject_fault;
   std::string debug_leak;
+  bool data_parallel = false;  // run on every sub-mesh of the program's shape tiling the cluster
+  bool debugger = false;       // interactive step mode on rank 0 (stdin)
 };
 
 int cmd_compile(const CompileOptions& o, comm::Communicator& comm);
@@ -77,5 +79,13 @@ int cmd_read(const ReadOptions& o, comm::Communicator& comm);
 int cmd_query(const QueryOptions& o, comm::Communicator& comm);
 int cmd_check(const CheckOptions& o, comm::Communicator& comm);
 int cmd_run(const RunOptions& o, comm::Communicator& comm);
+
+// `ttrt perf`: the flags of `run` plus --host-only (no modelled device columns or chip tracks).
+struct PerfOptions {
+  RunOptions run;
+  bool host_only = false;
+  PerfOptions() { run.result_file = "perf_results.json"; }
+};
+int cmd_perf(const PerfOptions& o, comm::Communicator& comm);
 
 }  // namespace meshrt::cli

@@ -10,6 +10,7 @@
 #include "meshrt/cli/cli.hpp"
 #include "meshrt/report/golden.hpp"
 #include "meshrt/report/memory_json.hpp"
+#include "perf_summary.hpp"
 
 namespace meshrt::cli {
 
@@ -66,7 +67,7 @@ RunReport::RunReport(const RunOptions& options, bool controller)
     : o_(options), controller_(controller) {}
 
 std::string RunReport::program_dir(const std::string& file, size_t index) const {
-  return (fs::path(o_.artifact_dir) / fs::path(file).filename() / "run" /
+  return (fs::path(o_.artifact_dir) / fs::path(file).filename() / "run" / subdir_ /
           fmt::format("program_{}", index))
       .string();
 }
@@ -190,11 +191,13 @@ ProgramOutcome RunReport::program_outcome(const std::string& file, const binary:
                              {"source", r.golden_source_stored ? "binary" : "recomputed"}}},
                  {"leaked_buffers", r.leaked_buffers},
                  {"artifacts", dir}};
+  out.details["perf"] = perf_totals_json(r, host_seconds, o_.loops);
   std::cout << fmt::format("{} {} program {} '{}' on {} ({} ops, {} golden checks, min PCC {}, host {:.3f} s){}\n",
                            out.result == "pass" ? "PASS" : "FAIL", file, index, out.name,
                            bin.programs[index].mesh_shape.to_string(), r.ops_executed,
                            r.goldens.size(), r.goldens.empty() ? std::string("n/a") : fmt::format("{:.6f}", min_pcc),
                            host_seconds, out.message.empty() ? "" : "\n  " + out.message);
+  std::cout << perf_summary_line(r, host_seconds, o_.loops) << "\n";
   return out;
 }
 

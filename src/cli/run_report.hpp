@@ -42,6 +42,9 @@ class RunReport {
   void add_binary(BinaryOutcome outcome);
   // Prints the summary and returns the exit code.
   int finish();
+  // Artifacts of the next programs go under run/<subdir>/program_<i> ("" = run/program_<i>),
+  // e.g. "submesh_2" for --data-parallel.
+  void set_subdir(std::string subdir) { subdir_ = std::move(subdir); }
 
  private:
   std::string program_dir(const std::string& file, size_t index) const;
@@ -52,6 +55,7 @@ class RunReport {
   bool controller_;
   json results_ = json::array();
   int passed_ = 0, golden_failed_ = 0, errored_ = 0;
+  std::string subdir_;
 };
 
 }  // namespace meshrt::cli

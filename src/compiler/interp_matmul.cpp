@@ -18,29 +18,57 @@ Tensor transpose_last_two(const Tensor& t) {
   return permute_tensor(t, perm);
 }
 
+// out[m x n] += a[m x k] * b[k x n], all row-major. Blocked so that a block of b rows and of
+// out stays in cache; each output element is still a plain sum over p in increasing order.
+void gemm_accumulate(const double* a, const double* b, double* out, int64_t m, int64_t k,
+                     int64_t n) {
+  constexpr int64_t kRowBlock = 64;
+  constexpr int64_t kColBlock = 256;
+  for (int64_t i0 = 0; i0 < m; i0 += kRowBlock) {
+    const int64_t i1 = std::min(m, i0 + kRowBlock);
+    for (int64_t j0 = 0; j0 < n; j0 += kColBlock) {
+      const int64_t j1 = std::min(n, j0 + kColBlock);
+      for (int64_t p = 0; p < k; ++p) {
+        const double* brow = b + p * n;
+        for (int64_t i = i0; i < i1; ++i) {
+          const double aip = a[i * k + p];
+          double* orow = out + i * n;
+          for (int64_t j = j0; j < j1; ++j) orow[j] += aip * brow[j];
+        }
+      }
+    }
+  }
+}
+
 // numpy.matmul of a and b (after optional transposes of their last two dims).
 Tensor batched_matmul(const OpContext& ctx, const Tensor& a_in, const Tensor& b_in, bool ta,
                       bool tb) {
   if (a_in.rank() == 0 || b_in.rank() == 0) {
     ctx.fail(ErrorCode::kInvalidArgument, "matmul operands must have rank >= 1");
   }
-  Tensor a = ta ? transpose_last_two(a_in) : a_in;
-  Tensor b = tb ? transpose_last_two(b_in) : b_in;
+  // Transposed copies only when asked for; otherwise the operands are read in place.
+  Tensor a_t, b_t;
+  if (ta && a_in.rank() >= 2) a_t = transpose_last_two(a_in);
+  if (tb && b_in.rank() >= 2) b_t = transpose_last_two(b_in);
+  const Tensor& a = (ta && a_in.rank() >= 2) ? a_t : a_in;
+  const Tensor& b = (tb && b_in.rank() >= 2) ? b_t : b_in;
   const bool a_vector = a.rank() == 1;
   const bool b_vector = b.rank() == 1;
-  if (a_vector) a.shape.insert(a.shape.begin(), 1);
-  if (b_vector) b.shape.push_back(1);
-  const int64_t m = a.shape[a.shape.size() - 2];
-  const int64_t k = a.shape.back();
-  const int64_t kb = b.shape[b.shape.size() - 2];
-  const int64_t n = b.shape.back();
+  Shape a_shape = a.shape;
+  Shape b_shape = b.shape;
+  if (a_vector) a_shape.insert(a_shape.begin(), 1);
+  if (b_vector) b_shape.push_back(1);
+  const int64_t m = a_shape[a_shape.size() - 2];
+  const int64_t k = a_shape.back();
+  const int64_t kb = b_shape[b_shape.size() - 2];
+  const int64_t n = b_shape.back();
   if (k != kb) {
     ctx.fail(ErrorCode::kInvalidArgument,
              fmt::format("contracted sizes differ: {} (lhs {}) vs {} (rhs {})", k,
                          shape_to_string(a_in.shape), kb, shape_to_string(b_in.shape)));
   }
-  Shape a_batch(a.shape.begin(), a.shape.end() - 2);
-  Shape b_batch(b.shape.begin(), b.shape.end() - 2);
+  Shape a_batch(a_shape.begin(), a_shape.end() - 2);
+  Shape b_batch(b_shape.begin(), b_shape.end() - 2);
   Shape batch = broadcast_shapes(ctx, a_batch, b_batch);
   std::vector<int64_t> a_map = broadcast_index_map(a_batch, batch);
   std::vector<int64_t> b_map = broadcast_index_map(b_batch, batch);
@@ -50,15 +78,8 @@ Tensor batched_matmul(const OpContext& ctx, const Tensor& a_in, const Tensor& b_
   out_shape.push_back(n);
   Tensor out(out_shape, ctx.result_dtype());
   for (size_t bi = 0; bi < a_map.size(); ++bi) {
-    const double* pa = a.v.data() + a_map[bi] * m * k;
-    const double* pb = b.v.data() + b_map[bi] * k * n;
-    double* po = out.v.data() + static_cast<int64_t>(bi) * m * n;
-    for (int64_t i = 0; i < m; ++i) {
-      for (int64_t p = 0; p < k; ++p) {
-        const double aip = pa[i * k + p];
-        for (int64_t j = 0; j < n; ++j) po[i * n + j] += aip * pb[p * n + j];
-      }
-    }
+    gemm_accumulate(a.v.data() + a_map[bi] * m * k, b.v.data() + b_map[bi] * k * n,
+                    out.v.data() + static_cast<int64_t>(bi) * m * n, m, k, n);
   }
   // Drop the dims that 1-D operands gained.
   if (b_vector) out.shape.pop_back();
@@ -94,9 +115,11 @@ std::vector<int64_t> normalized_dims(const OpContext& ctx, const std::string& ke
   return dims;
 }
 
-// Permutes `t` to [first..., rest-in-order..., last...] and returns the sizes of the groups.
-Tensor group_dims(const Tensor& t, const std::vector<int64_t>& first,
-                  const std::vector<int64_t>& last, std::vector<int64_t>* free_dims) {
+// Permutes `t` to [first..., rest-in-order..., last...] (into `storage`, unless that order is
+// already t's own) and lists the remaining "free" dims.
+const Tensor& group_dims(const Tensor& t, const std::vector<int64_t>& first,
+                         const std::vector<int64_t>& last, std::vector<int64_t>* free_dims,
+                         Tensor* storage) {
   std::vector<int64_t> perm = first;
   for (int64_t d = 0; d < t.rank(); ++d) {
     bool used = std::find(first.begin(), first.end(), d) != first.end() ||
@@ -107,7 +130,12 @@ Tensor group_dims(const Tensor& t, const std::vector<int64_t>& first,
     }
   }
   perm.insert(perm.end(), last.begin(), last.end());
-  return permute_tensor(t, perm);
+  bool identity = true;
+  for (size_t i = 0; i < perm.size(); ++i)
+    identity = identity && perm[i] == static_cast<int64_t>(i);
+  if (identity) return t;
+  *storage = permute_tensor(t, perm);
+  return *storage;
 }
 
 int64_t product_of(const Shape& shape, const std::vector<int64_t>& dims) {
@@ -141,10 +169,11 @@ std::vector<Tensor> dot_general(const OpContext& ctx, const std::vector<const Te
   // lhs -> [batch, free, contract]; rhs -> [batch, contract, free].
   std::vector<int64_t> lfree, rfree;
   std::vector<int64_t> lfirst = lb;
-  Tensor l = group_dims(lhs, lfirst, lc, &lfree);
+  Tensor l_storage, r_storage;
+  const Tensor& l = group_dims(lhs, lfirst, lc, &lfree, &l_storage);
   std::vector<int64_t> rfirst = rb;
   rfirst.insert(rfirst.end(), rc.begin(), rc.end());
-  Tensor r = group_dims(rhs, rfirst, {}, &rfree);
+  const Tensor& r = group_dims(rhs, rfirst, {}, &rfree, &r_storage);
   const int64_t batch = product_of(lhs.shape, lb);
   const int64_t m = product_of(lhs.shape, lfree);
   const int64_t k = product_of(lhs.shape, lc);
@@ -155,15 +184,8 @@ std::vector<Tensor> dot_general(const OpContext& ctx, const std::vector<const Te
   for (int64_t d : rfree) out_shape.push_back(rhs.shape[static_cast<size_t>(d)]);
   Tensor out(out_shape, ctx.result_dtype());
   for (int64_t bi = 0; bi < batch; ++bi) {
-    const double* pa = l.v.data() + bi * m * k;
-    const double* pb = r.v.data() + bi * k * n;
-    double* po = out.v.data() + bi * m * n;
-    for (int64_t i = 0; i < m; ++i) {
-      for (int64_t p = 0; p < k; ++p) {
-        const double aip = pa[i * k + p];
-        for (int64_t j = 0; j < n; ++j) po[i * n + j] += aip * pb[p * n + j];
-      }
-    }
+    gemm_accumulate(l.v.data() + bi * m * k, r.v.data() + bi * k * n, out.v.data() + bi * m * n, m,
+                    k, n);
   }
   return single(std::move(out));
 }

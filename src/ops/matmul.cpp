@@ -36,18 +36,23 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, const T
   }
 }
 
+// Runs the plan into `c` (batches * m * n values, zero-filled by the caller).
+template <class T>
+void run_plan_into(const GemmPlan& p, const T* a, const T* b, T* c) {
+  if (p.m == 0 || p.n == 0 || p.k == 0) return;
+  std::array<std::vector<int64_t>, 2> st = {p.a_batch_stride, p.b_batch_stride};
+  const int64_t a_mat = p.m * p.k, b_mat = p.k * p.n, c_mat = p.m * p.n;
+  walk_broadcast<2>(p.batch, st, [&](int64_t i, const std::array<int64_t, 2>& off) {
+    gemm<T>(p.trans_a, p.trans_b, p.m, p.n, p.k, a + off[0] * a_mat, b + off[1] * b_mat,
+            c + i * c_mat);
+  });
+}
+
 template <class T>
 std::vector<T> run_plan(const GemmPlan& p, const std::vector<T>& a, const std::vector<T>& b) {
   const int64_t batches = volume(p.batch);
   std::vector<T> c(static_cast<size_t>(batches * p.m * p.n), T(0));
-  if (p.m == 0 || p.n == 0) return c;
-  if (p.k == 0) return c;
-  std::array<std::vector<int64_t>, 2> st = {p.a_batch_stride, p.b_batch_stride};
-  const int64_t a_mat = p.m * p.k, b_mat = p.k * p.n, c_mat = p.m * p.n;
-  walk_broadcast<2>(p.batch, st, [&](int64_t i, const std::array<int64_t, 2>& off) {
-    gemm<T>(p.trans_a, p.trans_b, p.m, p.n, p.k, a.data() + off[0] * a_mat,
-            b.data() + off[1] * b_mat, c.data() + i * c_mat);
-  });
+  run_plan_into(p, a.data(), b.data(), c.data());
   return c;
 }
 
@@ -126,6 +131,12 @@ void matmul_like(const binary::Op& op, const HostTensor& a, const HostTensor& b,
   Shape result;
   GemmPlan p = plan_matmul(op, a.shape(), b.shape(), ta, tb, result);
   expect_shape(op, o.shape(), result, "result");
+  if (bias == nullptr && a.dtype() == DataType::kFloat32 && b.dtype() == DataType::kFloat32 &&
+      o.dtype() == DataType::kFloat32) {
+    // All f32: sgemm reads the operands and writes the result in place, no widening copies.
+    run_plan_into(p, f32_data(a), f32_data(b), f32_data(o));
+    return;
+  }
   if (is_float(o.dtype())) {
     std::vector<float> acc = run_plan(p, to_f32(a), to_f32(b));
     finish(op, acc, bias, o);

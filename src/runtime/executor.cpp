@@ -12,6 +12,7 @@
 #include "meshrt/device/tensor_bytes.hpp"
 #include "meshrt/ops/ccl.hpp"
 #include "meshrt/ops/kernels.hpp"
+#include "meshrt/runtime/memory_plan.hpp"
 #include "result_exchange.hpp"
 #include "perf_recorder.hpp"
 #include "shard_exchange.hpp"
@@ -474,6 +475,7 @@ ProgramResult run_program(MeshContext& mesh, const binary::Binary& bin, size_t p
           fmt::format("program '{}' runs on a {} mesh but the opened mesh is {}", program.name,
                       program.mesh_shape.to_string(), mesh.shape().to_string()));
   }
+  check_program_fits(program, mesh.cluster().chip);
   ProgramResult result;
   std::unique_ptr<GoldenTable> goldens;
   if (options.check_golden) {
@@ -491,6 +493,12 @@ ProgramResult run_program(MeshContext& mesh, const binary::Binary& bin, size_t p
     inputs.clear();
     for (size_t i = 0; i < outputs.size(); ++i) {
       result.outputs.push_back(exec.collect(program, program.outputs[i], outputs[i]));
+      // On a single chip an output is simply the tensor: report it as a whole tensor.
+      TensorValue& last = result.outputs.back();
+      if (mesh.shape().volume() == 1 && !last.host && last.shards.size() == 1) {
+        last.host = last.shards.begin()->second;
+        last.shards.clear();
+      }
     }
     // Output goldens, compared where the value lives.
     if (options.check_golden) {

@@ -55,35 +55,35 @@ ShardMap exchange_shards(MeshContext& mesh, const ShardMap& local,
   }
   if (mesh.num_ranks() == 1) return out;
 
-  std::vector<comm::Bytes> payloads;
-  std::vector<int> dsts;
-  for (int r = 0; r < mesh.num_ranks(); ++r) {
-    if (r == me) continue;
-    std::vector<uint32_t> mine;
-    for (uint32_t d : needs[r])
-      if (mesh.owner(DeviceId{d}) == me) mine.push_back(d);
-    if (mine.empty()) continue;
-    payloads.push_back(pack(local, mine));
-    dsts.push_back(r);
-  }
+  // One message per shard, in device order on both sides (messages between two ranks with one
+  // tag arrive in the order they were sent): sends read the shard's own bytes and receives land
+  // in the result tensors, so no byte is copied on the host besides the transfer itself.
   std::vector<comm::Outgoing> outgoing;
-  for (size_t i = 0; i < dsts.size(); ++i) outgoing.push_back({dsts[i], payloads[i]});
-
-  std::vector<int> sources;
-  std::vector<std::vector<uint32_t>> from_source;
   for (int r = 0; r < mesh.num_ranks(); ++r) {
     if (r == me) continue;
-    std::vector<uint32_t> theirs;
-    for (uint32_t d : needs[me])
-      if (mesh.owner(DeviceId{d}) == r) theirs.push_back(d);
-    if (theirs.empty()) continue;
-    sources.push_back(r);
-    from_source.push_back(std::move(theirs));
+    for (uint32_t d : needs[r]) {
+      if (mesh.owner(DeviceId{d}) != me) continue;
+      const HostTensor& t = *local.at(d);
+      outgoing.push_back({r, {reinterpret_cast<const uint8_t*>(t.data()), t.size_bytes()}});
+    }
   }
-  std::vector<comm::Bytes> got =
-      mesh.comm().exchange(comm::kTagShards, outgoing, sources, op_deadline());
-  for (size_t i = 0; i < sources.size(); ++i) {
-    unpack(got[i], from_source[i], shape, dtype, sources[i], out);
+  std::vector<comm::Incoming> incoming;
+  for (int r = 0; r < mesh.num_ranks(); ++r) {
+    if (r == me) continue;
+    for (uint32_t d : needs[me]) {
+      if (mesh.owner(DeviceId{d}) != r) continue;
+      auto t = std::make_shared<HostTensor>(shape, dtype);
+      incoming.push_back({r, {reinterpret_cast<uint8_t*>(t->data()), t->size_bytes()}});
+      out[d] = std::move(t);
+    }
+  }
+  if (outgoing.empty() && incoming.empty()) return out;
+  try {
+    mesh.comm().exchange_into(comm::kTagShards, outgoing, incoming, op_deadline());
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kInvalidArgument) throw;
+    raise(ErrorCode::kRankFailed, fmt::format("shards of {} {} from another rank: {}",
+                                              shape_to_string(shape), mlir_name(dtype), e.what()));
   }
   return out;
 }

@@ -79,7 +79,8 @@ uint64_t mix(uint64_t x) {
 double unit(uint64_t bits) { return (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53; }
 }  // namespace
 
-void fill_tensor(HostTensor& t, InitKind kind, uint64_t seed, uint64_t stream, int64_t int_high) {
+void fill_tensor(HostTensor& t, InitKind kind, uint64_t seed, uint64_t stream, int64_t int_high,
+                 bool integers) {
   const int64_t n = t.volume();
   const uint64_t key = mix(seed ^ mix(stream + 0x51ed27ull));
   for (int64_t i = 0; i < n; ++i) {
@@ -92,7 +93,7 @@ void fill_tensor(HostTensor& t, InitKind kind, uint64_t seed, uint64_t stream, i
         uint64_t a = mix(key + 2 * static_cast<uint64_t>(i));
         if (t.dtype() == DataType::kBool) {
           v = static_cast<double>(a & 1u);
-        } else if (!is_float(t.dtype())) {
+        } else if (integers || !is_float(t.dtype())) {
           v = static_cast<double>(a % static_cast<uint64_t>(int_high > 0 ? int_high : 1));
         } else {
           uint64_t b = mix(key + 2 * static_cast<uint64_t>(i) + 1);

@@ -128,6 +128,8 @@ using RunOptions = meshrt::runtime::ExecOptions;
 void setCommunicator(meshrt::comm::Communicator* comm);
 // meshrt: tells every worker to leave serve() (rank 0; no-op in one process). Idempotent.
 void shutdownWorkers();
+// meshrt: frees a loaded binary on every rank (handles to it become invalid).
+void releaseBinary(Binary binary);
 // Chips of the default cluster (MeshDeviceOptions without a cluster).
 size_t getNumAvailableDevices();
 
@@ -201,6 +203,8 @@ std::vector<std::uint32_t> getTensorStride(Tensor tensor);
 // meshrt: number of shards (1 for a host tensor) and one shard by device id.
 uint32_t getNumShards(Tensor tensor);
 std::shared_ptr<const meshrt::HostTensor> getTensorShard(Tensor tensor, uint32_t deviceId);
+// meshrt: the data of a host tensor (or of a single-shard tensor).
+std::shared_ptr<const meshrt::HostTensor> getHostTensor(Tensor tensor);
 
 // Every program run completes inside submit(): wait() only checks the tensors are allocated.
 void wait(Tensor tensor);

@@ -63,8 +63,9 @@ InitKind init_kind_from_string(std::string_view text);
 // Fills a tensor deterministically. The value of element i depends only on (seed, stream, i),
 // never on thread count or rank, so every rank and the reference interpreter agree.
 // randn: standard normal; integers are drawn uniformly from [0, int_high) instead
-// (int_high > 0; embedding indices need in-range values). bool: 0/1.
+// (int_high > 0; embedding indices need in-range values), also for float tensors when
+// `integers` is set (float-typed indices). bool: 0/1.
 void fill_tensor(HostTensor& tensor, InitKind kind, uint64_t seed, uint64_t stream,
-                 int64_t int_high = 10);
+                 int64_t int_high = 10, bool integers = false);
 
 }  // namespace meshrt

@@ -1,0 +1,23 @@
+// Static memory planning: how much DRAM a program needs on one chip at its peak (every value
+// allocated when produced and released at its last use, tile padding included). Used by
+// `ttrt check` and, before anything is allocated, by run_program: a program that cannot fit
+// fails within milliseconds, before host memory is spent on it.
+#pragma once
+
+#include <cstdint>
+
+#include "meshrt/binary/program.hpp"
+#include "meshrt/mesh/cluster.hpp"
+
+namespace meshrt::runtime {
+
+uint64_t peak_device_bytes(const binary::Program& program);
+
+// DRAM a chip of `chip` can hold for tensors (the trace region excluded).
+uint64_t usable_dram_bytes(const ChipDesc& chip);
+
+// Throws Error(kOutOfMemory) naming the program, bytes needed and bytes available when the
+// peak does not fit a chip's DRAM.
+void check_program_fits(const binary::Program& program, const ChipDesc& chip);
+
+}  // namespace meshrt::runtime

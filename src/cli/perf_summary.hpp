@@ -1,0 +1,21 @@
+// Totals of a program's perf rows for result files and the one-line summary `ttrt run` and
+// `ttrt perf` print. Device time is modelled (cost model), host time measured.
+#pragma once
+
+#include <string>
+
+#include "common.hpp"
+#include "meshrt/runtime/executor.hpp"
+
+namespace meshrt::cli {
+
+// {"device_duration_ns" (modelled, critical chip, one loop), "critical_device",
+//  "critical_device_busy_ns", "host_duration_ns" (measured, all loops), "loops", "perf_rows",
+//  "device_time": "modelled", "host_time": "measured"}
+json perf_totals_json(const runtime::ProgramResult& r, double host_seconds, uint32_t loops);
+
+// "  perf: modelled device time 12.345 us (critical chip 3), host 0.042 s (measured, 1 loop)"
+std::string perf_summary_line(const runtime::ProgramResult& r, double host_seconds,
+                              uint32_t loops);
+
+}  // namespace meshrt::cli

@@ -1,0 +1,199 @@
+// Debug hooks (see debug.hpp). Under MPI every rank takes part: after each op the workers send
+// their chips' shards of its outputs to rank 0, rank 0 runs the callbacks, then tells the
+// workers to go on (or that a callback failed, which ends the program on every rank).
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "meshrt/common/error.hpp"
+#include "meshrt/runtime/debug.hpp"
+#include "session.hpp"
+#include "tensor_state.hpp"
+
+namespace tt::runtime {
+
+using meshrt::ErrorCode;
+using meshrt::raise;
+using meshrt::runtime::TensorValue;
+
+namespace {
+
+struct ProgramCtx {
+  uint64_t binary_handle = 0;
+  std::shared_ptr<const meshrt::binary::Binary> binary;
+  uint32_t program_index = 0;
+  meshrt::MeshShape mesh;
+  std::string deferred_error;  // a pre-op callback failure, reported after the op
+};
+
+struct OpCtx {
+  const meshrt::binary::Op* op = nullptr;
+  const std::vector<TensorValue>* outputs = nullptr;
+};
+
+debug::Hooks& instance() {
+  static debug::Hooks hooks;
+  return hooks;
+}
+
+const OpCtx& op_ctx(OpContext c) {
+  if (!c.handle) raise(ErrorCode::kInvalidArgument, "OpContext used outside a debug callback");
+  return *static_cast<const OpCtx*>(c.handle);
+}
+
+std::chrono::seconds hook_wait() {
+  if (const char* env = std::getenv("TTRT_HOOK_TIMEOUT")) return std::chrono::seconds(std::atol(env));
+  return std::chrono::seconds(3600);
+}
+
+// Every rank: output shards of every chip to rank 0 (rank 0 returns them merged).
+std::vector<TensorValue> gather_outputs(meshrt::runtime::MeshContext& mesh,
+                                        const meshrt::binary::Op& op,
+                                        const std::vector<TensorValue>& local) {
+  namespace comm = meshrt::comm;
+  namespace wire = meshrt::runtime::wire;
+  if (mesh.num_ranks() == 1 || op.name == "call") return local;
+  std::vector<TensorValue> full = local;
+  auto deadline = comm::Deadline::after(std::chrono::seconds(20));
+  for (size_t k = 0; k < local.size(); ++k) {
+    if (!mesh.is_controller()) {
+      TensorValue mine{nullptr, local[k].shards};
+      std::vector<uint8_t> bytes = wire::encode_value(mine);
+      mesh.comm().exchange(meshrt::runtime::detail::kTagHookGather, {{0, bytes}}, {}, deadline);
+      continue;
+    }
+    std::vector<int> sources;
+    for (int r = 1; r < mesh.num_ranks(); ++r) sources.push_back(r);
+    auto got = mesh.comm().exchange(meshrt::runtime::detail::kTagHookGather, {}, sources, deadline);
+    for (size_t i = 0; i < got.size(); ++i) {
+      TensorValue theirs = wire::decode_value(got[i], sources[i]);
+      for (auto& [d, t] : theirs.shards) full[k].shards[d] = t;
+    }
+  }
+  return full;
+}
+
+}  // namespace
+
+namespace debug {
+
+const Hooks& Hooks::get(std::optional<OpCallback> pre, std::optional<OpCallback> post,
+                        std::optional<ProgramCallback> pre_program,
+                        std::optional<ProgramCallback> post_program) {
+  Hooks& h = instance();
+  if (pre || post || pre_program || post_program) {
+    h.pre_op_ = std::move(pre);
+    h.post_op_ = std::move(post);
+    h.pre_program_ = std::move(pre_program);
+    h.post_program_ = std::move(post_program);
+  }
+  return h;
+}
+
+void Hooks::unregisterHooks() const {
+  pre_op_.reset();
+  post_op_.reset();
+  pre_program_.reset();
+  post_program_.reset();
+}
+
+}  // namespace debug
+
+std::string getOpDebugString(OpContext c) { return op_ctx(c).op->debug_str; }
+std::string getOpLocInfo(OpContext c) { return op_ctx(c).op->loc; }
+
+std::unordered_map<uint32_t, Tensor> getOpOutputTensor(OpContext c, CallbackContext p, size_t index) {
+  const OpCtx& oc = op_ctx(c);
+  if (!oc.outputs) raise(ErrorCode::kInvalidArgument, "op outputs exist only in a post-op callback");
+  if (index >= oc.outputs->size()) {
+    raise(ErrorCode::kNotFound, fmt::format("op '{}' at {} has {} outputs, asked for output {}",
+                                            oc.op->name, oc.op->loc, oc.outputs->size(), index));
+  }
+  const TensorValue& v = (*oc.outputs)[index];
+  std::unordered_map<uint32_t, Tensor> out;
+  if (v.host) out[0] = createTensor(v.host);
+  for (const auto& [d, t] : v.shards) out[d] = createTensor(t);
+  (void)p;
+  return out;
+}
+
+std::unordered_map<uint32_t, Tensor> getDebugInfoGolden(Binary binary, const std::string& loc) {
+  std::unordered_map<uint32_t, Tensor> out;
+  for (const auto& program : binary.get().goldens) {
+    for (const auto& g : program.goldens) {
+      if (g.loc == loc) out[g.device_id] = createTensor(std::make_shared<meshrt::HostTensor>(g.tensor));
+    }
+    if (!out.empty()) break;
+  }
+  return out;
+}
+
+uint32_t getProgramIndex(CallbackContext p) {
+  if (!p.handle) raise(ErrorCode::kInvalidArgument, "CallbackContext used outside a debug callback");
+  return static_cast<const ProgramCtx*>(p.handle)->program_index;
+}
+
+}  // namespace tt::runtime
+
+namespace meshrt::runtime::detail {
+
+using tt::runtime::Binary;
+using tt::runtime::CallbackContext;
+using tt::runtime::OpContext;
+
+bool hooks_active() { return tt::runtime::instance().active(); }
+
+void program_hook(bool before, uint64_t binary_handle, std::shared_ptr<const binary::Binary> bin,
+                  uint32_t program_index) {
+  const auto& h = tt::runtime::instance();
+  const auto& cb = before ? h.getPreProgramCallback() : h.getPostProgramCallback();
+  if (!cb) return;
+  tt::runtime::ProgramCtx p{binary_handle, bin, program_index, bin->programs.at(program_index).mesh_shape, {}};
+  (*cb)(Binary(binary_handle, bin), CallbackContext{&p});
+}
+
+void attach_hooks(MeshContext& mesh, uint64_t binary_handle, std::shared_ptr<const binary::Binary> bin,
+                  uint32_t program_index, ExecOptions& options, PostOpCallback& post_op) {
+  auto p = std::make_shared<tt::runtime::ProgramCtx>();
+  *p = {binary_handle, bin, program_index, mesh.shape(), {}};
+  const bool controller = mesh.is_controller();
+  const auto& h = tt::runtime::instance();
+  if (controller && h.getPreOperatorCallback()) {
+    auto cb = *h.getPreOperatorCallback();
+    options.pre_op = [p, cb](const binary::Op& op) {
+      if (!p->deferred_error.empty()) return;
+      tt::runtime::OpCtx oc{&op, nullptr};
+      try {
+        cb(Binary(p->binary_handle, p->binary), CallbackContext{p.get()}, OpContext{&oc});
+      } catch (const std::exception& e) {
+        p->deferred_error = e.what();
+      }
+    };
+  }
+  std::optional<tt::runtime::debug::OpCallback> post = h.getPostOperatorCallback();
+  post_op = [&mesh, p, controller, post](const binary::Op& op, const std::vector<TensorValue>& local) {
+    std::vector<TensorValue> full = tt::runtime::gather_outputs(mesh, op, local);
+    std::string error = p->deferred_error;
+    if (controller && post && error.empty()) {
+      tt::runtime::OpCtx oc{&op, &full};
+      try {
+        (*post)(Binary(p->binary_handle, p->binary), CallbackContext{p.get()}, OpContext{&oc});
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    }
+    if (mesh.num_ranks() > 1) {
+      comm::Bytes status(error.begin(), error.end());
+      status.push_back(error.empty() ? 1 : 0);
+      auto wait = controller ? std::chrono::seconds(30) : tt::runtime::hook_wait();
+      mesh.comm().broadcast(status, 0, comm::Deadline::after(wait));
+      if (!status.empty() && status.back() == 0) error.assign(status.begin(), status.end() - 1);
+    }
+    if (!error.empty()) {
+      raise(ErrorCode::kInvalidArgument, fmt::format("debug hook after op '{}' at {}: {}", op.name, op.loc, error));
+    }
+  };
+}
+
+}  // namespace meshrt::runtime::detail

@@ -1,0 +1,317 @@
+// tt::runtime: processes, binaries, meshes and program runs (see runtime.hpp).
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "meshrt/binary/binary_io.hpp"
+#include "meshrt/common/error.hpp"
+#include "meshrt/common/file_io.hpp"
+#include "meshrt/report/memory_json.hpp"
+#include "meshrt/runtime/debug.hpp"
+#include "meshrt/runtime/runtime.hpp"
+#include "session.hpp"
+#include "tensor_state.hpp"
+
+namespace tt::runtime {
+
+using meshrt::ErrorCode;
+using meshrt::MeshShape;
+using meshrt::raise;
+using meshrt::runtime::detail::Session;
+namespace wire = meshrt::runtime::wire;
+
+namespace {
+
+MeshShape shape_from(const std::vector<uint32_t>& v, const char* what) {
+  if (v.size() != 2 || v[0] == 0 || v[1] == 0) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("{} must be {{rows, cols}} with both non-zero, got [{}]", what, fmt::join(v, ", ")));
+  }
+  return {v[0], v[1]};
+}
+
+meshrt::ClusterDesc resolve_cluster(const MeshDeviceOptions& o) {
+  if (o.cluster) return *o.cluster;
+  if (!o.clusterPath.empty()) return meshrt::load_cluster(o.clusterPath);
+  if (const char* env = std::getenv("TT_CLUSTER"); env && *env) return meshrt::load_cluster(env);
+  return meshrt::builtin_cluster("default");
+}
+
+// The box of the cluster a mesh of `shape` opens on: `shape` itself at `offset` when it fits,
+// else a box of the same volume (its transpose first, then the squarest) to reshape.
+meshrt::MeshBox choose_box(const meshrt::ClusterDesc& cluster, const MeshShape& shape,
+                           meshrt::MeshCoordinate offset) {
+  const MeshShape& c = cluster.mesh;
+  if (offset.row + shape.rows <= c.rows && offset.col + shape.cols <= c.cols) return {offset, shape};
+  if (shape.volume() <= c.volume()) {
+    std::optional<MeshShape> best;
+    auto fits = [&](MeshShape s) { return offset.row + s.rows <= c.rows && offset.col + s.cols <= c.cols; };
+    MeshShape transposed{shape.cols, shape.rows};
+    if (fits(transposed)) return {offset, transposed};
+    for (uint32_t r = 1; r <= shape.volume(); ++r) {
+      if (shape.volume() % r) continue;
+      MeshShape s{r, shape.volume() / r};
+      if (!fits(s)) continue;
+      auto skew = [](MeshShape m) { return m.rows > m.cols ? m.rows - m.cols : m.cols - m.rows; };
+      if (!best || skew(s) < skew(*best)) best = s;
+    }
+    if (best) return {offset, *best};
+  }
+  raise(ErrorCode::kIncompatible,
+        fmt::format("the program needs a {} mesh ({} chips) but cluster '{}' has {} chips ({}){}",
+                    shape.to_string(), shape.volume(), cluster.name, c.volume(), c.to_string(),
+                    shape.volume() <= c.volume() ? fmt::format(" from offset ({},{})", offset.row, offset.col) : ""));
+}
+
+wire::Command command(wire::Kind kind, uint64_t handle, uint64_t target = 0) {
+  wire::Command c;
+  c.kind = kind;
+  c.handle = handle;
+  c.target = target;
+  return c;
+}
+
+}  // namespace
+
+void setCommunicator(meshrt::comm::Communicator* comm) { Session::get().set_comm(comm); }
+
+void shutdownWorkers() { Session::get().shutdown_workers(); }
+
+size_t getNumAvailableDevices() { return resolve_cluster({}).mesh.volume(); }
+
+Binary Binary::loadFromPath(const char* path) {
+  std::vector<uint8_t> bytes = meshrt::read_file_bytes(path);
+  return loadFromBytes(bytes, path);
+}
+
+Binary Binary::loadFromBytes(std::span<const uint8_t> bytes, const std::string& name,
+                             bool ignoreVersion) {
+  Session& s = Session::get();
+  wire::Command c = command(wire::Kind::kLoadBinary, s.new_handle());
+  c.name = name;
+  c.bytes.assign(bytes.begin(), bytes.end());
+  c.ignore_version = ignoreVersion;
+  s.run_everywhere(std::move(c));
+  return Binary(c.handle, s.binary(c.handle));
+}
+
+void releaseBinary(Binary binary) {
+  Session& s = Session::get();
+  s.binary(binary.id());
+  s.run_everywhere(command(wire::Kind::kReleaseBinary, binary.id()));
+}
+
+uint32_t Binary::getNumPrograms() const { return static_cast<uint32_t>(binary_->programs.size()); }
+std::string Binary::getProgramName(uint32_t i) const { return binary_->programs.at(i).name; }
+std::vector<uint32_t> Binary::getProgramMeshShape(uint32_t i) const {
+  const MeshShape& m = binary_->programs.at(i).mesh_shape;
+  return {m.rows, m.cols};
+}
+
+Device openMeshDevice(const MeshDeviceOptions& o) {
+  Session& s = Session::get();
+  meshrt::ClusterDesc cluster = resolve_cluster(o);
+  meshrt::validate_cluster(cluster);
+  wire::Command c = command(wire::Kind::kOpenMesh, s.new_handle());
+  meshrt::MeshBox box;
+  if (!o.deviceIds.empty()) {
+    uint32_t r0 = UINT32_MAX, c0 = UINT32_MAX, r1 = 0, c1 = 0;
+    for (int id : o.deviceIds) {
+      if (id < 0 || static_cast<uint32_t>(id) >= cluster.mesh.volume()) {
+        raise(ErrorCode::kInvalidArgument, fmt::format("device id {} is not a chip of cluster '{}' "
+                                                       "({} chips)", id, cluster.name, cluster.mesh.volume()));
+      }
+      auto at = cluster.mesh.coord_of(meshrt::DeviceId{static_cast<uint32_t>(id)});
+      r0 = std::min(r0, at.row), c0 = std::min(c0, at.col);
+      r1 = std::max(r1, at.row), c1 = std::max(c1, at.col);
+      c.device_ids.push_back(static_cast<uint32_t>(id));
+    }
+    box = {{r0, c0}, {r1 - r0 + 1, c1 - c0 + 1}};
+    c.shape = o.meshShape ? shape_from(*o.meshShape, "meshShape") : box.shape;
+  } else {
+    meshrt::MeshCoordinate offset;
+    if (!o.meshOffset.empty()) {
+      if (o.meshOffset.size() != 2) raise(ErrorCode::kInvalidArgument, "meshOffset must be {row, col}");
+      offset = {o.meshOffset[0], o.meshOffset[1]};
+    }
+    c.shape = o.meshShape ? shape_from(*o.meshShape, "meshShape") : cluster.mesh;
+    box = choose_box(cluster, c.shape, offset);
+    for (uint32_t d = 0; d < box.shape.volume(); ++d) {
+      auto bc = box.shape.coord_of(meshrt::DeviceId{d});
+      c.device_ids.push_back(
+          cluster.mesh.device_at({bc.row + box.offset.row, bc.col + box.offset.col}).value);
+    }
+  }
+  c.cluster_json = meshrt::cluster_to_json_text(cluster);
+  c.l1_small_size = o.l1SmallSize;
+  c.trace_region_size = o.traceRegionSize;
+  s.run_everywhere(c);
+  return Device(c.handle);
+}
+
+void closeMeshDevice(Device parentMesh) {
+  Session& s = Session::get();
+  s.mesh(parentMesh.handle());
+  s.run_everywhere(command(wire::Kind::kCloseMesh, parentMesh.handle()));
+}
+
+Device createSubMeshDevice(Device parentMesh, const std::vector<uint32_t>& meshShape,
+                           const std::optional<const std::vector<uint32_t>>& meshOffset) {
+  Session& s = Session::get();
+  s.mesh(parentMesh.handle());
+  wire::Command c = command(wire::Kind::kCreateSubMesh, s.new_handle(), parentMesh.handle());
+  c.shape = shape_from(meshShape, "sub-mesh shape");
+  if (meshOffset) {
+    if (meshOffset->size() != 2) raise(ErrorCode::kInvalidArgument, "sub-mesh offset must be {row, col}");
+    c.offset = {(*meshOffset)[0], (*meshOffset)[1]};
+  }
+  s.run_everywhere(c);
+  return Device(c.handle);
+}
+
+void releaseSubMeshDevice(Device subMesh) {
+  Session& s = Session::get();
+  if (s.mesh(subMesh.handle()).parent == 0) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("mesh device {} is not a sub-mesh: close it with closeMeshDevice", subMesh.handle()));
+  }
+  s.run_everywhere(command(wire::Kind::kCloseMesh, subMesh.handle()));
+}
+
+void reshapeMeshDevice(Device meshDevice, const std::vector<uint32_t>& meshShape) {
+  Session& s = Session::get();
+  s.mesh(meshDevice.handle());
+  wire::Command c = command(wire::Kind::kReshapeMesh, meshDevice.handle());
+  c.shape = shape_from(meshShape, "reshape target");
+  s.run_everywhere(c);
+}
+
+std::vector<uint32_t> getMeshShape(Device meshDevice) {
+  const MeshShape& m = Session::get().mesh(meshDevice.handle()).view->shape();
+  return {m.rows, m.cols};
+}
+
+std::vector<int> getDeviceIds(Device meshDevice) {
+  std::vector<int> ids;
+  for (const auto& slot : Session::get().mesh(meshDevice.handle()).view->slots()) {
+    ids.push_back(static_cast<int>(slot.physical.value));
+  }
+  return ids;
+}
+
+size_t getL1SmallSize(Device d) { return Session::get().mesh(d.handle()).l1_small_size; }
+size_t getTraceRegionSize(Device d) { return Session::get().mesh(d.handle()).trace_region_size; }
+
+namespace {
+
+std::vector<meshrt::device::MemoryView> gather_views(Device device) {
+  Session& s = Session::get();
+  s.mesh(device.handle());
+  auto payloads = s.run_everywhere(command(wire::Kind::kMemoryView, device.handle()));
+  std::vector<meshrt::device::MemoryView> views;
+  for (const auto& p : payloads) {
+    if (p.empty()) continue;
+    for (const auto& v : nlohmann::json::parse(p.begin(), p.end())) {
+      views.push_back(meshrt::report::memory_view_from_json(v.get<std::string>()));
+    }
+  }
+  std::sort(views.begin(), views.end(),
+            [](const auto& a, const auto& b) { return a.device.value < b.device.value; });
+  return views;
+}
+
+MemoryView convert(const meshrt::device::BankStats& b, const std::string& block_table) {
+  MemoryView v;
+  v.numBanks = b.num_banks;
+  v.totalBytesPerBank = b.total_bytes_per_bank;
+  v.totalBytesAllocatedPerBank = b.total_bytes_allocated_per_bank;
+  v.totalBytesFreePerBank = b.total_bytes_free_per_bank;
+  v.largestContiguousBytesFreePerBank = b.largest_contiguous_bytes_free_per_bank;
+  v.blockTable = block_table;
+  return v;
+}
+
+}  // namespace
+
+std::unordered_map<MemoryBufferType, MemoryView> getMemoryView(Device device, int deviceId) {
+  for (const auto& v : gather_views(device)) {
+    if (static_cast<int>(v.device.value) != deviceId) continue;
+    nlohmann::json j = nlohmann::json::parse(meshrt::report::memory_view_to_json(v));
+    auto table = [&](const char* key) { return j.contains(key) && j[key].contains("block_table") ? j[key]["block_table"].dump() : std::string(); };
+    return {{MemoryBufferType::DRAM, convert(v.dram, table("dram"))},
+            {MemoryBufferType::L1, convert(v.l1, table("l1"))},
+            {MemoryBufferType::L1_SMALL, convert(v.l1_small, table("l1_small"))},
+            {MemoryBufferType::TRACE, convert(v.trace, table("trace"))}};
+  }
+  raise(ErrorCode::kNotFound, fmt::format("mesh device {} has no device {}", device.handle(), deviceId));
+}
+
+void dumpMemoryReport(Device device) {
+  auto views = gather_views(device);
+  if (!Session::get().controller()) return;
+  for (const auto& v : views) {
+    std::cout << fmt::format(
+        "device {}: DRAM {} of {} bytes allocated per bank ({} banks), L1 {} of {} ({} banks), "
+        "L1_SMALL {} of {}, TRACE {} of {}\n",
+        v.device.value, v.dram.total_bytes_allocated_per_bank, v.dram.total_bytes_per_bank,
+        v.dram.num_banks, v.l1.total_bytes_allocated_per_bank, v.l1.total_bytes_per_bank,
+        v.l1.num_banks, v.l1_small.total_bytes_allocated_per_bank, v.l1_small.total_bytes_per_bank,
+        v.trace.total_bytes_allocated_per_bank, v.trace.total_bytes_per_bank);
+  }
+}
+
+std::vector<std::map<std::string, std::string>> readDeviceProfilerResults(Device device) {
+  Session::get().mesh(device.handle());
+  return {};  // the executor records no device perf rows yet
+}
+
+ProgramRun runProgram(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
+                      const RunOptions& options, const std::vector<Tensor>* inputs) {
+  Session& s = Session::get();
+  const auto& mesh = s.mesh(deviceHandle.handle());
+  auto bin = s.binary(executableHandle.id());
+  if (programIndex >= bin->programs.size()) {
+    raise(ErrorCode::kNotFound, fmt::format("program index {} out of range: the binary has {}",
+                                            programIndex, bin->programs.size()));
+  }
+  wire::Command c = command(wire::Kind::kSubmit, deviceHandle.handle(), executableHandle.id());
+  c.program_index = programIndex;
+  c.exec = options;
+  c.exec.pre_op = nullptr;
+  c.hooks = meshrt::runtime::detail::hooks_active();
+  if (inputs) {
+    c.has_inputs = true;
+    c.exec.check_golden = false;
+    for (const Tensor& t : *inputs) c.inputs.push_back(detail::to_value(t));
+  }
+  (void)mesh;
+  s.run_everywhere(std::move(c));
+  auto it = s.last_runs.find(deviceHandle.handle());
+  ProgramRun run = std::move(it->second);
+  s.last_runs.erase(it);
+  return run;
+}
+
+std::vector<Tensor> submit(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
+                           std::vector<Tensor>& inputs) {
+  auto bin = Session::get().binary(executableHandle.id());
+  RunOptions options;
+  if (programIndex < bin->goldens.size()) {
+    options.seed = bin->goldens[programIndex].seed;
+    options.init = bin->goldens[programIndex].init;
+  }
+  ProgramRun run = runProgram(deviceHandle, executableHandle, programIndex, options,
+                              inputs.empty() ? nullptr : &inputs);
+  std::vector<Tensor> outputs;
+  const MeshShape& mesh = Session::get().mesh(deviceHandle.handle()).view->shape();
+  for (const auto& v : run.outputs) {
+    Tensor t = detail::make_tensor(v, mesh);
+    if (!v.shards.empty()) t.state().device = deviceHandle.handle();
+    outputs.push_back(t);
+  }
+  return outputs;
+}
+
+}  // namespace tt::runtime

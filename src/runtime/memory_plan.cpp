@@ -1,0 +1,52 @@
+#include "meshrt/runtime/memory_plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "meshrt/binary/inputs.hpp"
+#include "meshrt/common/error.hpp"
+#include "meshrt/device/tensor_bytes.hpp"
+
+namespace meshrt::runtime {
+
+uint64_t peak_device_bytes(const binary::Program& p) {
+  auto bytes = [&](uint32_t id) {
+    const auto& d = p.values[id];
+    return device::tensor_device_bytes(binary::input_shape(d), d.dtype,
+                                       d.layout == binary::Layout::kTile);
+  };
+  std::set<uint32_t> live(p.inputs.begin(), p.inputs.end());
+  uint64_t now = 0;
+  for (uint32_t id : live) now += bytes(id);
+  uint64_t peak = now;
+  for (const auto& op : p.ops) {
+    for (uint32_t id : op.results) {
+      if (live.insert(id).second) now += bytes(id);
+    }
+    peak = std::max(peak, now);
+    for (uint32_t id : op.frees) {
+      if (live.erase(id)) now -= bytes(id);
+    }
+  }
+  return peak;
+}
+
+uint64_t usable_dram_bytes(const ChipDesc& chip) {
+  uint64_t total = static_cast<uint64_t>(chip.dram_channels) * chip.dram_bytes_per_channel;
+  return total > chip.trace_region_bytes ? total - chip.trace_region_bytes : 0;
+}
+
+void check_program_fits(const binary::Program& program, const ChipDesc& chip) {
+  uint64_t need = peak_device_bytes(program);
+  uint64_t have = usable_dram_bytes(chip);
+  if (need > have) {
+    raise(ErrorCode::kOutOfMemory,
+          fmt::format("program '{}' needs {} bytes of DRAM per chip at its peak but a {} chip has "
+                      "{}: out of dram memory",
+                      program.name, need, chip.arch, have));
+  }
+}
+
+}  // namespace meshrt::runtime

@@ -1,0 +1,76 @@
+#include "meshrt/runtime/serve.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "meshrt/common/error.hpp"
+#include "session.hpp"
+
+namespace meshrt::runtime {
+
+namespace {
+
+long env_number(const char* name, long fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atol(v) : fallback;
+}
+
+}  // namespace
+
+int serve(comm::Communicator& world) {
+  detail::Session& session = detail::Session::get();
+  session.set_comm(&world);
+  const auto idle = std::chrono::seconds(env_number("TTRT_WORKER_IDLE_TIMEOUT", 3600));
+  const long hang_at = world.rank() == 1 ? env_number("TTRT_TEST_WORKER_HANG_AT", 0) : 0;
+  const long exit_at = world.rank() == 1 ? env_number("TTRT_TEST_WORKER_EXIT_AT", 0) : 0;
+  long submits = 0;
+  for (;;) {
+    comm::Bytes bytes;
+    try {
+      bytes = world.recv(0, comm::kTagControl, comm::Deadline::after(idle));
+    } catch (const Error& e) {
+      spdlog::error("worker rank {} stops: no command from rank 0: {}", world.rank(), e.what());
+      return 1;
+    }
+    wire::Response response;
+    response.rank = world.rank();
+    wire::Command command;
+    bool shutdown = false;
+    try {
+      command = wire::decode_command(bytes);
+      shutdown = command.kind == wire::Kind::kShutdown;
+      response.seq = command.seq;
+      if (command.kind == wire::Kind::kSubmit) {
+        ++submits;
+        if (submits == exit_at) _exit(3);
+        if (submits == hang_at) std::this_thread::sleep_for(std::chrono::hours(1));
+      }
+      spdlog::debug("rank {} executes command {} '{}'", world.rank(), command.seq,
+                    wire::kind_name(command.kind));
+      response.payload = session.execute(command);
+    } catch (const Error& e) {
+      response.ok = false;
+      response.code = e.code();
+      response.message = e.what();
+    } catch (const std::exception& e) {
+      response.ok = false;
+      response.code = ErrorCode::kInternal;
+      response.message = e.what();
+    }
+    try {
+      world.send(0, detail::kTagResponse, wire::encode(response),
+                 comm::Deadline::after(std::chrono::seconds(30)));
+    } catch (const Error& e) {
+      spdlog::error("worker rank {} cannot answer rank 0: {}", world.rank(), e.what());
+      return 1;
+    }
+    if (shutdown) return 0;
+  }
+}
+
+}  // namespace meshrt::runtime

@@ -1,0 +1,312 @@
+#include "session.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+#include "meshrt/binary/binary_io.hpp"
+#include "meshrt/comm/local.hpp"
+#include "meshrt/common/error.hpp"
+#include "meshrt/report/memory_json.hpp"
+#include "mesh_layout.hpp"
+
+namespace meshrt::runtime::detail {
+
+namespace {
+
+using std::chrono::seconds;
+
+MeshEntry make_entry(const ClusterDesc& cluster, comm::Communicator& comm, std::vector<ChipSlot> base,
+                     const MeshShape& box, const MeshShape& shape) {
+  MeshEntry e;
+  e.base = std::move(base);
+  e.box = box;
+  std::vector<DeviceId> physical;
+  for (const auto& s : e.base) physical.push_back(s.physical);
+  std::vector<uint32_t> order = reshape_order(cluster, box, physical, shape);
+  std::vector<ChipSlot> slots;
+  for (uint32_t i : order) slots.push_back(e.base[i]);
+  e.view = std::make_shared<MeshContext>(cluster, shape, comm, std::move(slots));
+  return e;
+}
+
+// Box of the cluster covered by `ids` (they must fill it exactly).
+MeshBox box_of(const ClusterDesc& cluster, const std::vector<uint32_t>& ids) {
+  uint32_t r0 = UINT32_MAX, c0 = UINT32_MAX, r1 = 0, c1 = 0;
+  std::vector<uint32_t> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  for (uint32_t id : sorted) {
+    if (id >= cluster.mesh.volume()) {
+      raise(ErrorCode::kInvalidArgument, fmt::format("device id {} is not a chip of cluster '{}' "
+                                                     "({} chips)", id, cluster.name,
+                                                     cluster.mesh.volume()));
+    }
+    MeshCoordinate c = cluster.mesh.coord_of(DeviceId{id});
+    r0 = std::min(r0, c.row), c0 = std::min(c0, c.col);
+    r1 = std::max(r1, c.row), c1 = std::max(c1, c.col);
+  }
+  MeshBox box{{r0, c0}, {r1 - r0 + 1, c1 - c0 + 1}};
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end() ||
+      box.shape.volume() != sorted.size()) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("device ids {} do not form a box of cluster '{}'", fmt::join(ids, ","),
+                      cluster.name));
+  }
+  return box;
+}
+
+std::string combine(const std::vector<wire::Response>& failures) {
+  std::string combined;
+  for (const auto& f : failures) {
+    if (combined.find(f.message) != std::string::npos) continue;
+    combined += (combined.empty() ? "" : "; ") + fmt::format("rank {}: {}", f.rank, f.message);
+  }
+  return combined;
+}
+
+}  // namespace
+
+Session& Session::get() {
+  static Session session;
+  return session;
+}
+
+comm::Communicator& Session::comm() {
+  if (!comm_) {
+    own_ = comm::make_single_process();
+    comm_ = own_.get();
+  }
+  return *comm_;
+}
+
+void Session::set_comm(comm::Communicator* comm) {
+  meshes.clear();
+  binaries.clear();
+  last_runs.clear();
+  broken_.clear();
+  workers_down_ = false;
+  comm_ = comm;
+  if (comm) own_.reset();
+}
+
+MeshEntry& Session::mesh(uint64_t handle) {
+  auto it = meshes.find(handle);
+  if (it == meshes.end()) {
+    raise(ErrorCode::kNotFound, fmt::format("mesh device {} is not open (closed or released?)", handle));
+  }
+  return it->second;
+}
+
+std::shared_ptr<const binary::Binary> Session::binary(uint64_t handle) {
+  auto it = binaries.find(handle);
+  if (it == binaries.end()) raise(ErrorCode::kNotFound, fmt::format("binary {} is not loaded", handle));
+  return it->second;
+}
+
+ProgramResult Session::run_submit(const wire::Command& c) {
+  MeshEntry& m = mesh(c.handle);
+  auto bin = binary(c.target);
+  ExecOptions options = c.exec;
+  PostOpCallback post_op;
+  if (c.hooks) attach_hooks(*m.view, c.target, bin, c.program_index, options, post_op);
+  if (c.hooks && controller()) program_hook(true, c.target, bin, c.program_index);
+  ProgramResult r = run_program(*m.view, *bin, c.program_index, options, post_op,
+                                c.has_inputs ? &c.inputs : nullptr);
+  if (c.hooks && controller()) program_hook(false, c.target, bin, c.program_index);
+  return r;
+}
+
+std::vector<uint8_t> Session::execute(const wire::Command& c) {
+  comm::Communicator& world = comm();
+  switch (c.kind) {
+    case wire::Kind::kLoadBinary: {
+      binary::LoadOptions lo;
+      lo.ignore_version = c.ignore_version;
+      binaries[c.handle] = std::make_shared<const binary::Binary>(binary::deserialize(c.bytes, c.name, lo));
+      break;
+    }
+    case wire::Kind::kReleaseBinary:
+      binaries.erase(c.handle);
+      break;
+    case wire::Kind::kOpenMesh: {
+      ClusterDesc cluster = cluster_from_json_text(c.cluster_json, "cluster of the opened mesh");
+      cluster.chip.l1_small_bytes = c.l1_small_size;
+      cluster.chip.trace_region_bytes = c.trace_region_size;
+      // The chips (a box of the cluster) and the shape the mesh has over them.
+      MeshBox box = box_of(cluster, c.device_ids);
+      if (box.offset.row + box.shape.rows > cluster.mesh.rows ||
+          box.offset.col + box.shape.cols > cluster.mesh.cols) {
+        raise(ErrorCode::kIncompatible,
+              fmt::format("a {} mesh at offset ({},{}) does not fit cluster '{}' ({})",
+                          box.shape.to_string(), box.offset.row, box.offset.col, cluster.name,
+                          cluster.mesh.to_string()));
+      }
+      MeshContext root(cluster, box.shape, world, box.offset);
+      MeshEntry e = make_entry(cluster, world, root.slots(), box.shape, c.shape);
+      e.l1_small_size = c.l1_small_size;
+      e.trace_region_size = c.trace_region_size;
+      meshes[c.handle] = std::move(e);
+      break;
+    }
+    case wire::Kind::kCloseMesh: {
+      std::vector<uint64_t> doomed{c.handle};
+      for (size_t i = 0; i < doomed.size(); ++i) {
+        for (const auto& [h, e] : meshes)
+          if (e.parent == doomed[i]) doomed.push_back(h);
+      }
+      for (uint64_t h : doomed) {
+        meshes.erase(h);
+        last_runs.erase(h);
+      }
+      break;
+    }
+    case wire::Kind::kReshapeMesh: {
+      MeshEntry& m = mesh(c.handle);
+      MeshEntry e = make_entry(m.view->cluster(), world, m.base, m.box, c.shape);
+      m.view = e.view;
+      break;
+    }
+    case wire::Kind::kCreateSubMesh: {
+      MeshEntry& parent = mesh(c.target);
+      const MeshShape& ps = parent.view->shape();
+      if (c.shape.rows == 0 || c.shape.cols == 0 || c.offset.row + c.shape.rows > ps.rows ||
+          c.offset.col + c.shape.cols > ps.cols) {
+        raise(ErrorCode::kInvalidArgument,
+              fmt::format("sub-mesh {} at offset ({},{}) does not fit its {} parent mesh",
+                          c.shape.to_string(), c.offset.row, c.offset.col, ps.to_string()));
+      }
+      std::vector<ChipSlot> slots;
+      for (uint32_t d = 0; d < c.shape.volume(); ++d) {
+        MeshCoordinate sc = c.shape.coord_of(DeviceId{d});
+        slots.push_back(parent.view->slots()[ps.device_at({sc.row + c.offset.row,
+                                                           sc.col + c.offset.col}).value]);
+      }
+      MeshEntry e = make_entry(parent.view->cluster(), world, slots, c.shape, c.shape);
+      e.parent = c.target;
+      e.l1_small_size = parent.l1_small_size;
+      e.trace_region_size = parent.trace_region_size;
+      meshes[c.handle] = std::move(e);
+      break;
+    }
+    case wire::Kind::kSubmit: {
+      ProgramResult r = run_submit(c);
+      if (controller()) last_runs[c.handle] = std::move(r);
+      break;
+    }
+    case wire::Kind::kMemoryView: {
+      MeshContext& m = *mesh(c.handle).view;
+      nlohmann::json views = nlohmann::json::array();
+      for (size_t l = 0; l < m.local_devices().size(); ++l) {
+        device::MemoryView v = m.device(l).memory_view();
+        v.device = m.local_devices()[l];  // the device's id in this mesh
+        views.push_back(report::memory_view_to_json(v));
+      }
+      std::string text = views.dump();
+      return {text.begin(), text.end()};
+    }
+    case wire::Kind::kShutdown:
+      break;
+  }
+  return {};
+}
+
+std::vector<std::vector<uint8_t>> Session::run_everywhere(wire::Command command) {
+  comm::Communicator& world = comm();
+  const int n = world.size();
+  if (n > 1 && !broken_.empty()) {
+    raise(ErrorCode::kRankFailed,
+          "the workers are out of step after an earlier failure (" + broken_ + ")");
+  }
+  if (n > 1 && workers_down_) raise(ErrorCode::kRankFailed, "the workers were shut down");
+  command.seq = ++seq_;
+  std::vector<wire::Response> failures;
+  auto fail = [&](ErrorCode code, const std::string& why) {
+    if (n > 1) broken_ = why;
+    raise(code, why);
+  };
+  for (int w = 1; w < n; ++w) {
+    std::vector<uint32_t> devices;
+    const std::vector<uint32_t>* only = nullptr;
+    if (command.kind == wire::Kind::kSubmit) {
+      const MeshContext& m = *mesh(command.handle).view;
+      for (uint32_t d = 0; d < m.shape().volume(); ++d)
+        if (m.owner(DeviceId{d}) == w) devices.push_back(d);
+      only = &devices;
+    }
+    std::vector<uint8_t> bytes = wire::encode(command, only);
+    try {
+      world.send(w, comm::kTagControl, bytes, comm::Deadline::after(seconds(30)));
+    } catch (const Error& e) {
+      fail(e.code(), fmt::format("rank 0: sending command '{}' to rank {}: {}",
+                                 wire::kind_name(command.kind), w, e.what()));
+    }
+  }
+  std::vector<std::vector<uint8_t>> payloads(static_cast<size_t>(n));
+  bool local_failed = false;
+  try {
+    payloads[0] = execute(command);
+  } catch (const Error& e) {
+    local_failed = true;
+    wire::Response r{command.seq, 0, false, e.code(), e.what(), {}};
+    if (n == 1) throw;
+    if (e.code() == ErrorCode::kTimeout || e.code() == ErrorCode::kRankFailed) {
+      // A worker is gone or out of step: waiting for its answer would only wait longer.
+      fail(e.code(), combine({r}));
+    }
+    failures.push_back(std::move(r));
+  }
+  const auto wait = local_failed ? seconds(75) : seconds(30);
+  for (int w = 1; w < n; ++w) {
+    comm::Bytes bytes;
+    try {
+      bytes = world.recv(w, kTagResponse, comm::Deadline::after(wait));
+    } catch (const Error& e) {
+      failures.push_back({command.seq, 0, false, e.code(),
+                          fmt::format("no answer from rank {} to command '{}': {}", w,
+                                      wire::kind_name(command.kind), e.what()), {}});
+      fail(e.code(), combine(failures));
+    }
+    wire::Response r = wire::decode_response(bytes, w);
+    if (r.seq != command.seq) {
+      failures.push_back({command.seq, w, false, ErrorCode::kRankFailed,
+                          fmt::format("answered command {} while {} was expected", r.seq, command.seq), {}});
+      fail(ErrorCode::kRankFailed, combine(failures));
+    }
+    if (!r.ok) {
+      failures.push_back(std::move(r));
+    } else {
+      payloads[static_cast<size_t>(w)] = std::move(r.payload);
+    }
+  }
+  if (!failures.empty()) {
+    bool disagreed = static_cast<int>(failures.size()) != n;
+    ErrorCode code = disagreed ? ErrorCode::kRankFailed : failures[0].code;
+    if (failures[0].code == ErrorCode::kTimeout) code = ErrorCode::kTimeout;
+    std::string why = combine(failures);
+    if (disagreed) broken_ = why;
+    raise(code, why);
+  }
+  return payloads;
+}
+
+void Session::shutdown_workers() {
+  comm::Communicator& world = comm();
+  if (world.size() == 1 || world.rank() != 0 || workers_down_) return;
+  workers_down_ = true;
+  wire::Command c;
+  c.kind = wire::Kind::kShutdown;
+  c.seq = ++seq_;
+  std::vector<uint8_t> bytes = wire::encode(c, nullptr);
+  for (int w = 1; w < world.size(); ++w) {
+    try {
+      world.send(w, comm::kTagControl, bytes, comm::Deadline::after(seconds(10)));
+      world.recv(w, kTagResponse, comm::Deadline::after(seconds(10)));
+    } catch (const Error&) {
+      // The worker is gone already; nothing is left to tell it.
+    }
+  }
+}
+
+}  // namespace meshrt::runtime::detail

@@ -1,0 +1,30 @@
+# A wrong result is caught (exit 42, the op named), a leak is caught, a program too big for a
+# chip's DRAM fails fast with a memory message and little host memory.
+source "$(dirname "$0")/lib.sh"
+"$TTRT" compile "$SRC/examples/mlir/tp_linear_2x4.mlir" -o tp.ttnn >/dev/null || fail "compile"
+expect_exit 42 "golden mismatch at 'gelu'" -- "$TTRT" run tp.ttnn --inject-fault gelu
+/usr/bin/python3 -c "
+import json
+r = json.load(open('run_results.json'))[0]
+assert r['result'] == 'test_error' and 'gelu' in r['exception'], r
+g = json.load(open('ttrt-artifacts/tp.ttnn/run/program_0/golden_results.json'))
+assert g['gelu']['0']['actual_pcc'] < 0.99 and g['gelu']['1']['actual_pcc'] > 0.99
+" && ok || fail "fault report"
+expect_exit 0 "1 passed" -- "$TTRT" run tp.ttnn --check-memory-leak
+expect_exit 1 "memory leak" -- "$TTRT" run tp.ttnn --check-memory-leak --debug-leak gelu
+"$TTRT" compile "$SRC/examples/mlir/all_gather_8x4.mlir" -o ag.ttnn --mesh-shape 8,4 >/dev/null || fail "compile ag"
+expect_exit 0 "1 passed" -- "$TTRT" run ag.ttnn --identity       # shard, gather, reassemble = input
+expect_exit 42 "--identity" -- "$TTRT" run tp.ttnn --identity    # a linear layer is not
+
+# 64 x 64 x 2^20 f32 = 16 GiB per chip: more than a 12 GiB Wormhole DRAM.
+cat > big.mlir <<'M'
+func.func @big(%a: tensor<64x64x1048576xf32>) -> tensor<64x64x1048576xf32> {
+  %0 = "ttir.exp"(%a) : (tensor<64x64x1048576xf32>) -> tensor<64x64x1048576xf32>
+  return %0 : tensor<64x64x1048576xf32>
+}
+M
+"$TTRT" compile big.mlir -o big.ttnn --no-goldens >/dev/null || fail "compile big"
+# Under a 2 GiB address-space limit: the chip's allocator must refuse before host memory is used.
+expect_exit 1 "out of dram memory" -- bash -c "ulimit -v 2097152; exec '$TTRT' run big.ttnn"
+expect_exit 1 "needs" -- "$TTRT" check big.ttnn
+finish
