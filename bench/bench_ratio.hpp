@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,9 +16,15 @@ namespace meshrt::bench {
 class RememberingReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
+    // With --benchmark_repetitions the median aggregate wins over single repetitions.
     for (const Run& r : runs) {
-      if (r.run_type == Run::RT_Iteration && !r.error_occurred) {
-        seconds_[r.benchmark_name()] = r.GetAdjustedRealTime() * time_scale(r.time_unit);
+      if (r.error_occurred) continue;
+      const double s = r.GetAdjustedRealTime() * time_scale(r.time_unit);
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") {
+        seconds_[r.run_name.str()] = s;
+        medians_.insert(r.run_name.str());
+      } else if (r.run_type == Run::RT_Iteration && !medians_.count(r.run_name.str())) {
+        seconds_[r.run_name.str()] = s;
       }
     }
     ConsoleReporter::ReportRuns(runs);
@@ -39,6 +46,7 @@ class RememberingReporter : public benchmark::ConsoleReporter {
     return 1e-9;
   }
   std::map<std::string, double> seconds_;
+  std::set<std::string> medians_;
 };
 
 // Prints "label: ours X, reference Y, ratio R (goal G)" where R = reference time / our time

@@ -47,9 +47,9 @@ void print_output(std::ostream& out, rt::Binary bin, rt::CallbackContext p, rt::
     rt::Tensor tensor = shards[d];
     const HostTensor& host = *rt::getHostTensor(tensor);
     Stats s = stats_of(host);
-    std::string line = fmt::format("  output {} device {}: {} {} min {:.6g} max {:.6g} mean {:.6g}", k, d,
-                                   shape_to_string(host.shape()), mlir_name(host.dtype()), s.min,
-                                   s.max, s.mean);
+    std::string line =
+        fmt::format("  output {} device {}: {} {} min {:.6g} max {:.6g} mean {:.6g}", k, d,
+                    shape_to_string(host.shape()), mlir_name(host.dtype()), s.min, s.max, s.mean);
     auto g = goldens.count(d) ? goldens.find(d) : goldens.find(binary::Golden::kAllDevices);
     if (g != goldens.end()) {
       report::GoldenMetrics m = report::compare(*rt::getHostTensor(g->second), host, tol);
@@ -69,7 +69,8 @@ void install_debugger(std::istream& in, std::ostream& out, const RunOptions& opt
   report::GoldenOptions tol{options.pcc, options.atol, options.rtol};
   auto post = [&in, &out, stepping, tol](rt::Binary bin, rt::CallbackContext p, rt::OpContext op) {
     if (!*stepping) return;
-    out << fmt::format("[debugger] after op {}: {}\n", rt::getOpLocInfo(op), rt::getOpDebugString(op));
+    out << fmt::format("[debugger] after op {}: {}\n", rt::getOpLocInfo(op),
+                       rt::getOpDebugString(op));
     for (;;) {
       out << "(ttrt-debug) " << std::flush;
       std::string line;

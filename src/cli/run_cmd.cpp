@@ -45,7 +45,8 @@ std::vector<size_t> select_programs(const binary::Binary& bin, const std::string
   }
   if (n >= bin.programs.size()) {
     raise(ErrorCode::kNotFound, fmt::format("--program-index {} is out of range: the binary has {} "
-                                            "program(s)", n, bin.programs.size()));
+                                            "program(s)",
+                                            n, bin.programs.size()));
   }
   return {n};
 }
@@ -131,8 +132,8 @@ ProgramOutcome run_data_parallel(const RunOptions& o, RunReport& report, const s
   uint32_t k = 0;
   for (uint32_t r = 0; r < c.rows; r += p.rows) {
     for (uint32_t col = 0; col < c.cols; col += p.cols, ++k) {
-      MeshGuard sub{rt::createSubMeshDevice(parent.device, {p.rows, p.cols},
-                                            std::vector<uint32_t>{r, col})};
+      MeshGuard sub{
+          rt::createSubMeshDevice(parent.device, {p.rows, p.cols}, std::vector<uint32_t>{r, col})};
       exec.seed = base_seed + k;
       double seconds = 0;
       runtime::ProgramResult result = run_loops(o, sub.device, bin, index, exec, seconds);
@@ -151,13 +152,14 @@ ProgramOutcome run_data_parallel(const RunOptions& o, RunReport& report, const s
         all.result = one.result;
       }
       if (!one.message.empty()) {
-        all.message += (all.message.empty() ? "" : "; ") + fmt::format("submesh {}: {}", k, one.message);
+        all.message +=
+            (all.message.empty() ? "" : "; ") + fmt::format("submesh {}: {}", k, one.message);
       }
     }
   }
-  all.details = {{"program_index", index}, {"name", all.name}, {"result", all.result},
-                 {"mesh_shape", p.to_string()}, {"cluster", cluster.name},
-                 {"data_parallel", true}, {"submesh_count", k}, {"submeshes", submeshes}};
+  all.details = {{"program_index", index},      {"name", all.name},        {"result", all.result},
+                 {"mesh_shape", p.to_string()}, {"cluster", cluster.name}, {"data_parallel", true},
+                 {"submesh_count", k},          {"submeshes", submeshes}};
   return all;
 }
 
@@ -192,7 +194,8 @@ int run_binaries(const RunOptions& o, comm::Communicator& comm, const ProgramHoo
         const binary::Program& program = bin.binary.get().programs[index];
         ClusterDesc cluster = choose_cluster(*solo, o.cluster, program.mesh_shape);
         if (o.data_parallel) {
-          outcome.programs.push_back(run_data_parallel(o, report, file, bin.binary, index, cluster));
+          outcome.programs.push_back(
+              run_data_parallel(o, report, file, bin.binary, index, cluster));
           continue;
         }
         MeshGuard mesh{rt::openMeshDevice(mesh_options(cluster, program.mesh_shape))};
@@ -205,9 +208,9 @@ int run_binaries(const RunOptions& o, comm::Communicator& comm, const ProgramHoo
             earlier_loops.insert(earlier_loops.end(), r->perf.begin(), r->perf.end());
           }
         };
-        runtime::ProgramResult result = run_loops(
-            o, mesh.device, bin.binary, index, exec_options(o, bin.binary.get(), index), seconds,
-            each_loop);
+        runtime::ProgramResult result =
+            run_loops(o, mesh.device, bin.binary, index, exec_options(o, bin.binary.get(), index),
+                      seconds, each_loop);
         progress.clear();
         if (!earlier_loops.empty()) {
           earlier_loops.insert(earlier_loops.end(), result.perf.begin(), result.perf.end());

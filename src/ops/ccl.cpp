@@ -29,12 +29,16 @@ void copy_box(const HostTensor& src, HostTensor& dst, const std::vector<int64_t>
   if (n == 0) return;
   const size_t esz = element_size(dst.dtype());
   const bool raw = src.dtype() == dst.dtype();
-  // Copy contiguous innermost rows.
-  const int64_t row = rank ? small[rank - 1] : 1;
+  // Copy contiguous runs: the innermost dim, widened over outer dims while every dim inside
+  // them spans the whole big tensor (a shard gathered along an outer dim is one run).
+  size_t first = rank ? rank - 1 : 0;  // first dim of a run
+  while (first > 0 && small[first] == big[first]) --first;
+  int64_t row = 1;
+  for (size_t d = first; d < rank; ++d) row *= small[d];
   std::vector<int64_t> c(rank, 0);
   for (int64_t i = 0; i < n; i += row) {
     int64_t big_off = base;
-    for (size_t d = 0; d + 1 < rank; ++d) big_off += c[d] * big_strides[d];
+    for (size_t d = 0; d < first; ++d) big_off += c[d] * big_strides[d];
     const int64_t s_off = read_from_src_box ? big_off : i;
     const int64_t d_off = read_from_src_box ? i : big_off;
     if (raw) {
@@ -42,7 +46,7 @@ void copy_box(const HostTensor& src, HostTensor& dst, const std::vector<int64_t>
     } else {
       for (int64_t j = 0; j < row; ++j) dst.set(d_off + j, src.at(s_off + j));
     }
-    for (size_t d = rank - 1; d-- > 0;) {
+    for (size_t d = first; d-- > 0;) {
       if (++c[d] < small[d]) break;
       c[d] = 0;
     }

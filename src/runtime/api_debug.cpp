@@ -43,7 +43,8 @@ const OpCtx& op_ctx(OpContext c) {
 }
 
 std::chrono::seconds hook_wait() {
-  if (const char* env = std::getenv("TTRT_HOOK_TIMEOUT")) return std::chrono::seconds(std::atol(env));
+  if (const char* env = std::getenv("TTRT_HOOK_TIMEOUT"))
+    return std::chrono::seconds(std::atol(env));
   return std::chrono::seconds(3600);
 }
 
@@ -103,9 +104,11 @@ void Hooks::unregisterHooks() const {
 std::string getOpDebugString(OpContext c) { return op_ctx(c).op->debug_str; }
 std::string getOpLocInfo(OpContext c) { return op_ctx(c).op->loc; }
 
-std::unordered_map<uint32_t, Tensor> getOpOutputTensor(OpContext c, CallbackContext p, size_t index) {
+std::unordered_map<uint32_t, Tensor> getOpOutputTensor(OpContext c, CallbackContext p,
+                                                       size_t index) {
   const OpCtx& oc = op_ctx(c);
-  if (!oc.outputs) raise(ErrorCode::kInvalidArgument, "op outputs exist only in a post-op callback");
+  if (!oc.outputs)
+    raise(ErrorCode::kInvalidArgument, "op outputs exist only in a post-op callback");
   if (index >= oc.outputs->size()) {
     raise(ErrorCode::kNotFound, fmt::format("op '{}' at {} has {} outputs, asked for output {}",
                                             oc.op->name, oc.op->loc, oc.outputs->size(), index));
@@ -122,7 +125,8 @@ std::unordered_map<uint32_t, Tensor> getDebugInfoGolden(Binary binary, const std
   std::unordered_map<uint32_t, Tensor> out;
   for (const auto& program : binary.get().goldens) {
     for (const auto& g : program.goldens) {
-      if (g.loc == loc) out[g.device_id] = createTensor(std::make_shared<meshrt::HostTensor>(g.tensor));
+      if (g.loc == loc)
+        out[g.device_id] = createTensor(std::make_shared<meshrt::HostTensor>(g.tensor));
     }
     if (!out.empty()) break;
   }
@@ -130,7 +134,8 @@ std::unordered_map<uint32_t, Tensor> getDebugInfoGolden(Binary binary, const std
 }
 
 uint32_t getProgramIndex(CallbackContext p) {
-  if (!p.handle) raise(ErrorCode::kInvalidArgument, "CallbackContext used outside a debug callback");
+  if (!p.handle)
+    raise(ErrorCode::kInvalidArgument, "CallbackContext used outside a debug callback");
   return static_cast<const ProgramCtx*>(p.handle)->program_index;
 }
 
@@ -149,12 +154,14 @@ void program_hook(bool before, uint64_t binary_handle, std::shared_ptr<const bin
   const auto& h = tt::runtime::instance();
   const auto& cb = before ? h.getPreProgramCallback() : h.getPostProgramCallback();
   if (!cb) return;
-  tt::runtime::ProgramCtx p{binary_handle, bin, program_index, bin->programs.at(program_index).mesh_shape, {}};
+  tt::runtime::ProgramCtx p{
+      binary_handle, bin, program_index, bin->programs.at(program_index).mesh_shape, {}};
   (*cb)(Binary(binary_handle, bin), CallbackContext{&p});
 }
 
-void attach_hooks(MeshContext& mesh, uint64_t binary_handle, std::shared_ptr<const binary::Binary> bin,
-                  uint32_t program_index, ExecOptions& options, PostOpCallback& post_op) {
+void attach_hooks(MeshContext& mesh, uint64_t binary_handle,
+                  std::shared_ptr<const binary::Binary> bin, uint32_t program_index,
+                  ExecOptions& options, PostOpCallback& post_op) {
   auto p = std::make_shared<tt::runtime::ProgramCtx>();
   *p = {binary_handle, bin, program_index, mesh.shape(), {}};
   const bool controller = mesh.is_controller();
@@ -172,7 +179,8 @@ void attach_hooks(MeshContext& mesh, uint64_t binary_handle, std::shared_ptr<con
     };
   }
   std::optional<tt::runtime::debug::OpCallback> post = h.getPostOperatorCallback();
-  post_op = [&mesh, p, controller, post](const binary::Op& op, const std::vector<TensorValue>& local) {
+  post_op = [&mesh, p, controller, post](const binary::Op& op,
+                                         const std::vector<TensorValue>& local) {
     std::vector<TensorValue> full = tt::runtime::gather_outputs(mesh, op, local);
     std::string error = p->deferred_error;
     if (controller && post && error.empty()) {
@@ -191,7 +199,8 @@ void attach_hooks(MeshContext& mesh, uint64_t binary_handle, std::shared_ptr<con
       if (!status.empty() && status.back() == 0) error.assign(status.begin(), status.end() - 1);
     }
     if (!error.empty()) {
-      raise(ErrorCode::kInvalidArgument, fmt::format("debug hook after op '{}' at {}: {}", op.name, op.loc, error));
+      raise(ErrorCode::kInvalidArgument,
+            fmt::format("debug hook after op '{}' at {}: {}", op.name, op.loc, error));
     }
   };
 }

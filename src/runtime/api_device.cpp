@@ -27,7 +27,8 @@ namespace {
 MeshShape shape_from(const std::vector<uint32_t>& v, const char* what) {
   if (v.size() != 2 || v[0] == 0 || v[1] == 0) {
     raise(ErrorCode::kInvalidArgument,
-          fmt::format("{} must be {{rows, cols}} with both non-zero, got [{}]", what, fmt::join(v, ", ")));
+          fmt::format("{} must be {{rows, cols}} with both non-zero, got [{}]", what,
+                      fmt::join(v, ", ")));
   }
   return {v[0], v[1]};
 }
@@ -44,10 +45,13 @@ meshrt::ClusterDesc resolve_cluster(const MeshDeviceOptions& o) {
 meshrt::MeshBox choose_box(const meshrt::ClusterDesc& cluster, const MeshShape& shape,
                            meshrt::MeshCoordinate offset) {
   const MeshShape& c = cluster.mesh;
-  if (offset.row + shape.rows <= c.rows && offset.col + shape.cols <= c.cols) return {offset, shape};
+  if (offset.row + shape.rows <= c.rows && offset.col + shape.cols <= c.cols)
+    return {offset, shape};
   if (shape.volume() <= c.volume()) {
     std::optional<MeshShape> best;
-    auto fits = [&](MeshShape s) { return offset.row + s.rows <= c.rows && offset.col + s.cols <= c.cols; };
+    auto fits = [&](MeshShape s) {
+      return offset.row + s.rows <= c.rows && offset.col + s.cols <= c.cols;
+    };
     MeshShape transposed{shape.cols, shape.rows};
     if (fits(transposed)) return {offset, transposed};
     for (uint32_t r = 1; r <= shape.volume(); ++r) {
@@ -62,7 +66,9 @@ meshrt::MeshBox choose_box(const meshrt::ClusterDesc& cluster, const MeshShape& 
   raise(ErrorCode::kIncompatible,
         fmt::format("the program needs a {} mesh ({} chips) but cluster '{}' has {} chips ({}){}",
                     shape.to_string(), shape.volume(), cluster.name, c.volume(), c.to_string(),
-                    shape.volume() <= c.volume() ? fmt::format(" from offset ({},{})", offset.row, offset.col) : ""));
+                    shape.volume() <= c.volume()
+                        ? fmt::format(" from offset ({},{})", offset.row, offset.col)
+                        : ""));
 }
 
 wire::Command command(wire::Kind kind, uint64_t handle, uint64_t target = 0) {
@@ -121,7 +127,8 @@ Device openMeshDevice(const MeshDeviceOptions& o) {
     for (int id : o.deviceIds) {
       if (id < 0 || static_cast<uint32_t>(id) >= cluster.mesh.volume()) {
         raise(ErrorCode::kInvalidArgument, fmt::format("device id {} is not a chip of cluster '{}' "
-                                                       "({} chips)", id, cluster.name, cluster.mesh.volume()));
+                                                       "({} chips)",
+                                                       id, cluster.name, cluster.mesh.volume()));
       }
       auto at = cluster.mesh.coord_of(meshrt::DeviceId{static_cast<uint32_t>(id)});
       r0 = std::min(r0, at.row), c0 = std::min(c0, at.col);
@@ -133,7 +140,8 @@ Device openMeshDevice(const MeshDeviceOptions& o) {
   } else {
     meshrt::MeshCoordinate offset;
     if (!o.meshOffset.empty()) {
-      if (o.meshOffset.size() != 2) raise(ErrorCode::kInvalidArgument, "meshOffset must be {row, col}");
+      if (o.meshOffset.size() != 2)
+        raise(ErrorCode::kInvalidArgument, "meshOffset must be {row, col}");
       offset = {o.meshOffset[0], o.meshOffset[1]};
     }
     c.shape = o.meshShape ? shape_from(*o.meshShape, "meshShape") : cluster.mesh;
@@ -164,7 +172,8 @@ Device createSubMeshDevice(Device parentMesh, const std::vector<uint32_t>& meshS
   wire::Command c = command(wire::Kind::kCreateSubMesh, s.new_handle(), parentMesh.handle());
   c.shape = shape_from(meshShape, "sub-mesh shape");
   if (meshOffset) {
-    if (meshOffset->size() != 2) raise(ErrorCode::kInvalidArgument, "sub-mesh offset must be {row, col}");
+    if (meshOffset->size() != 2)
+      raise(ErrorCode::kInvalidArgument, "sub-mesh offset must be {row, col}");
     c.offset = {(*meshOffset)[0], (*meshOffset)[1]};
   }
   s.run_everywhere(c);
@@ -175,7 +184,8 @@ void releaseSubMeshDevice(Device subMesh) {
   Session& s = Session::get();
   if (s.mesh(subMesh.handle()).parent == 0) {
     raise(ErrorCode::kInvalidArgument,
-          fmt::format("mesh device {} is not a sub-mesh: close it with closeMeshDevice", subMesh.handle()));
+          fmt::format("mesh device {} is not a sub-mesh: close it with closeMeshDevice",
+                      subMesh.handle()));
   }
   s.run_everywhere(command(wire::Kind::kCloseMesh, subMesh.handle()));
 }
@@ -239,13 +249,17 @@ std::unordered_map<MemoryBufferType, MemoryView> getMemoryView(Device device, in
   for (const auto& v : gather_views(device)) {
     if (static_cast<int>(v.device.value) != deviceId) continue;
     nlohmann::json j = nlohmann::json::parse(meshrt::report::memory_view_to_json(v));
-    auto table = [&](const char* key) { return j.contains(key) && j[key].contains("block_table") ? j[key]["block_table"].dump() : std::string(); };
+    auto table = [&](const char* key) {
+      return j.contains(key) && j[key].contains("block_table") ? j[key]["block_table"].dump()
+                                                               : std::string();
+    };
     return {{MemoryBufferType::DRAM, convert(v.dram, table("dram"))},
             {MemoryBufferType::L1, convert(v.l1, table("l1"))},
             {MemoryBufferType::L1_SMALL, convert(v.l1_small, table("l1_small"))},
             {MemoryBufferType::TRACE, convert(v.trace, table("trace"))}};
   }
-  raise(ErrorCode::kNotFound, fmt::format("mesh device {} has no device {}", device.handle(), deviceId));
+  raise(ErrorCode::kNotFound,
+        fmt::format("mesh device {} has no device {}", device.handle(), deviceId));
 }
 
 void dumpMemoryReport(Device device) {

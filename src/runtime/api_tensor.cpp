@@ -98,7 +98,8 @@ Tensor createMultiDeviceHostTensor(const std::vector<Tensor>& shards,
   auto s = std::make_shared<detail::TensorState>();
   for (size_t d = 0; d < shards.size(); ++d) {
     const auto& st = shards[d].state();
-    if (!st.host) raise(ErrorCode::kInvalidArgument, fmt::format("shard {} is not a host tensor", d));
+    if (!st.host)
+      raise(ErrorCode::kInvalidArgument, fmt::format("shard {} is not a host tensor", d));
     s->shards[static_cast<uint32_t>(d)] = st.host;
   }
   s->mesh_shape = meshShape;
@@ -113,13 +114,16 @@ Tensor createMultiDeviceHostTensor(const std::vector<const void*>& data,
                                    const std::unordered_map<std::string, std::string>& strategy,
                                    const std::vector<uint32_t>& meshShape) {
   std::vector<Tensor> shards;
-  for (const void* p : data) shards.push_back(createOwnedHostTensor(p, shape, stride, itemsize, dataType));
+  for (const void* p : data)
+    shards.push_back(createOwnedHostTensor(p, shape, stride, itemsize, dataType));
   return createMultiDeviceHostTensor(shards, strategy, meshShape);
 }
 
 bool isTensorAllocated(Tensor t) { return t.valid() && t.state().allocated; }
 DataType getTensorDataType(Tensor t) { return first(t).dtype(); }
-uint32_t getTensorElementSize(Tensor t) { return static_cast<uint32_t>(meshrt::element_size(first(t).dtype())); }
+uint32_t getTensorElementSize(Tensor t) {
+  return static_cast<uint32_t>(meshrt::element_size(first(t).dtype()));
+}
 uint32_t getTensorVolume(Tensor t) { return static_cast<uint32_t>(first(t).volume()); }
 
 std::vector<uint32_t> getTensorShape(Tensor t) {
@@ -185,8 +189,10 @@ Tensor toLayout(Tensor t, Device device, Layout layout) {
     return createTensor(s.shards.begin()->second);
   }
   auto out = std::make_shared<detail::TensorState>(s);
-  if (layout.storage == StorageType::Device) out->device = device.handle();
-  else out->device = 0;
+  if (layout.storage == StorageType::Device)
+    out->device = device.handle();
+  else
+    out->device = 0;
   return Tensor(out);
 }
 
@@ -215,8 +221,8 @@ void memcpy(Tensor dst, Tensor src) {
   const auto& s = src.state();
   first(src);
   first(dst);
-  if (getTensorShape(dst) != getTensorShape(src) || getTensorDataType(dst) != getTensorDataType(src) ||
-      getNumShards(dst) != getNumShards(src)) {
+  if (getTensorShape(dst) != getTensorShape(src) ||
+      getTensorDataType(dst) != getTensorDataType(src) || getNumShards(dst) != getNumShards(src)) {
     raise(ErrorCode::kInvalidArgument, "memcpy: tensors differ in shape, data type or shard count");
   }
   if (s.host) d.host = std::make_shared<HostTensor>(*s.host);

@@ -43,7 +43,9 @@ struct DeviceShard {
 struct Value {
   std::shared_ptr<const HostTensor> host;
   std::map<uint32_t, std::shared_ptr<DeviceShard>> shards;
-  bool on_device() const { return !shards.empty(); }
+  // On the devices, even on a rank that holds no chip of the mesh (a sub-mesh elsewhere).
+  bool resident = false;
+  bool on_device() const { return resident || !shards.empty(); }
 };
 
 bool is_mesh_only(const binary::Op& op) { return op.name == "mesh_shard"; }
@@ -128,6 +130,7 @@ void Executor::ensure_on_device(const binary::Program& p, uint32_t id, Value& v)
   for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
     v.shards[mesh_.local_devices()[l].value] = place(l, host, desc);
   }
+  v.resident = true;
 }
 
 std::vector<Value> Executor::make_inputs(size_t program_index) {
@@ -136,6 +139,7 @@ std::vector<Value> Executor::make_inputs(size_t program_index) {
   for (size_t i = 0; i < p.inputs.size(); ++i) {
     const binary::TensorDesc& desc = p.values[p.inputs[i]];
     if (desc.presharded) {
+      inputs[i].resident = true;
       for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
         DeviceId d = mesh_.local_devices()[l];
         auto t = std::make_shared<const HostTensor>(
@@ -172,6 +176,7 @@ std::vector<Value> Executor::adopt_inputs(size_t program_index,
   for (size_t i = 0; i < p.inputs.size(); ++i) {
     const binary::TensorDesc& desc = p.values[p.inputs[i]];
     if (desc.presharded) {
+      inputs[i].resident = true;
       for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
         DeviceId d = mesh_.local_devices()[l];
         auto it = given[i].shards.find(d.value);
@@ -212,7 +217,10 @@ void Executor::run_device_op(const binary::Program& p, const binary::Op& op, Val
     }
     ops::run_kernel(op, in, out_ptrs);
   }
-  for (size_t k = 0; k < op.results.size(); ++k) values[op.results[k]] = std::move(results[k]);
+  for (size_t k = 0; k < op.results.size(); ++k) {
+    results[k].resident = true;
+    values[op.results[k]] = std::move(results[k]);
+  }
 }
 
 void Executor::run_mesh_shard(const binary::Program& p, const binary::Op& op, Values& values) {
@@ -225,6 +233,7 @@ void Executor::run_mesh_shard(const binary::Program& p, const binary::Op& op, Va
   if (type == "identity") {
     if (!in.on_device()) ensure_on_device(p, in_id, in);
     out.shards = in.shards;  // no data moves: the tensor already is per device
+    out.resident = true;
   } else if (direction == "full_to_shard") {
     if (!in.host && in.on_device()) {
       raise(ErrorCode::kUnsupported,
@@ -253,6 +262,7 @@ void Executor::run_mesh_shard(const binary::Program& p, const binary::Op& op, Va
       uint32_t d = mesh_.local_devices()[l].value;
       out.shards[d] = place(l, type == "replicate" ? replica : mine.at(d), out_desc);
     }
+    out.resident = true;
   } else {  // shard_to_full, devices or replicate: rank 0 gathers the pieces it needs
     ensure_on_device(p, in_id, in);
     std::vector<DeviceId> needed = type == "replicate" ? std::vector<DeviceId>{DeviceId{0}}
@@ -334,6 +344,7 @@ void Executor::run_collective(const binary::Program& p, const binary::Op& op, Va
     }
     out.shards[d.value] = shard;
   }
+  out.resident = true;
   values[out_id] = std::move(out);
 }
 
@@ -419,6 +430,7 @@ TensorValue Executor::collect(const binary::Program&, uint32_t, const Value& v) 
   TensorValue out;
   out.host = v.host;
   for (const auto& [d, s] : v.shards) out.shards[d] = s->data;
+  out.on_device = v.on_device();
   return out;
 }
 

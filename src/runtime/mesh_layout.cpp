@@ -47,7 +47,8 @@ std::vector<uint32_t> reshape_order(const ClusterDesc& cluster, const MeshShape&
                                     const std::vector<DeviceId>& physical, const MeshShape& to) {
   if (to.rows == 0 || to.cols == 0) {
     raise(ErrorCode::kInvalidArgument, fmt::format("cannot reshape to {}: a mesh needs at least "
-                                                   "one row and one column", to.to_string()));
+                                                   "one row and one column",
+                                                   to.to_string()));
   }
   if (to.volume() != box.volume()) {
     raise(ErrorCode::kInvalidArgument,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "meshrt/binary/inputs.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/report/memory_json.hpp"
 #include "shard_exchange.hpp"
@@ -77,17 +78,21 @@ void merge(const json& j, ProgramResult& r) {
 void gather_results_to_controller(MeshContext& mesh, const binary::Program& program,
                                   ProgramResult& result) {
   if (mesh.num_ranks() == 1) return;
-  // Output shards: rank 0 needs every device's shard of every device-resident output.
-  for (size_t i = 0; i < result.outputs.size(); ++i) {
-    const binary::TensorDesc& desc = program.values[program.outputs[i]];
-    bool on_device = !result.outputs[i].shards.empty();
-    if (!on_device) continue;
-    std::vector<std::set<uint32_t>> needs(static_cast<size_t>(mesh.num_ranks()));
-    for (uint32_t d = 0; d < mesh.shape().volume(); ++d) needs[0].insert(d);
-    ShardMap got = exchange_shards(mesh, result.outputs[i].shards, needs,
-                                   result.outputs[i].shards.begin()->second->shape(), desc.dtype);
-    if (mesh.is_controller()) result.outputs[i].shards = std::move(got);
-  }
+  // Input and output shards: rank 0 needs every device's shard of every device-resident value.
+  auto gather = [&](std::vector<TensorValue>& values, const std::vector<uint32_t>& ids) {
+    for (size_t i = 0; i < values.size() && i < ids.size(); ++i) {
+      const binary::TensorDesc& desc = program.values[ids[i]];
+      bool on_device = values[i].on_device || !values[i].shards.empty();
+      if (!on_device) continue;
+      std::vector<std::set<uint32_t>> needs(static_cast<size_t>(mesh.num_ranks()));
+      for (uint32_t d = 0; d < mesh.shape().volume(); ++d) needs[0].insert(d);
+      ShardMap got = exchange_shards(mesh, values[i].shards, needs, binary::input_shape(desc),
+                                     desc.dtype);
+      if (mesh.is_controller()) values[i].shards = std::move(got);
+    }
+  };
+  gather(result.inputs, program.inputs);
+  gather(result.outputs, program.outputs);
   std::string mine = mesh.is_controller() ? std::string() : summary_json(result).dump();
   auto deadline = comm::Deadline::after(std::chrono::seconds(30));
   std::vector<comm::Bytes> all = mesh.comm().allgather(

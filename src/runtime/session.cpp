@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <chrono>
 
+#include "mesh_layout.hpp"
 #include "meshrt/binary/binary_io.hpp"
 #include "meshrt/comm/local.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/report/memory_json.hpp"
-#include "mesh_layout.hpp"
 
 namespace meshrt::runtime::detail {
 
@@ -18,8 +18,8 @@ namespace {
 
 using std::chrono::seconds;
 
-MeshEntry make_entry(const ClusterDesc& cluster, comm::Communicator& comm, std::vector<ChipSlot> base,
-                     const MeshShape& box, const MeshShape& shape) {
+MeshEntry make_entry(const ClusterDesc& cluster, comm::Communicator& comm,
+                     std::vector<ChipSlot> base, const MeshShape& box, const MeshShape& shape) {
   MeshEntry e;
   e.base = std::move(base);
   e.box = box;
@@ -40,8 +40,8 @@ MeshBox box_of(const ClusterDesc& cluster, const std::vector<uint32_t>& ids) {
   for (uint32_t id : sorted) {
     if (id >= cluster.mesh.volume()) {
       raise(ErrorCode::kInvalidArgument, fmt::format("device id {} is not a chip of cluster '{}' "
-                                                     "({} chips)", id, cluster.name,
-                                                     cluster.mesh.volume()));
+                                                     "({} chips)",
+                                                     id, cluster.name, cluster.mesh.volume()));
     }
     MeshCoordinate c = cluster.mesh.coord_of(DeviceId{id});
     r0 = std::min(r0, c.row), c0 = std::min(c0, c.col);
@@ -94,14 +94,16 @@ void Session::set_comm(comm::Communicator* comm) {
 MeshEntry& Session::mesh(uint64_t handle) {
   auto it = meshes.find(handle);
   if (it == meshes.end()) {
-    raise(ErrorCode::kNotFound, fmt::format("mesh device {} is not open (closed or released?)", handle));
+    raise(ErrorCode::kNotFound,
+          fmt::format("mesh device {} is not open (closed or released?)", handle));
   }
   return it->second;
 }
 
 std::shared_ptr<const binary::Binary> Session::binary(uint64_t handle) {
   auto it = binaries.find(handle);
-  if (it == binaries.end()) raise(ErrorCode::kNotFound, fmt::format("binary {} is not loaded", handle));
+  if (it == binaries.end())
+    raise(ErrorCode::kNotFound, fmt::format("binary {} is not loaded", handle));
   return it->second;
 }
 
@@ -124,7 +126,8 @@ std::vector<uint8_t> Session::execute(const wire::Command& c) {
     case wire::Kind::kLoadBinary: {
       binary::LoadOptions lo;
       lo.ignore_version = c.ignore_version;
-      binaries[c.handle] = std::make_shared<const binary::Binary>(binary::deserialize(c.bytes, c.name, lo));
+      binaries[c.handle] =
+          std::make_shared<const binary::Binary>(binary::deserialize(c.bytes, c.name, lo));
       break;
     }
     case wire::Kind::kReleaseBinary:
@@ -180,8 +183,9 @@ std::vector<uint8_t> Session::execute(const wire::Command& c) {
       std::vector<ChipSlot> slots;
       for (uint32_t d = 0; d < c.shape.volume(); ++d) {
         MeshCoordinate sc = c.shape.coord_of(DeviceId{d});
-        slots.push_back(parent.view->slots()[ps.device_at({sc.row + c.offset.row,
-                                                           sc.col + c.offset.col}).value]);
+        slots.push_back(
+            parent.view
+                ->slots()[ps.device_at({sc.row + c.offset.row, sc.col + c.offset.col}).value]);
       }
       MeshEntry e = make_entry(parent.view->cluster(), world, slots, c.shape, c.shape);
       e.parent = c.target;
@@ -263,15 +267,24 @@ std::vector<std::vector<uint8_t>> Session::run_everywhere(wire::Command command)
     try {
       bytes = world.recv(w, kTagResponse, comm::Deadline::after(wait));
     } catch (const Error& e) {
-      failures.push_back({command.seq, 0, false, e.code(),
+      failures.push_back({command.seq,
+                          0,
+                          false,
+                          e.code(),
                           fmt::format("no answer from rank {} to command '{}': {}", w,
-                                      wire::kind_name(command.kind), e.what()), {}});
+                                      wire::kind_name(command.kind), e.what()),
+                          {}});
       fail(e.code(), combine(failures));
     }
     wire::Response r = wire::decode_response(bytes, w);
     if (r.seq != command.seq) {
-      failures.push_back({command.seq, w, false, ErrorCode::kRankFailed,
-                          fmt::format("answered command {} while {} was expected", r.seq, command.seq), {}});
+      failures.push_back(
+          {command.seq,
+           w,
+           false,
+           ErrorCode::kRankFailed,
+           fmt::format("answered command {} while {} was expected", r.seq, command.seq),
+           {}});
       fail(ErrorCode::kRankFailed, combine(failures));
     }
     if (!r.ok) {

@@ -23,7 +23,7 @@ struct MeshEntry {
   std::shared_ptr<MeshContext> view;  // what programs run on
   std::vector<ChipSlot> base;         // the chips as opened or carved, row-major over `box`
   MeshShape box;
-  uint64_t parent = 0;                // a sub-mesh's parent mesh, else 0
+  uint64_t parent = 0;  // a sub-mesh's parent mesh, else 0
   uint64_t l1_small_size = 0;
   uint64_t trace_region_size = 0;
 };
@@ -66,8 +66,8 @@ class Session {
 void attach_hooks(MeshContext& mesh, uint64_t binary_handle,
                   std::shared_ptr<const binary::Binary> binary, uint32_t program_index,
                   ExecOptions& options, PostOpCallback& post_op);
-void program_hook(bool before, uint64_t binary_handle,
-                  std::shared_ptr<const binary::Binary> binary, uint32_t program_index);
+void program_hook(bool before, uint64_t binary_handle, std::shared_ptr<const binary::Binary> binary,
+                  uint32_t program_index);
 bool hooks_active();
 
 }  // namespace meshrt::runtime::detail

@@ -1,7 +1,7 @@
 #include "wire.hpp"
 
-#include <fmt/format.h>
 #include <flatbuffers/flatbuffers.h>
+#include <fmt/format.h>
 
 #include <cstring>
 
@@ -64,15 +64,24 @@ TensorValue get_input(const fb::Input* in, int from) {
 
 std::string_view kind_name(Kind kind) {
   switch (kind) {
-    case Kind::kLoadBinary: return "load_binary";
-    case Kind::kReleaseBinary: return "release_binary";
-    case Kind::kOpenMesh: return "open_mesh";
-    case Kind::kCloseMesh: return "close_mesh";
-    case Kind::kReshapeMesh: return "reshape_mesh";
-    case Kind::kCreateSubMesh: return "create_submesh";
-    case Kind::kSubmit: return "submit";
-    case Kind::kMemoryView: return "memory_view";
-    case Kind::kShutdown: return "shutdown";
+    case Kind::kLoadBinary:
+      return "load_binary";
+    case Kind::kReleaseBinary:
+      return "release_binary";
+    case Kind::kOpenMesh:
+      return "open_mesh";
+    case Kind::kCloseMesh:
+      return "close_mesh";
+    case Kind::kReshapeMesh:
+      return "reshape_mesh";
+    case Kind::kCreateSubMesh:
+      return "create_submesh";
+    case Kind::kSubmit:
+      return "submit";
+    case Kind::kMemoryView:
+      return "memory_view";
+    case Kind::kShutdown:
+      return "shutdown";
   }
   return "unknown";
 }
@@ -119,7 +128,8 @@ std::vector<uint8_t> encode(const Command& c, const std::vector<uint32_t>* only)
 Command decode_command(std::span<const uint8_t> bytes) {
   flatbuffers::Verifier v(bytes.data(), bytes.size(), 64, 100000000);
   if (!v.VerifyBuffer<fb::Command>(nullptr)) {
-    raise(ErrorCode::kRankFailed, fmt::format("malformed command from rank 0 ({} bytes)", bytes.size()));
+    raise(ErrorCode::kRankFailed,
+          fmt::format("malformed command from rank 0 ({} bytes)", bytes.size()));
   }
   const fb::Command* in = flatbuffers::GetRoot<fb::Command>(bytes.data());
   Command c;

@@ -78,8 +78,8 @@ void drive(int ranks) {
   rt::Device t3k = rt::openMeshDevice(on("t3k", {2, 4}));
   rt::reshapeMeshDevice(t3k, {2, 4});
   std::vector<float> ones(64, 1.0f);
-  std::vector<rt::Tensor> inputs{rt::createOwnedHostTensor(ones.data(), {1, 1, 4, 16}, {}, 4,
-                                                           meshrt::DataType::kFloat32)};
+  std::vector<rt::Tensor> inputs{
+      rt::createOwnedHostTensor(ones.data(), {1, 1, 4, 16}, {}, 4, meshrt::DataType::kFloat32)};
   std::vector<rt::Tensor> out = rt::submit(t3k, bin, 0, inputs);
   std::vector<float> host(64, 0.0f);
   rt::memcpy(host.data(), rt::toHost(out[0])[0]);

@@ -12,22 +12,30 @@ namespace meshrt::test {
 inline std::string gather_add_mlir(uint32_t rows, uint32_t cols) {
   const uint32_t h = rows * 2, w = cols * 4;
   return "func.func @gather_add(%arg0: tensor<1x1x" + std::to_string(h) + "x" + std::to_string(w) +
-         "xf32>) -> tensor<1x1x" + std::to_string(h) + "x" + std::to_string(w) + "xf32> {\n"
+         "xf32>) -> tensor<1x1x" + std::to_string(h) + "x" + std::to_string(w) +
+         "xf32> {\n"
          "  %0 = \"ttir.mesh_shard\"(%arg0) <{shard_dims = array<i64: 2, 3>, shard_direction = "
          "#ttcore.shard_direction<full_to_shard>, shard_shape = array<i64: 1, 1, " +
          std::to_string(rows) + ", " + std::to_string(cols) +
          ">, shard_type = #ttcore.shard_type<devices>}> : (tensor<1x1x" + std::to_string(h) + "x" +
-         std::to_string(w) + "xf32>) -> tensor<1x1x2x4xf32> loc(\"shard\")\n"
+         std::to_string(w) +
+         "xf32>) -> tensor<1x1x2x4xf32> loc(\"shard\")\n"
          "  %1 = \"ttir.all_gather\"(%0) <{all_gather_dim = 3 : si32, cluster_axis = 1 : ui32}> : "
-         "(tensor<1x1x2x4xf32>) -> tensor<1x1x2x" + std::to_string(w) + "xf32> loc(\"gather\")\n"
-         "  %2 = \"ttir.add\"(%1, %1) : (tensor<1x1x2x" + std::to_string(w) + "xf32>, tensor<1x1x2x" +
-         std::to_string(w) + "xf32>) -> tensor<1x1x2x" + std::to_string(w) + "xf32> loc(\"add\")\n"
+         "(tensor<1x1x2x4xf32>) -> tensor<1x1x2x" +
+         std::to_string(w) +
+         "xf32> loc(\"gather\")\n"
+         "  %2 = \"ttir.add\"(%1, %1) : (tensor<1x1x2x" +
+         std::to_string(w) + "xf32>, tensor<1x1x2x" + std::to_string(w) +
+         "xf32>) -> tensor<1x1x2x" + std::to_string(w) +
+         "xf32> loc(\"add\")\n"
          "  %3 = \"ttir.mesh_shard\"(%2) <{shard_dims = array<i64: 2, -1>, shard_direction = "
          "#ttcore.shard_direction<shard_to_full>, shard_shape = array<i64: 1, 1, " +
-         std::to_string(rows) + ", 1>, shard_type = #ttcore.shard_type<devices>}> : (tensor<1x1x2x" +
-         std::to_string(w) + "xf32>) -> tensor<1x1x" + std::to_string(h) + "x" + std::to_string(w) +
+         std::to_string(rows) +
+         ", 1>, shard_type = #ttcore.shard_type<devices>}> : (tensor<1x1x2x" + std::to_string(w) +
+         "xf32>) -> tensor<1x1x" + std::to_string(h) + "x" + std::to_string(w) +
          "xf32> loc(\"full\")\n"
-         "  return %3 : tensor<1x1x" + std::to_string(h) + "x" + std::to_string(w) + "xf32>\n}\n";
+         "  return %3 : tensor<1x1x" +
+         std::to_string(h) + "x" + std::to_string(w) + "xf32>\n}\n";
 }
 
 inline std::vector<uint8_t> gather_add_binary(uint32_t rows, uint32_t cols) {

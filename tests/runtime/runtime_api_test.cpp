@@ -52,8 +52,11 @@ TEST(RuntimeApi, ReshapeT3kToALineIsARingAlongLinks) {
   EXPECT_EQ(rt::getDeviceIds(d), (std::vector<int>{0, 4, 1, 5, 2, 6, 3, 7}));
   rt::reshapeMeshDevice(d, {2, 4});
   EXPECT_EQ(rt::getDeviceIds(d), (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7}));
-  expect_error([&] { rt::reshapeMeshDevice(d, {1, 16}); }, ErrorCode::kInvalidArgument,
-               "cannot reshape a 2x4 mesh (8 chips) to 1x16 (16 chips)");
+  expect_error(
+      [&] {
+        rt::reshapeMeshDevice(d, {1, 16});
+      },
+      ErrorCode::kInvalidArgument, "cannot reshape a 2x4 mesh (8 chips) to 1x16 (16 chips)");
   rt::closeMeshDevice(d);
 }
 
@@ -61,8 +64,11 @@ TEST(RuntimeApi, OpeningALineOnT3kReshapesAndTooBigFails) {
   rt::Device d = rt::openMeshDevice(on("t3k", {1, 8}));
   EXPECT_EQ(rt::getDeviceIds(d), (std::vector<int>{0, 1, 2, 3, 7, 6, 5, 4}));
   rt::closeMeshDevice(d);
-  expect_error([] { rt::openMeshDevice(on("t3k", {1, 16})); }, ErrorCode::kIncompatible,
-               "needs a 1x16 mesh (16 chips) but cluster 't3k' has 8 chips");
+  expect_error(
+      [] {
+        rt::openMeshDevice(on("t3k", {1, 16}));
+      },
+      ErrorCode::kIncompatible, "needs a 1x16 mesh (16 chips) but cluster 't3k' has 8 chips");
 }
 
 TEST(RuntimeApi, SubmitGatheredOutputsMatchGoldensAndSubMeshesUseTheirChips) {
@@ -79,12 +85,16 @@ TEST(RuntimeApi, SubmitGatheredOutputsMatchGoldensAndSubMeshesUseTheirChips) {
     o.seed = 7 + k;
     rt::ProgramRun run = rt::runProgram(sub, bin, 0, o);
     ASSERT_FALSE(run.goldens.empty());
-    for (const auto& g : run.goldens) EXPECT_TRUE(g.metrics.passed) << g.loc << " " << g.metrics.message;
+    for (const auto& g : run.goldens)
+      EXPECT_TRUE(g.metrics.passed) << g.loc << " " << g.metrics.message;
     rt::releaseSubMeshDevice(sub);
   }
   EXPECT_EQ(seen.size(), 32u);
-  expect_error([&] { rt::createSubMeshDevice(galaxy, {2, 4}, std::vector<uint32_t>{7, 0}); },
-               ErrorCode::kInvalidArgument, "does not fit its 8x4 parent mesh");
+  expect_error(
+      [&] {
+        rt::createSubMeshDevice(galaxy, {2, 4}, std::vector<uint32_t>{7, 0});
+      },
+      ErrorCode::kInvalidArgument, "does not fit its 8x4 parent mesh");
 
   rt::Device t3k = rt::openMeshDevice(on("t3k", {2, 4}));
   std::vector<rt::Tensor> none;
@@ -95,8 +105,8 @@ TEST(RuntimeApi, SubmitGatheredOutputsMatchGoldensAndSubMeshesUseTheirChips) {
   EXPECT_EQ(rt::getTensorVolume(out[0]), 64u);
   // User inputs: ones in, so every output element is 2.
   std::vector<float> ones(64, 1.0f);
-  std::vector<rt::Tensor> inputs{rt::createOwnedHostTensor(ones.data(), {1, 1, 4, 16}, {64, 64, 16, 1}, 4,
-                                                           meshrt::DataType::kFloat32)};
+  std::vector<rt::Tensor> inputs{rt::createOwnedHostTensor(
+      ones.data(), {1, 1, 4, 16}, {64, 64, 16, 1}, 4, meshrt::DataType::kFloat32)};
   out = rt::submit(t3k, bin, 0, inputs);
   std::vector<float> host(64);
   rt::memcpy(host.data(), rt::toHost(out[0])[0]);

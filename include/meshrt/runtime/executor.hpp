@@ -48,6 +48,8 @@ struct OpMemoryResult {
 struct TensorValue {
   std::shared_ptr<const HostTensor> host;                           // may be null
   std::map<uint32_t, std::shared_ptr<const HostTensor>> shards;     // device id -> shard
+  // Device-resident (also on a rank that holds no chip of the mesh, whose `shards` is empty).
+  bool on_device = false;
 };
 
 // What an observer sees after each op on this rank (debug hooks).

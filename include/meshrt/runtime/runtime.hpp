@@ -139,9 +139,9 @@ Device openMeshDevice(const MeshDeviceOptions& options = {});
 void closeMeshDevice(Device parentMesh);
 // A box of `parentMesh`: `meshShape` at `meshOffset` (default {0, 0}), sharing its chips.
 // Throws Error(kInvalidArgument) if the box does not fit.
-Device createSubMeshDevice(Device parentMesh, const std::vector<uint32_t>& meshShape,
-                           const std::optional<const std::vector<uint32_t>>& meshOffset =
-                               std::nullopt);
+Device createSubMeshDevice(
+    Device parentMesh, const std::vector<uint32_t>& meshShape,
+    const std::optional<const std::vector<uint32_t>>& meshOffset = std::nullopt);
 void releaseSubMeshDevice(Device subMesh);
 // Views the mesh's chips as `meshShape`, ordered along the Ethernet links (a 1x8 line on a
 // 2x4 t3k is a ring). Throws Error(kInvalidArgument) for a volume mismatch and
@@ -186,8 +186,8 @@ Tensor createMultiDeviceHostTensor(const std::vector<Tensor>& tensorShards,
                                    const std::vector<uint32_t>& meshShape);
 Tensor createMultiDeviceHostTensor(const std::vector<const void*>& data,
                                    const std::vector<std::uint32_t>& shape,
-                                   const std::vector<std::uint32_t>& stride,
-                                   std::uint32_t itemsize, DataType dataType,
+                                   const std::vector<std::uint32_t>& stride, std::uint32_t itemsize,
+                                   DataType dataType,
                                    const std::unordered_map<std::string, std::string>& strategy,
                                    const std::vector<uint32_t>& meshShape);
 // meshrt: wraps a host tensor (no copy).

@@ -1,0 +1,117 @@
+// Shared by the examples: a small sharded program compiled from TTIR text, MPI roles, and the
+// summary of one run (pass/fail, peak DRAM, host time).
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include "meshrt/binary/binary_io.hpp"
+#include "meshrt/comm/local.hpp"
+#include "meshrt/comm/mpi.hpp"
+#include "meshrt/compiler/compile.hpp"
+#include "meshrt/runtime/runtime.hpp"
+#include "meshrt/runtime/serve.hpp"
+
+namespace example {
+
+namespace rt = tt::runtime;
+
+// mesh_shard over both axes -> all_gather (axis 1) -> add -> shard_to_full on a rows x cols
+// mesh; each device holds a (rows_per_device*... ) 2x`width` tile.
+inline rt::Binary gather_add(uint32_t rows, uint32_t cols, uint32_t tile_rows, uint32_t tile_cols) {
+  auto n = [](uint32_t v) { return std::to_string(v); };
+  const uint32_t h = rows * tile_rows, w = cols * tile_cols;
+  std::string full = "tensor<1x1x" + n(h) + "x" + n(w) + "xf32>";
+  std::string tile = "tensor<1x1x" + n(tile_rows) + "x" + n(tile_cols) + "xf32>";
+  std::string row = "tensor<1x1x" + n(tile_rows) + "x" + n(w) + "xf32>";
+  std::string text =
+      "func.func @gather_add(%arg0: " + full + ") -> " + full +
+      " {\n"
+      "  %0 = \"ttir.mesh_shard\"(%arg0) <{shard_dims = array<i64: 2, 3>, shard_direction = "
+      "#ttcore.shard_direction<full_to_shard>, shard_shape = array<i64: 1, 1, " +
+      n(rows) + ", " + n(cols) + ">, shard_type = #ttcore.shard_type<devices>}> : (" + full +
+      ") -> " + tile +
+      "\n"
+      "  %1 = \"ttir.all_gather\"(%0) <{all_gather_dim = 3 : si32, cluster_axis = 1 : ui32}> : (" +
+      tile + ") -> " + row +
+      "\n"
+      "  %2 = \"ttir.add\"(%1, %1) : (" +
+      row + ", " + row + ") -> " + row +
+      "\n"
+      "  %3 = \"ttir.mesh_shard\"(%2) <{shard_dims = array<i64: 2, -1>, shard_direction = "
+      "#ttcore.shard_direction<shard_to_full>, shard_shape = array<i64: 1, 1, " +
+      n(rows) + ", 1>, shard_type = #ttcore.shard_type<devices>}> : (" + row + ") -> " + full +
+      "\n"
+      "  return %3 : " +
+      full + "\n}\n";
+  meshrt::compiler::CompileOptions o;
+  o.path = "gather_add_" + n(rows) + "x" + n(cols) + ".mlir";
+  o.mesh_override = meshrt::MeshShape{rows, cols};
+  auto bytes = meshrt::binary::serialize(meshrt::compiler::compile_mlir(text, o));
+  return rt::Binary::loadFromBytes(bytes, o.path);
+}
+
+struct Summary {
+  bool passed = true;
+  size_t checks = 0;
+  uint64_t peak_dram_bytes_per_bank = 0;
+  double host_seconds = 0;
+};
+
+inline void add_run(Summary& s, const rt::ProgramRun& run, double seconds) {
+  for (const auto& g : run.goldens) s.passed = s.passed && g.metrics.passed;
+  s.checks += run.goldens.size();
+  s.passed = s.passed && !run.goldens.empty();
+  for (const auto& m : run.memory)
+    for (const auto& v : m.views)
+      s.peak_dram_bytes_per_bank =
+          std::max(s.peak_dram_bytes_per_bank, v.dram.total_bytes_allocated_per_bank);
+  s.host_seconds += seconds;
+}
+
+inline rt::ProgramRun timed_run(rt::Device d, rt::Binary b, uint64_t seed, double& seconds) {
+  rt::RunOptions o;
+  o.seed = seed;
+  o.collect_memory = true;
+  auto start = std::chrono::steady_clock::now();
+  rt::ProgramRun run = rt::runProgram(d, b, 0, o);
+  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return run;
+}
+
+inline void print_row(const char* name, const Summary& s) {
+  std::printf("%-34s %-6s %8zu %22llu %14.4f\n", name, s.passed ? "PASS" : "FAIL", s.checks,
+              static_cast<unsigned long long>(s.peak_dram_bytes_per_bank), s.host_seconds);
+}
+
+inline void print_header() {
+  std::printf("%-34s %-6s %8s %22s %14s\n", "configuration", "result", "checks",
+              "peak DRAM B/bank/chip", "host time (s)");
+}
+
+// Rank 0 runs `drive`, the other ranks serve; works in one process too. Returns the exit code.
+inline int run_as_job(const std::function<bool()>& drive) {
+  auto world = meshrt::comm::launched_by_mpirun() ? meshrt::comm::make_mpi_world()
+                                                  : meshrt::comm::make_single_process();
+  int code = 0;
+  if (world->rank() != 0) {
+    code = meshrt::runtime::serve(*world);
+  } else {
+    rt::setCommunicator(world.get());
+    try {
+      code = drive() ? 0 : 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "error: %s\n", e.what());
+      code = 1;
+    }
+    rt::shutdownWorkers();
+  }
+  rt::setCommunicator(nullptr);
+  world.reset();
+  meshrt::comm::finalize_mpi();
+  return code;
+}
+
+}  // namespace example

@@ -1,0 +1,105 @@
+# `ttrt perf` and the perf summary of `ttrt run` on the 8x4 all_gather example: the CSV has a
+# row per chip per op with tt-metal's columns, modelled durations follow docs/perf-model.md,
+# trace.json and the SVG timeline are written, --host-only and --loops behave, and the same CSV
+# comes out of `mpirun -np 2`.
+source "$(dirname "$0")/lib.sh"
+"$TTRT" compile "$SRC/examples/mlir/all_gather_8x4.mlir" -o ag.ttnn --mesh-shape 8,4 >/dev/null ||
+  fail "compile ag"
+
+check_csv() {  # check_csv CSV LOOPS: 96 rows per loop, durations by hand (docs/perf-model.md)
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import csv, json, sys
+from collections import Counter
+path, loops = sys.argv[1], int(sys.argv[2])
+with open(path) as f:
+    header = next(csv.reader(f))
+want = ["OP CODE", "OP TYPE", "GLOBAL CALL COUNT", "DEVICE ID", "ATTRIBUTES", "CORE COUNT",
+        "HOST START TS", "HOST END TS", "HOST DURATION [ns]", "DEVICE FW START CYCLE",
+        "DEVICE FW END CYCLE", "DEVICE FW DURATION [ns]", "DEVICE KERNEL DURATION [ns]"]
+assert header[:len(want)] == want, header
+for col in ["INPUT_0_DATATYPE", "OUTPUT_0_MEMORY", "LOC", "PROGRAM_METADATA"]:
+    assert col in header, col
+rows = list(csv.DictReader(open(path)))
+assert len(rows) == 96 * loops, len(rows)
+assert Counter(r["OP CODE"] for r in rows) == {"mesh_shard": 64 * loops, "all_gather": 32 * loops}
+per_chip = Counter(int(r["DEVICE ID"]) for r in rows)
+assert sorted(per_chip) == list(range(32)) and set(per_chip.values()) == {3 * loops}, per_chip
+for r in rows:
+    meta = json.loads(r["PROGRAM_METADATA"])
+    assert meta["device_time"] == "modelled" and meta["host_time"] == "measured", meta
+    assert int(r["HOST END TS"]) >= int(r["HOST START TS"])
+    code = r["OP CODE"]
+    dur = int(r["DEVICE FW DURATION [ns]"])
+    if code == "all_gather":
+        # 16 KiB shards over 4 links (50 GB/s), line of 4: 3 * 16384 / 50 + 3 * 650 ns
+        assert dur == 2934, dur
+        assert int(r["DEVICE FW START CYCLE"]) == 512, r["DEVICE FW START CYCLE"]
+        assert r["INPUT_0_X"] == "128" and r["OUTPUT_0_X"] == "512", (r["INPUT_0_X"], r["OUTPUT_0_X"])
+        assert "'cluster_axis': '1'" in r["ATTRIBUTES"], r["ATTRIBUTES"]
+    elif r["GLOBAL CALL COUNT"] == "1":
+        assert dur == 512, dur  # 16 KiB over PCIe at 32 GB/s
+    else:
+        # shard_to_full reads 64 KiB from the chips of column 0 only
+        col0 = int(r["DEVICE ID"]) % 4 == 0
+        assert dur == (2048 if col0 else 0), (r["DEVICE ID"], dur)
+print("csv ok", len(rows))
+PY
+}
+
+expect_exit 0 "perf artifacts" -- "$TTRT" perf ag.ttnn --artifact-dir arts
+P=arts/ag.ttnn/perf
+check_csv "$P/ops_perf_results.csv" 1 && ok || fail "perf CSV (one process)"
+/usr/bin/python3 - "$P" <<'PY' && ok || fail "trace, svg, perf_results.json"
+import json, sys, xml.dom.minidom
+d = sys.argv[1]
+t = json.load(open(d + "/trace.json"))
+names = {e["args"]["name"] for e in t["traceEvents"] if e["ph"] == "M" and e["name"] == "process_name"}
+assert names == {"chips (modelled device time)", "ranks (measured host time)"}, names
+x = [e for e in t["traceEvents"] if e["ph"] == "X"]
+assert len([e for e in x if e["pid"] == 1]) == 96 and len([e for e in x if e["pid"] == 2]) == 3
+svg = xml.dom.minidom.parse(d + "/timeline_program_0.svg")
+assert len(svg.getElementsByTagName("title")) == 96
+assert "stroke-dasharray" in open(d + "/timeline_program_0.svg").read()  # collective marked
+p = json.load(open("perf_results.json"))[0]["program_results"]["program_0"]["perf"]
+assert p["device_duration_ns"] == 512 + 2934 + 2048 and p["perf_rows"] == 96, p
+assert p["device_time"] == "modelled" and p["host_time"] == "measured"
+print("artifacts ok")
+PY
+
+# ttrt run: the summary line and the totals in run_results.json.
+expect_exit 0 "perf: modelled device time 5.494 us (critical chip 0)" -- "$TTRT" run ag.ttnn
+/usr/bin/python3 -c "
+import json
+p = json.load(open('run_results.json'))[0]['program_results']['program_0']['perf']
+assert p['device_duration_ns'] == 5494, p
+" && ok || fail "run_results.json perf totals"
+
+# --host-only: no modelled columns, no chip tracks, no timeline.
+expect_exit 0 "perf artifacts" -- "$TTRT" perf ag.ttnn --host-only --artifact-dir host --result-file host.json
+/usr/bin/python3 -c "
+import csv, json
+rows = list(csv.DictReader(open('host/ag.ttnn/perf/ops_perf_results.csv')))
+assert len(rows) == 96 and all(r['DEVICE FW DURATION [ns]'] == '' for r in rows)
+assert all(r['HOST DURATION [ns]'] != '' for r in rows)
+t = json.load(open('host/ag.ttnn/perf/trace.json'))
+assert not [e for e in t['traceEvents'] if e.get('pid') == 1]
+" && ok || fail "--host-only"
+
+# --loops 3: a row per op per chip per loop; loops follow each other in the trace.
+expect_exit 0 "3 loops" -- "$TTRT" perf ag.ttnn --loops 3 --artifact-dir loops --result-file loops.json
+check_csv loops/ag.ttnn/perf/ops_perf_results.csv 3 && ok || fail "--loops 3 CSV"
+
+# Bad input: a clear error in the result file and a non-zero exit.
+expect_exit 1 "missing.ttnn" -- "$TTRT" perf missing.ttnn --result-file bad.json
+grep -q '"result": "error"' bad.json && ok || fail "error entry for a missing binary"
+
+# Two ranks: the same CSV (device columns are independent of the rank split), rows of both.
+expect_exit 0 "perf artifacts" -- "${MPIRUN[@]}" -np 2 "$TTRT" perf ag.ttnn --artifact-dir mpi --result-file mpi.json
+check_csv mpi/ag.ttnn/perf/ops_perf_results.csv 1 && ok || fail "perf CSV (mpirun -np 2)"
+/usr/bin/python3 -c "
+import csv, json
+rows = list(csv.DictReader(open('mpi/ag.ttnn/perf/ops_perf_results.csv')))
+ranks = {json.loads(r['PROGRAM_METADATA'])['rank'] for r in rows}
+assert ranks == {0, 1}, ranks
+" && ok || fail "rows from both ranks"
+finish
