@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "device_pool.hpp"
 #include "golden_table.hpp"
 #include "meshrt/binary/inputs.hpp"
 #include "meshrt/common/error.hpp"
@@ -203,20 +204,20 @@ std::vector<Value> Executor::adopt_inputs(size_t program_index,
 void Executor::run_device_op(const binary::Program& p, const binary::Op& op, Values& values) {
   for (uint32_t id : op.operands) ensure_on_device(p, id, values.at(id));
   std::vector<Value> results(op.results.size());
-  for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
+  // Buffers first (chip allocators are not thread-safe), then the kernels of all chips at once.
+  const size_t chips = mesh_.local_devices().size();
+  std::vector<std::vector<const HostTensor*>> in(chips);
+  std::vector<std::vector<HostTensor*>> out(chips);
+  for (size_t l = 0; l < chips; ++l) {
     uint32_t d = mesh_.local_devices()[l].value;
-    std::vector<const HostTensor*> in;
-    for (uint32_t id : op.operands) in.push_back(values.at(id).shards.at(d)->data.get());
-    std::vector<std::shared_ptr<HostTensor>> outs;
-    std::vector<HostTensor*> out_ptrs;
+    for (uint32_t id : op.operands) in[l].push_back(values.at(id).shards.at(d)->data.get());
     for (size_t k = 0; k < op.results.size(); ++k) {
       std::shared_ptr<DeviceShard> shard;
-      outs.push_back(allocate_output(l, p.values[op.results[k]], shard));
-      out_ptrs.push_back(outs.back().get());
+      out[l].push_back(allocate_output(l, p.values[op.results[k]], shard).get());
       results[k].shards[d] = shard;
     }
-    ops::run_kernel(op, in, out_ptrs);
   }
+  parallel_for(chips, [&](size_t l) { ops::run_kernel(op, in[l], out[l]); });
   for (size_t k = 0; k < op.results.size(); ++k) {
     results[k].resident = true;
     values[op.results[k]] = std::move(results[k]);

@@ -72,7 +72,7 @@ ShardMap exchange_shards(MeshContext& mesh, const ShardMap& local,
     if (r == me) continue;
     for (uint32_t d : needs[me]) {
       if (mesh.owner(DeviceId{d}) != r) continue;
-      auto t = std::make_shared<HostTensor>(shape, dtype);
+      auto t = std::make_shared<HostTensor>(HostTensor::uninitialized(shape, dtype));
       incoming.push_back({r, {reinterpret_cast<uint8_t*>(t->data()), t->size_bytes()}});
       out[d] = std::move(t);
     }

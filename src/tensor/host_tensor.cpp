@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "meshrt/common/error.hpp"
@@ -25,12 +26,20 @@ std::string shape_to_string(const Shape& shape) {
   return fmt::format("{}", fmt::join(shape, "x"));
 }
 
-HostTensor::HostTensor(Shape shape, DataType dtype)
+HostTensor::HostTensor(Shape shape, DataType dtype) : HostTensor(std::move(shape), dtype, NoFill{}) {
+  std::fill(bytes_.begin(), bytes_.end(), std::byte{0});
+}
+
+HostTensor::HostTensor(Shape shape, DataType dtype, NoFill)
     : shape_(std::move(shape)), dtype_(dtype), elem_(element_size(dtype)) {
   for (int64_t d : shape_) {
     if (d < 0) raise(ErrorCode::kInvalidArgument, "negative dimension in tensor shape");
   }
   bytes_.resize(static_cast<size_t>(meshrt::volume(shape_)) * elem_);
+}
+
+HostTensor HostTensor::uninitialized(Shape shape, DataType dtype) {
+  return HostTensor(std::move(shape), dtype, NoFill{});
 }
 
 std::vector<double> HostTensor::to_doubles() const {

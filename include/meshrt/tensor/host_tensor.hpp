@@ -6,7 +6,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "meshrt/tensor/dtype.hpp"
@@ -21,11 +25,33 @@ std::vector<int64_t> row_major_strides(const Shape& shape);
 // "1x1x32x128" (empty shape: "scalar").
 std::string shape_to_string(const Shape& shape);
 
+// std::allocator whose value-less construct leaves elements default-initialised: a vector of
+// bytes resized with it is not zero-filled.
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  using std::allocator<T>::allocator;
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
 class HostTensor {
  public:
   HostTensor() = default;
   // Zero-filled tensor.
   HostTensor(Shape shape, DataType dtype);
+  // A tensor whose bytes are left uninitialised, for callers that overwrite every byte at once
+  // (a receive, a whole copy): saves a pass over memory. Reading before writing is undefined.
+  static HostTensor uninitialized(Shape shape, DataType dtype);
 
   const Shape& shape() const { return shape_; }
   DataType dtype() const { return dtype_; }
@@ -48,10 +74,13 @@ class HostTensor {
   }
 
  private:
+  struct NoFill {};
+  HostTensor(Shape shape, DataType dtype, NoFill);
+
   Shape shape_;
   DataType dtype_ = DataType::kFloat32;
   size_t elem_ = 4;
-  std::vector<std::byte> bytes_;
+  std::vector<std::byte, DefaultInitAllocator<std::byte>> bytes_;
 };
 
 // How program inputs are filled.

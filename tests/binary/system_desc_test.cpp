@@ -1,0 +1,50 @@
+#include "meshrt/binary/system_desc.hpp"
+
+#include <gtest/gtest.h>
+
+#include "meshrt/common/error.hpp"
+
+namespace meshrt::binary {
+namespace {
+
+TEST(SystemDesc, RoundTripKeepsClusterAndHosts) {
+  SystemDesc d;
+  d.version = Version{0, 1, 0};
+  d.cluster = builtin_cluster("dual_galaxy");
+  d.host_cpus = {{"host-a", 1, 1, 16, 32}, {"host-b", 2, 2, 32, 64}};
+  std::vector<uint8_t> bytes = serialize_system_desc(d);
+  ASSERT_TRUE(looks_like_system_desc(bytes));
+  SystemDesc back = deserialize_system_desc(bytes, "mem.ttsys");
+  EXPECT_EQ(back.cluster, d.cluster);
+  ASSERT_EQ(back.host_cpus.size(), 2u);
+  EXPECT_EQ(back.host_cpus[1].hostname, "host-b");
+  EXPECT_EQ(back.host_cpus[1].cores, 32u);
+  EXPECT_EQ(back.version, d.version);
+}
+
+TEST(SystemDesc, HwlocSeesThisHost) {
+  HostCpu cpu = discover_host_cpu();
+  EXPECT_FALSE(cpu.hostname.empty());
+  EXPECT_GE(cpu.pus, 1u);
+  EXPECT_GE(cpu.cores, 1u);
+  EXPECT_GE(cpu.pus, cpu.cores);
+}
+
+TEST(SystemDesc, BadBytesAreRejected) {
+  SystemDesc d;
+  d.cluster = builtin_cluster("n300");
+  std::vector<uint8_t> bytes = serialize_system_desc(d);
+  std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + bytes.size() / 2);
+  try {
+    deserialize_system_desc(cut, "cut.ttsys");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("cut.ttsys"), std::string::npos);
+  }
+  std::vector<uint8_t> junk(64, 0x5a);
+  EXPECT_THROW(deserialize_system_desc(junk, "junk"), Error);
+}
+
+}  // namespace
+}  // namespace meshrt::binary
