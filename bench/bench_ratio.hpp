@@ -38,10 +38,14 @@ class RememberingReporter : public benchmark::ConsoleReporter {
  private:
   static double time_scale(benchmark::TimeUnit u) {
     switch (u) {
-      case benchmark::kNanosecond: return 1e-9;
-      case benchmark::kMicrosecond: return 1e-6;
-      case benchmark::kMillisecond: return 1e-3;
-      case benchmark::kSecond: return 1.0;
+      case benchmark::kNanosecond:
+        return 1e-9;
+      case benchmark::kMicrosecond:
+        return 1e-6;
+      case benchmark::kMillisecond:
+        return 1e-3;
+      case benchmark::kSecond:
+        return 1.0;
     }
     return 1e-9;
   }

@@ -68,7 +68,11 @@ void BM_AllGather8ChipsPreallocated(benchmark::State& state) {
   }
   state.SetBytesProcessed(state.iterations() * kChips * kChips * kRows * kCols * 4);
 }
-BENCHMARK(BM_AllGather8ChipsPreallocated)->Arg(2)->Arg(3)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AllGather8ChipsPreallocated)
+    ->Arg(2)
+    ->Arg(3)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_Memcpy8Chips(benchmark::State& state) {
   Shards s;
@@ -76,7 +80,8 @@ void BM_Memcpy8Chips(benchmark::State& state) {
   std::vector<std::vector<std::byte>> outs(kChips, std::vector<std::byte>(shard * kChips));
   for (auto _ : state) {
     for (int c = 0; c < kChips; ++c)
-      for (int k = 0; k < kChips; ++k) std::memcpy(outs[c].data() + k * shard, s.line[k]->data(), shard);
+      for (int k = 0; k < kChips; ++k)
+        std::memcpy(outs[c].data() + k * shard, s.line[k]->data(), shard);
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(state.iterations() * kChips * kChips * static_cast<int64_t>(shard));
@@ -89,12 +94,17 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   meshrt::bench::RememberingReporter rep;
   benchmark::RunSpecifiedBenchmarks(&rep);
-  std::printf("\n(b) all_gather, 8 chips x 1 MiB f32 shards, one rank (ratio = memcpy time / ours)\n");
+  std::printf(
+      "\n(b) all_gather, 8 chips x 1 MiB f32 shards, one rank (ratio = memcpy time / ours)\n");
   const std::string ref = "BM_Memcpy8Chips/real_time";
-  meshrt::bench::print_ratio(rep, "gather dim 2 (executor: fresh outputs)", "BM_AllGather8Chips/2/real_time", ref, 1.0, ">= 0.8");
-  meshrt::bench::print_ratio(rep, "gather dim 3 (executor: fresh outputs)", "BM_AllGather8Chips/3/real_time", ref, 1.0, ">= 0.8");
-  meshrt::bench::print_ratio(rep, "gather dim 2 (kernel, preallocated)", "BM_AllGather8ChipsPreallocated/2/real_time", ref, 1.0, ">= 0.8");
-  meshrt::bench::print_ratio(rep, "gather dim 3 (kernel, preallocated)", "BM_AllGather8ChipsPreallocated/3/real_time", ref, 1.0, ">= 0.8");
+  meshrt::bench::print_ratio(rep, "gather dim 2 (executor: fresh outputs)",
+                             "BM_AllGather8Chips/2/real_time", ref, 1.0, ">= 0.8");
+  meshrt::bench::print_ratio(rep, "gather dim 3 (executor: fresh outputs)",
+                             "BM_AllGather8Chips/3/real_time", ref, 1.0, ">= 0.8");
+  meshrt::bench::print_ratio(rep, "gather dim 2 (kernel, preallocated)",
+                             "BM_AllGather8ChipsPreallocated/2/real_time", ref, 1.0, ">= 0.8");
+  meshrt::bench::print_ratio(rep, "gather dim 3 (kernel, preallocated)",
+                             "BM_AllGather8ChipsPreallocated/3/real_time", ref, 1.0, ">= 0.8");
   benchmark::Shutdown();
   return 0;
 }

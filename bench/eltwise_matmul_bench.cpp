@@ -98,7 +98,8 @@ int main(int argc, char** argv) {
                              "BM_EltwiseAdd4Mi/real_time", "BM_Memcpy16MiB/real_time", 48.0 / 32.0,
                              ">= 0.7");
   meshrt::bench::print_ratio(rep, "(e) f32 matmul 1024^3 vs sgemm alone",
-                             "BM_MatmulKernelF32/real_time", "BM_SgemmOnly/real_time", 1.0, ">= 0.9");
+                             "BM_MatmulKernelF32/real_time", "BM_SgemmOnly/real_time", 1.0,
+                             ">= 0.9");
   benchmark::Shutdown();
   return 0;
 }

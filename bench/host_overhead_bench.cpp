@@ -68,9 +68,10 @@ int main(int argc, char** argv) {
   const double chain = rep.seconds("BM_AddChainExecutor/real_time");
   const double kernels = rep.seconds("BM_AddChainKernelsOnly/real_time");
   if (chain > 0 && kernels > 0) {
-    std::printf("\n(c) chain of %d 32x32 f32 adds: %.3f us/op through the executor, %.3f us/op "
-                "bare kernels, host overhead %.3f us/op (goal <= 2 us/op)\n",
-                kOps, chain * 1e6 / kOps, kernels * 1e6 / kOps, (chain - kernels) * 1e6 / kOps);
+    std::printf(
+        "\n(c) chain of %d 32x32 f32 adds: %.3f us/op through the executor, %.3f us/op "
+        "bare kernels, host overhead %.3f us/op (goal <= 2 us/op)\n",
+        kOps, chain * 1e6 / kOps, kernels * 1e6 / kOps, (chain - kernels) * 1e6 / kOps);
   }
   benchmark::Shutdown();
   return 0;

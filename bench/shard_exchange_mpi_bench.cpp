@@ -47,8 +47,8 @@ int main() {
     runtime::MeshContext mesh(builtin_cluster("n300"), MeshShape{1, 2}, *comm);
     if (me == 0) {
       std::printf("(a) shard exchange vs MPI_Allgather, 2 ranks, one 1x2 mesh chip each\n");
-      std::printf("%12s %14s %14s %8s %8s %18s %16s\n", "bytes/rank", "ours [us]", "MPI [us]", "ratio",
-                  "goal", "exchange_into [us]", "Isend/Irecv [us]");
+      std::printf("%12s %14s %14s %8s %8s %18s %16s\n", "bytes/rank", "ours [us]", "MPI [us]",
+                  "ratio", "goal", "exchange_into [us]", "Isend/Irecv [us]");
     }
     for (size_t bytes : {size_t{4} << 10, size_t{1} << 20, size_t{64} << 20}) {
       const int64_t elems = static_cast<int64_t>(bytes / 4);
@@ -96,8 +96,10 @@ int main() {
         t0 = Clock::now();
         for (int i = 0; i < reps; ++i) {
           MPI_Request reqs[2];
-          MPI_Irecv(recv.data(), static_cast<int>(bytes), MPI_BYTE, 1 - me, 9, MPI_COMM_WORLD, &reqs[0]);
-          MPI_Isend(send.data(), static_cast<int>(bytes), MPI_BYTE, 1 - me, 9, MPI_COMM_WORLD, &reqs[1]);
+          MPI_Irecv(recv.data(), static_cast<int>(bytes), MPI_BYTE, 1 - me, 9, MPI_COMM_WORLD,
+                    &reqs[0]);
+          MPI_Isend(send.data(), static_cast<int>(bytes), MPI_BYTE, 1 - me, 9, MPI_COMM_WORLD,
+                    &reqs[1]);
           MPI_Waitall(2, reqs, MPI_STATUSES_IGNORE);
         }
         double t_p2p = slowest(std::chrono::duration<double>(Clock::now() - t0).count() / reps);

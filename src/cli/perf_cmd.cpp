@@ -40,7 +40,8 @@ int cmd_perf(const PerfOptions& o, comm::Communicator& comm) {
     const std::string csv = (dir / "ops_perf_results.csv").string();
     const std::string trace = (dir / "trace.json").string();
     const std::string svg = (dir / fmt::format("timeline_program_{}.svg", run.index)).string();
-    write_file_atomic(csv, report::ops_perf_csv(run.bin, run.cluster.chip, current.csv, o.host_only));
+    write_file_atomic(csv,
+                      report::ops_perf_csv(run.bin, run.cluster.chip, current.csv, o.host_only));
     write_file_atomic(trace, report::chrome_trace_json(run.bin, current.trace, o.host_only));
     json artifacts = {{"ops_perf_results", csv}, {"trace", trace}};
     if (!o.host_only) {

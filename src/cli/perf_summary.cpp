@@ -19,10 +19,11 @@ json perf_totals_json(const runtime::ProgramResult& r, double host_seconds, uint
 std::string perf_summary_line(const runtime::ProgramResult& r, double host_seconds,
                               uint32_t loops) {
   report::PerfTotals t = report::perf_totals(r.perf);
-  return fmt::format("  perf: modelled device time {:.3f} us (critical chip {}), host {:.3f} s "
-                     "(measured, {} loop{})",
-                     static_cast<double>(t.device_duration_ns) / 1e3, t.critical_device,
-                     host_seconds, loops, loops == 1 ? "" : "s");
+  return fmt::format(
+      "  perf: modelled device time {:.3f} us (critical chip {}), host {:.3f} s "
+      "(measured, {} loop{})",
+      static_cast<double>(t.device_duration_ns) / 1e3, t.critical_device, host_seconds, loops,
+      loops == 1 ? "" : "s");
 }
 
 }  // namespace meshrt::cli

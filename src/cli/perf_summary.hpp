@@ -15,7 +15,6 @@ namespace meshrt::cli {
 json perf_totals_json(const runtime::ProgramResult& r, double host_seconds, uint32_t loops);
 
 // "  perf: modelled device time 12.345 us (critical chip 3), host 0.042 s (measured, 1 loop)"
-std::string perf_summary_line(const runtime::ProgramResult& r, double host_seconds,
-                              uint32_t loops);
+std::string perf_summary_line(const runtime::ProgramResult& r, double host_seconds, uint32_t loops);
 
 }  // namespace meshrt::cli

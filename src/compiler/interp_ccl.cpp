@@ -305,6 +305,21 @@ void check_shard_attrs(const OpContext& ctx, const MeshShape& mesh, const Shape&
   }
 }
 
+// How many pieces each tensor dim is cut into: the sizes of the mesh axes mapped onto it by
+// shard_dims (a single entry maps its dim to every device). The mesh decides, not the declared
+// shard_shape: tt-mlir test files exist whose shard_shape names more devices than their mesh
+// has, and both execute as the mesh splits them.
+std::vector<int64_t> mesh_pieces(const OpContext& ctx, const MeshShape& mesh, size_t rank,
+                                 const std::vector<int64_t>& shard_dims) {
+  std::vector<int64_t> pieces(rank, 1);
+  for (size_t axis = 0; axis < shard_dims.size(); ++axis) {
+    if (shard_dims[axis] < 0) continue;
+    const size_t dim = static_cast<size_t>(normalize_dim(ctx, shard_dims[axis], static_cast<int64_t>(rank)));
+    pieces[dim] *= shard_dims.size() == 1 ? mesh.volume() : mesh.axis_size(static_cast<uint32_t>(axis));
+  }
+  return pieces;
+}
+
 // Writes `piece` into `full` at piece position `index` (piece-sized blocks).
 void place_piece(Tensor& full, const Tensor& piece, const std::vector<int64_t>& index) {
   std::vector<int64_t> full_strides = row_major_strides(full.shape);
@@ -357,8 +372,9 @@ std::vector<DeviceTensors> mesh_shard(const OpContext& ctx, const MeshShape& mes
   if (type != "devices") {
     ctx.fail(ErrorCode::kUnsupported, fmt::format("shard_type '{}' is not supported", type));
   }
-  const std::vector<int64_t> shard_shape = ctx.op.ints_attr("shard_shape");
   const std::vector<int64_t> shard_dims = ctx.op.ints_attr("shard_dims");
+  const std::vector<int64_t> shard_shape =
+      mesh_pieces(ctx, mesh, ctx.op.ints_attr("shard_shape").size(), shard_dims);
   if (to_shard) {
     std::map<std::pair<const HostTensor*, std::vector<int64_t>>, HostPtr> cache;
     std::map<const HostTensor*, Tensor> converted;

@@ -54,7 +54,8 @@ double op_flops(const binary::Op& op, std::span<const binary::TensorDesc* const>
       }
     }
   } else if (op.name == "matmul" || op.name == "linear") {
-    k = static_cast<double>(op.bool_attr_or("transpose_a", false) ? dim_or_1(a, 2) : dim_or_1(a, 1));
+    k = static_cast<double>(op.bool_attr_or("transpose_a", false) ? dim_or_1(a, 2)
+                                                                  : dim_or_1(a, 1));
   } else {  // convolutions: weight [out_ch, in_ch / groups, kh, kw]
     if (!b.empty() && b[0] > 0) k = static_cast<double>(volume(b)) / static_cast<double>(b[0]);
   }

@@ -38,7 +38,8 @@ std::pair<double, double> line_times(const std::vector<ChipLink>& links, double 
   double bw_ns = 0, lat_ns = 0;
   for (size_t i = 0; i < links.size(); ++i) {
     const double pieces = static_cast<double>(std::max(i + 1, n - 1 - i));
-    if (links[i].bandwidth_gbs > 0) bw_ns = std::max(bw_ns, pieces * piece_bytes / links[i].bandwidth_gbs);
+    if (links[i].bandwidth_gbs > 0)
+      bw_ns = std::max(bw_ns, pieces * piece_bytes / links[i].bandwidth_gbs);
     lat_ns += links[i].latency_ns;
   }
   return {bw_ns, lat_ns};
@@ -73,8 +74,9 @@ ChipLink chip_link(const ClusterDesc& cluster, const MeshShape& mesh, DeviceId a
     l.latency_ns = params.host_latency_ns;
   } else {
     const MeshCoordinate pa = mesh.coord_of(a), pb = mesh.coord_of(b);
-    const uint32_t hops = static_cast<uint32_t>(std::abs(static_cast<int>(pa.row) - static_cast<int>(pb.row)) +
-                                                std::abs(static_cast<int>(pa.col) - static_cast<int>(pb.col)));
+    const uint32_t hops =
+        static_cast<uint32_t>(std::abs(static_cast<int>(pa.row) - static_cast<int>(pb.row)) +
+                              std::abs(static_cast<int>(pa.col) - static_cast<int>(pb.col)));
     l.bandwidth_gbs = cluster.chip.eth_bandwidth_gbs;
     l.latency_ns = std::max<uint32_t>(hops, 1) * cluster.chip.eth_hop_latency_ns;
   }
@@ -97,11 +99,14 @@ OpCost model_line_collective(const binary::Op& op, const binary::TensorDesc& in,
     return c;
   }
   std::vector<ChipLink> links;
-  for (size_t i = 0; i + 1 < n; ++i) links.push_back(chip_link(cluster, mesh, line[i], line[i + 1], params));
+  for (size_t i = 0; i + 1 < n; ++i)
+    links.push_back(chip_link(cluster, mesh, line[i], line[i + 1], params));
   const bool ring = n > 2 && link_count(cluster, to_cluster(cluster, mesh, line.front()),
                                         to_cluster(cluster, mesh, line.back())) > 0;
   if (ring) links.push_back(chip_link(cluster, mesh, line.back(), line.front(), params));
-  auto times = [&](double piece) { return ring ? ring_times(links, piece) : line_times(links, piece); };
+  auto times = [&](double piece) {
+    return ring ? ring_times(links, piece) : line_times(links, piece);
+  };
 
   const double piece = in_bytes / static_cast<double>(n);  // reduce_scatter piece
   if (op.name == "all_gather") {

@@ -12,13 +12,20 @@ namespace meshrt::report {
 
 std::string_view to_string(OpFamily family) {
   switch (family) {
-    case OpFamily::kMatmul: return "matmul";
-    case OpFamily::kEltwise: return "eltwise";
-    case OpFamily::kReduction: return "reduction";
-    case OpFamily::kDataMovement: return "data_movement";
-    case OpFamily::kCreation: return "creation";
-    case OpFamily::kCollective: return "collective";
-    case OpFamily::kHostTransfer: return "host_transfer";
+    case OpFamily::kMatmul:
+      return "matmul";
+    case OpFamily::kEltwise:
+      return "eltwise";
+    case OpFamily::kReduction:
+      return "reduction";
+    case OpFamily::kDataMovement:
+      return "data_movement";
+    case OpFamily::kCreation:
+      return "creation";
+    case OpFamily::kCollective:
+      return "collective";
+    case OpFamily::kHostTransfer:
+      return "host_transfer";
   }
   return "eltwise";
 }
@@ -27,18 +34,20 @@ OpFamily op_family(std::string_view name) {
   static const std::array<std::string_view, 6> matmul = {
       "matmul", "linear", "dot_general", "conv2d", "conv_transpose2d", "convolution"};
   static const std::array<std::string_view, 13> reduction = {
-      "sum", "mean", "max", "min", "prod", "argmax", "softmax", "rms_norm", "layer_norm",
-      "reduce_and", "reduce_or", "cumsum", "batch_norm"};
+      "sum",      "mean",       "max",        "min",       "prod",   "argmax",    "softmax",
+      "rms_norm", "layer_norm", "reduce_and", "reduce_or", "cumsum", "batch_norm"};
   static const std::array<std::string_view, 22> data_movement = {
-      "reshape", "permute", "transpose", "concat", "slice_static", "slice", "broadcast",
-      "repeat", "repeat_interleave", "squeeze", "unsqueeze", "pad", "embedding", "gather",
-      "typecast", "to_layout", "max_pool2d", "avg_pool2d", "pooling", "upsample2d", "reverse",
-      "index_select"};
-  static const std::array<std::string_view, 8> creation = {
-      "constant", "full", "zeros", "ones", "arange", "empty", "rand", "fill"};
+      "reshape",   "permute",    "transpose",         "concat",      "slice_static", "slice",
+      "broadcast", "repeat",     "repeat_interleave", "squeeze",     "unsqueeze",    "pad",
+      "embedding", "gather",     "typecast",          "to_layout",   "max_pool2d",   "avg_pool2d",
+      "pooling",   "upsample2d", "reverse",           "index_select"};
+  static const std::array<std::string_view, 8> creation = {"constant", "full",  "zeros", "ones",
+                                                           "arange",   "empty", "rand",  "fill"};
   static const std::array<std::string_view, 5> collective = {
       "all_gather", "reduce_scatter", "all_reduce", "collective_permute", "mesh_partition"};
-  auto in = [&](const auto& list) { return std::find(list.begin(), list.end(), name) != list.end(); };
+  auto in = [&](const auto& list) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+  };
   if (name == "mesh_shard") return OpFamily::kHostTransfer;
   if (in(collective)) return OpFamily::kCollective;
   if (in(matmul)) return OpFamily::kMatmul;
@@ -75,10 +84,10 @@ std::vector<uint64_t> rows_to_words(const std::vector<OpPerfRow>& rows) {
   std::vector<uint64_t> w;
   w.reserve(rows.size() * kWordsPerRow);
   for (const auto& r : rows) {
-    w.insert(w.end(), {r.program_index, r.op_index, r.global_call_count, r.loop, r.device_id,
-                       static_cast<uint64_t>(static_cast<uint32_t>(r.rank)),
-                       static_cast<uint64_t>(r.family), r.core_count, r.host_start_ns,
-                       r.host_end_ns, r.device_start_ns, r.device_end_ns});
+    w.insert(w.end(),
+             {r.program_index, r.op_index, r.global_call_count, r.loop, r.device_id,
+              static_cast<uint64_t>(static_cast<uint32_t>(r.rank)), static_cast<uint64_t>(r.family),
+              r.core_count, r.host_start_ns, r.host_end_ns, r.device_start_ns, r.device_end_ns});
   }
   return w;
 }

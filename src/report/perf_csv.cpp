@@ -43,16 +43,26 @@ std::string attr_text(const binary::AttrValue& v) {
 
 std::string_view metal_dtype(DataType dt) {
   switch (dt) {
-    case DataType::kFloat32: return "FLOAT32";
-    case DataType::kBFloat16: return "BFLOAT16";
-    case DataType::kFloat16: return "FLOAT16";
-    case DataType::kFloat64: return "FLOAT64";
-    case DataType::kInt32: return "INT32";
-    case DataType::kUInt32: return "UINT32";
-    case DataType::kUInt16: return "UINT16";
-    case DataType::kUInt8: return "UINT8";
-    case DataType::kInt64: return "INT64";
-    case DataType::kBool: return "BOOL";
+    case DataType::kFloat32:
+      return "FLOAT32";
+    case DataType::kBFloat16:
+      return "BFLOAT16";
+    case DataType::kFloat16:
+      return "FLOAT16";
+    case DataType::kFloat64:
+      return "FLOAT64";
+    case DataType::kInt32:
+      return "INT32";
+    case DataType::kUInt32:
+      return "UINT32";
+    case DataType::kUInt16:
+      return "UINT16";
+    case DataType::kUInt8:
+      return "UINT8";
+    case DataType::kInt64:
+      return "INT64";
+    case DataType::kBool:
+      return "BOOL";
   }
   return "UNKNOWN";
 }
@@ -80,9 +90,9 @@ void tensor_cells(const binary::TensorDesc* d, uint32_t device, std::vector<std:
   for (int64_t x : dims) cells.push_back(std::to_string(x));
   cells.emplace_back(d->layout == binary::Layout::kTile ? "TILE" : "ROW_MAJOR");
   cells.emplace_back(metal_dtype(d->dtype));
-  cells.push_back(fmt::format("DEV_{}_{}_{}", device, d->buffer == binary::BufferType::kL1 ? "L1" : "DRAM",
-                              d->memory_layout == binary::MemoryLayout::kSharded ? "SHARDED"
-                                                                                  : "INTERLEAVED"));
+  cells.push_back(
+      fmt::format("DEV_{}_{}_{}", device, d->buffer == binary::BufferType::kL1 ? "L1" : "DRAM",
+                  d->memory_layout == binary::MemoryLayout::kSharded ? "SHARDED" : "INTERLEAVED"));
 }
 
 const binary::Op& op_of(const binary::Binary& bin, const OpPerfRow& r) {
@@ -113,10 +123,18 @@ std::string format_attributes(const binary::Op& op) {
 }
 
 std::vector<std::string> ops_perf_csv_columns() {
-  std::vector<std::string> c = {"OP CODE", "OP TYPE", "GLOBAL CALL COUNT", "DEVICE ID",
-                                "ATTRIBUTES", "CORE COUNT", "HOST START TS", "HOST END TS",
-                                "HOST DURATION [ns]", "DEVICE FW START CYCLE",
-                                "DEVICE FW END CYCLE", "DEVICE FW DURATION [ns]",
+  std::vector<std::string> c = {"OP CODE",
+                                "OP TYPE",
+                                "GLOBAL CALL COUNT",
+                                "DEVICE ID",
+                                "ATTRIBUTES",
+                                "CORE COUNT",
+                                "HOST START TS",
+                                "HOST END TS",
+                                "HOST DURATION [ns]",
+                                "DEVICE FW START CYCLE",
+                                "DEVICE FW END CYCLE",
+                                "DEVICE FW DURATION [ns]",
                                 "DEVICE KERNEL DURATION [ns]"};
   for (int i = 0; i < kInputs; ++i)
     for (const char* f : kTensorFields) c.push_back(fmt::format("INPUT_{}_{}", i, f));
@@ -161,11 +179,11 @@ std::string ops_perf_csv(const binary::Binary& bin, const ChipDesc& chip,
     }
     tensor_cells(op.results.empty() ? nullptr : &p.values[op.results[0]], r.device_id, cells);
     cells.push_back(quote(op.loc));
-    cells.push_back(quote(fmt::format(
-        "{{\"program\": \"{}\", \"program_index\": {}, \"loop\": {}, \"rank\": {}, "
-        "\"family\": \"{}\", \"device_time\": \"{}\", \"host_time\": \"measured\"}}",
-        p.name, r.program_index, r.loop, r.rank, to_string(r.family),
-        host_only ? "not recorded (--host-only)" : "modelled")));
+    cells.push_back(quote(
+        fmt::format("{{\"program\": \"{}\", \"program_index\": {}, \"loop\": {}, \"rank\": {}, "
+                    "\"family\": \"{}\", \"device_time\": \"{}\", \"host_time\": \"measured\"}}",
+                    p.name, r.program_index, r.loop, r.rank, to_string(r.family),
+                    host_only ? "not recorded (--host-only)" : "modelled")));
     out += fmt::format("{}\n", fmt::join(cells, ","));
   }
   return out;

@@ -27,13 +27,20 @@ const binary::Op& op_of(const binary::Binary& bin, const OpPerfRow& r) {
 
 std::string_view colour(OpFamily f) {
   switch (f) {
-    case OpFamily::kMatmul: return "#4e79a7";
-    case OpFamily::kEltwise: return "#59a14f";
-    case OpFamily::kReduction: return "#edc948";
-    case OpFamily::kDataMovement: return "#b07aa1";
-    case OpFamily::kCreation: return "#9c755f";
-    case OpFamily::kCollective: return "#e15759";
-    case OpFamily::kHostTransfer: return "#bab0ac";
+    case OpFamily::kMatmul:
+      return "#4e79a7";
+    case OpFamily::kEltwise:
+      return "#59a14f";
+    case OpFamily::kReduction:
+      return "#edc948";
+    case OpFamily::kDataMovement:
+      return "#b07aa1";
+    case OpFamily::kCreation:
+      return "#9c755f";
+    case OpFamily::kCollective:
+      return "#e15759";
+    case OpFamily::kHostTransfer:
+      return "#bab0ac";
   }
   return "#888888";
 }
@@ -42,11 +49,20 @@ std::string xml_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -85,7 +101,10 @@ std::string chrome_trace_json(const binary::Binary& bin, const std::vector<OpPer
   if (!host_only) {
     for (uint32_t d : chips) {
       meta(kChipsPid, static_cast<int>(d), "thread_name", fmt::format("chip {}", d));
-      events.push_back({{"ph", "M"}, {"pid", kChipsPid}, {"tid", d}, {"name", "thread_sort_index"},
+      events.push_back({{"ph", "M"},
+                        {"pid", kChipsPid},
+                        {"tid", d},
+                        {"name", "thread_sort_index"},
                         {"args", {{"sort_index", d}}}});
     }
   }
@@ -93,7 +112,9 @@ std::string chrome_trace_json(const binary::Binary& bin, const std::vector<OpPer
   std::set<std::tuple<int32_t, uint32_t, uint64_t>> host_seen;
   for (const auto& r : rows) {
     const binary::Op& op = op_of(bin, r);
-    json args = {{"loc", op.loc}, {"program_index", r.program_index}, {"loop", r.loop},
+    json args = {{"loc", op.loc},
+                 {"program_index", r.program_index},
+                 {"loop", r.loop},
                  {"global_call_count", r.global_call_count}};
     if (!host_only) {
       json a = args;
@@ -101,7 +122,10 @@ std::string chrome_trace_json(const binary::Binary& bin, const std::vector<OpPer
       a["family"] = std::string(to_string(r.family));
       a["core_count"] = r.core_count;
       a["time"] = "modelled";
-      events.push_back({{"ph", "X"}, {"pid", kChipsPid}, {"tid", r.device_id}, {"name", op.name},
+      events.push_back({{"ph", "X"},
+                        {"pid", kChipsPid},
+                        {"tid", r.device_id},
+                        {"name", op.name},
                         {"cat", std::string(to_string(r.family))},
                         {"ts", static_cast<double>(loop_offset[r.loop] + r.device_start_ns) / 1e3},
                         {"dur", static_cast<double>(r.device_duration_ns()) / 1e3},
@@ -110,16 +134,21 @@ std::string chrome_trace_json(const binary::Binary& bin, const std::vector<OpPer
     if (host_seen.insert({r.rank, r.loop, r.global_call_count}).second) {
       json a = args;
       a["time"] = "measured";
-      events.push_back({{"ph", "X"}, {"pid", kRanksPid}, {"tid", r.rank}, {"name", op.name},
+      events.push_back({{"ph", "X"},
+                        {"pid", kRanksPid},
+                        {"tid", r.rank},
+                        {"name", op.name},
                         {"cat", "host"},
                         {"ts", static_cast<double>(r.host_start_ns - host_origin) / 1e3},
                         {"dur", static_cast<double>(r.host_duration_ns()) / 1e3},
                         {"args", a}});
     }
   }
-  json trace = {{"traceEvents", events}, {"displayTimeUnit", "ns"},
-                {"otherData", {{"device_time", "modelled by the meshrt cost model"},
-                               {"host_time", "measured with steady_clock"}}}};
+  json trace = {{"traceEvents", events},
+                {"displayTimeUnit", "ns"},
+                {"otherData",
+                 {{"device_time", "modelled by the meshrt cost model"},
+                  {"host_time", "measured with steady_clock"}}}};
   return trace.dump() + "\n";
 }
 
@@ -139,11 +168,14 @@ std::string timeline_svg(const binary::Binary& bin, size_t program_index,
   for (size_t i = 0; i < chips.size(); ++i) lane[chips[i]] = i;
   const double left = 80, top = 40, lane_h = 16, width = 1000;
   const double height = top + lane_h * static_cast<double>(chips.size()) + 60;
-  auto x_of = [&](uint64_t ns) { return left + width * static_cast<double>(ns) / static_cast<double>(end); };
+  auto x_of = [&](uint64_t ns) {
+    return left + width * static_cast<double>(ns) / static_cast<double>(end);
+  };
   const std::string name =
       program_index < bin.programs.size() ? bin.programs[program_index].name : "?";
   std::string s = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
+      "font-family=\"sans-serif\" "
       "font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       "<text x=\"{}\" y=\"18\" font-size=\"14\">program {} '{}': modelled device time {:.3f} us "
       "(lane per chip)</text>\n",
@@ -178,17 +210,19 @@ std::string timeline_svg(const binary::Binary& bin, size_t program_index,
   }
   double lx = left;
   const double ly = top + lane_h * static_cast<double>(chips.size()) + 30;
-  for (OpFamily f : {OpFamily::kMatmul, OpFamily::kEltwise, OpFamily::kReduction,
-                     OpFamily::kDataMovement, OpFamily::kCreation, OpFamily::kCollective,
-                     OpFamily::kHostTransfer}) {
-    s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>"
-                     "<text x=\"{}\" y=\"{}\">{}</text>\n",
-                     lx, ly, colour(f), lx + 16, ly + 10, to_string(f));
+  for (OpFamily f :
+       {OpFamily::kMatmul, OpFamily::kEltwise, OpFamily::kReduction, OpFamily::kDataMovement,
+        OpFamily::kCreation, OpFamily::kCollective, OpFamily::kHostTransfer}) {
+    s += fmt::format(
+        "<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>"
+        "<text x=\"{}\" y=\"{}\">{}</text>\n",
+        lx, ly, colour(f), lx + 16, ly + 10, to_string(f));
     lx += 120;
   }
-  s += fmt::format("<text x=\"{}\" y=\"{}\">0 ns</text><text x=\"{}\" y=\"{}\" "
-                   "text-anchor=\"end\">{} ns</text>\n</svg>\n",
-                   left, ly - 8, left + width, ly - 8, end);
+  s += fmt::format(
+      "<text x=\"{}\" y=\"{}\">0 ns</text><text x=\"{}\" y=\"{}\" "
+      "text-anchor=\"end\">{} ns</text>\n</svg>\n",
+      left, ly - 8, left + width, ly - 8, end);
   return s;
 }
 

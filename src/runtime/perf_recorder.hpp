@@ -46,9 +46,9 @@ class PerfRecorder {
 
   MeshContext& mesh_;
   report::CostParams params_;
-  uint64_t base_ns_ = 0;          // local device clocks when the program started
-  std::vector<uint64_t> clock_;   // per mesh device, program-relative
-  std::vector<uint64_t> start_;   // per mesh device, of the op being recorded
+  uint64_t base_ns_ = 0;         // local device clocks when the program started
+  std::vector<uint64_t> clock_;  // per mesh device, program-relative
+  std::vector<uint64_t> start_;  // per mesh device, of the op being recorded
   uint32_t core_count_ = 0;
   report::OpFamily family_ = report::OpFamily::kEltwise;
   std::vector<const binary::TensorDesc*> in_, out_;

@@ -92,6 +92,11 @@ void fill_tensor(HostTensor& t, InitKind kind, uint64_t seed, uint64_t stream, i
                  bool integers) {
   const int64_t n = t.volume();
   const uint64_t key = mix(seed ^ mix(stream + 0x51ed27ull));
+  // Integers in a float dtype stay below the first integer it cannot represent exactly.
+  int64_t high = int_high > 0 ? int_high : 1;
+  if (t.dtype() == DataType::kBFloat16) high = std::min<int64_t>(high, 256);
+  if (t.dtype() == DataType::kFloat16) high = std::min<int64_t>(high, 2048);
+  if (t.dtype() == DataType::kFloat32) high = std::min<int64_t>(high, int64_t{1} << 24);
   for (int64_t i = 0; i < n; ++i) {
     double v = 0;
     switch (kind) {
@@ -103,7 +108,7 @@ void fill_tensor(HostTensor& t, InitKind kind, uint64_t seed, uint64_t stream, i
         if (t.dtype() == DataType::kBool) {
           v = static_cast<double>(a & 1u);
         } else if (integers || !is_float(t.dtype())) {
-          v = static_cast<double>(a % static_cast<uint64_t>(int_high > 0 ? int_high : 1));
+          v = static_cast<double>(a % static_cast<uint64_t>(high));
         } else {
           uint64_t b = mix(key + 2 * static_cast<uint64_t>(i) + 1);
           v = std::sqrt(-2.0 * std::log(unit(a))) * std::cos(2.0 * M_PI * unit(b));  // Box-Muller

@@ -8,7 +8,8 @@
 namespace meshrt::report {
 namespace {
 
-binary::TensorDesc tensor(Shape shape, DataType dtype, binary::Layout layout = binary::Layout::kTile) {
+binary::TensorDesc tensor(Shape shape, DataType dtype,
+                          binary::Layout layout = binary::Layout::kTile) {
   binary::TensorDesc d;
   d.shape = std::move(shape);
   d.dtype = dtype;
@@ -111,7 +112,8 @@ TEST(CostModel, ReduceScatterAndAllReduceOverAGalaxyRow) {
   auto line = row_line(0, 4);
   // Pieces of 4096 bytes: 3 * 4096 / 50 = 245.76 ns, 1950 ns of hops, 3 * 4096 * 3 / 288 =
   // 128 ns of local reduction.
-  OpCost rs = model_line_collective(op_named("reduce_scatter"), in, piece, galaxy, galaxy.mesh, line);
+  OpCost rs =
+      model_line_collective(op_named("reduce_scatter"), in, piece, galaxy, galaxy.mesh, line);
   EXPECT_EQ(rs.duration_ns, 2324u);
   // all_reduce = reduce_scatter + all_gather of the pieces.
   OpCost ar = model_line_collective(op_named("all_reduce"), in, in, galaxy, galaxy.mesh, line);

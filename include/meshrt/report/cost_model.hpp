@@ -25,7 +25,7 @@ namespace meshrt::report {
 
 // Parameters the ClusterDesc does not carry (see docs/perf-model.md for the sources).
 struct CostParams {
-  double pcie_bandwidth_gbs = 32.0;  // host <-> chip, PCIe 4.0 x16 (n150/n300 cards)
+  double pcie_bandwidth_gbs = 32.0;   // host <-> chip, PCIe 4.0 x16 (n150/n300 cards)
   double noc_bytes_per_cycle = 32.0;  // per Tensix core: one 256-bit NoC read per cycle
   double host_latency_ns = 5000.0;    // one host-to-host message (assumption, see the doc)
   double tile_dim = 32.0;             // TILE layout pads the last two dims to 32

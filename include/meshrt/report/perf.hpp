@@ -36,16 +36,16 @@ std::string_view to_string(OpFamily family);
 OpFamily op_family(std::string_view op_name);
 
 struct OpPerfRow {
-  uint32_t program_index = 0;  // program owning the op (a callee for ops inside a call)
-  uint32_t op_index = 0;       // index into that program's ops
+  uint32_t program_index = 0;      // program owning the op (a callee for ops inside a call)
+  uint32_t op_index = 0;           // index into that program's ops
   uint64_t global_call_count = 0;  // 1-based op sequence number of the run (same on each chip)
   uint32_t loop = 0;               // which --loops iteration (set by the CLI)
   uint32_t device_id = 0;
   int32_t rank = 0;  // MPI rank that owns the chip
   OpFamily family = OpFamily::kEltwise;
-  uint32_t core_count = 0;  // Tensix cores the model assumes busy (0: none, e.g. host transfer)
-  uint64_t host_start_ns = 0;    // measured
-  uint64_t host_end_ns = 0;      // measured
+  uint32_t core_count = 0;     // Tensix cores the model assumes busy (0: none, e.g. host transfer)
+  uint64_t host_start_ns = 0;  // measured
+  uint64_t host_end_ns = 0;    // measured
   uint64_t device_start_ns = 0;  // modelled
   uint64_t device_end_ns = 0;    // modelled
   uint64_t device_duration_ns() const { return device_end_ns - device_start_ns; }
