@@ -141,6 +141,7 @@ void conv2d_kernel(const binary::Op& op, Inputs in, Outputs out) {
             }
         }
       if (oh * ow == 0 || og == 0) continue;
+      single_threaded_blas();
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(oh * ow),
                   static_cast<int>(og), static_cast<int>(kdim), 1.0f, cols.data(),
                   static_cast<int>(kdim), wt.data() + g * og * kdim, static_cast<int>(kdim), 0.0f,

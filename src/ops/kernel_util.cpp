@@ -1,5 +1,7 @@
 #include "kernel_util.hpp"
 
+#include <cblas.h>
+
 #include <algorithm>
 
 namespace meshrt::ops::detail {
@@ -127,6 +129,14 @@ std::vector<int64_t> ints_or_scalar(const binary::Op& op, const std::string& key
   std::vector<int64_t> v = op.ints_attr(key);
   if (v.size() == 1) return std::vector<int64_t>(n, v[0]);
   return v;
+}
+
+void single_threaded_blas() {
+  static const bool once = [] {
+    openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)once;
 }
 
 }  // namespace meshrt::ops::detail

@@ -161,4 +161,9 @@ void copy_same_volume(const binary::Op& op, const HostTensor& in, HostTensor& ou
 std::vector<int64_t> ints_or_scalar(const binary::Op& op, const std::string& key, size_t n,
                                     int64_t fallback);
 
+// Call before any BLAS call: one BLAS thread. Chips already run in parallel, and a result must
+// not depend on how many threads OpenBLAS picks (it splits sums differently), or a run over 2
+// MPI ranks would not be bit-identical to the same run in one process.
+void single_threaded_blas();
+
 }  // namespace meshrt::ops::detail

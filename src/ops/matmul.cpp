@@ -23,6 +23,7 @@ struct GemmPlan {
 
 template <class T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, const T* b, T* c) {
+  single_threaded_blas();
   const auto lda = static_cast<int>(ta ? m : k);
   const auto ldb = static_cast<int>(tb ? k : n);
   const CBLAS_TRANSPOSE opa = ta ? CblasTrans : CblasNoTrans;

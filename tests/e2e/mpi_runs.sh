@@ -12,6 +12,11 @@ expect_exit 0 "3 passed, 0 failed" -- "$TTRT" run bins --save-artifacts --artifa
 expect_exit 0 "3 passed, 0 failed" -- "${MPIRUN[@]}" -np 2 "$TTRT" run bins --save-artifacts --artifact-dir np2 --result-file np2.json
 expect_exit 1 "2 passed, 1 failed" -- "${MPIRUN[@]}" -np 4 "$TTRT" run bins --save-artifacts --artifact-dir np4 --result-file np4.json
 grep -q "does not split evenly over 4 ranks" np4.json && ok || fail "np4.json lacks the split error"
+# Through tt-run, which binds each rank to a core (BLAS then sees one core): still identical.
+expect_exit 0 "3 passed, 0 failed" -- "$BIN/tt-run" --np 2 --timeout 120 -- "$TTRT" run bins --save-artifacts --artifact-dir ttrun2 --result-file ttrun2.json
+for f in $(cd one && find . -name '*.npy' | sort); do
+  cmp -s "one/$f" "ttrun2/$f" && ok || fail "tt-run np 2: $f differs from the one-process run"
+done
 for np in 2 4; do
   for f in $(cd one && find . -name '*.npy' | sort); do
     [ $np = 4 ] && [[ $f == ./pre.ttnn/* ]] && continue
