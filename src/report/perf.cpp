@@ -121,4 +121,14 @@ std::vector<OpPerfRow> rows_from_words(const std::vector<uint64_t>& w) {
   return rows;
 }
 
+const binary::Op& op_of(const binary::Binary& bin, const OpPerfRow& r) {
+  if (r.program_index >= bin.programs.size() ||
+      r.op_index >= bin.programs[r.program_index].ops.size()) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("perf row names op {} of program {}, which the binary does not have",
+                      r.op_index, r.program_index));
+  }
+  return bin.programs[r.program_index].ops[r.op_index];
+}
+
 }  // namespace meshrt::report

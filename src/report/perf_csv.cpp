@@ -95,16 +95,6 @@ void tensor_cells(const binary::TensorDesc* d, uint32_t device, std::vector<std:
                   d->memory_layout == binary::MemoryLayout::kSharded ? "SHARDED" : "INTERLEAVED"));
 }
 
-const binary::Op& op_of(const binary::Binary& bin, const OpPerfRow& r) {
-  if (r.program_index >= bin.programs.size() ||
-      r.op_index >= bin.programs[r.program_index].ops.size()) {
-    raise(ErrorCode::kInvalidArgument,
-          fmt::format("perf row names op {} of program {}, which the binary does not have",
-                      r.op_index, r.program_index));
-  }
-  return bin.programs[r.program_index].ops[r.op_index];
-}
-
 std::string op_type(OpFamily f) {
   if (f == OpFamily::kHostTransfer) return "host_transfer";
   return "tt_dnn_device";

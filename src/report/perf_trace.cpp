@@ -15,16 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-const binary::Op& op_of(const binary::Binary& bin, const OpPerfRow& r) {
-  if (r.program_index >= bin.programs.size() ||
-      r.op_index >= bin.programs[r.program_index].ops.size()) {
-    raise(ErrorCode::kInvalidArgument,
-          fmt::format("perf row names op {} of program {}, which the binary does not have",
-                      r.op_index, r.program_index));
-  }
-  return bin.programs[r.program_index].ops[r.op_index];
-}
-
 std::string_view colour(OpFamily f) {
   switch (f) {
     case OpFamily::kMatmul:

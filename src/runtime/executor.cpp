@@ -134,25 +134,23 @@ void Executor::ensure_on_device(const binary::Program& p, uint32_t id, Value& v)
   v.resident = true;
 }
 
+// Generated inputs: each rank generates its own chips' shards of presharded arguments, rank 0
+// the whole tensors; then they are taken in exactly like user-supplied inputs.
 std::vector<Value> Executor::make_inputs(size_t program_index) {
   const binary::Program& p = bin_.programs[program_index];
-  std::vector<Value> inputs(p.inputs.size());
+  std::vector<TensorValue> generated(p.inputs.size());
   for (size_t i = 0; i < p.inputs.size(); ++i) {
-    const binary::TensorDesc& desc = p.values[p.inputs[i]];
-    if (desc.presharded) {
-      inputs[i].resident = true;
-      for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
-        DeviceId d = mesh_.local_devices()[l];
-        auto t = std::make_shared<const HostTensor>(
+    if (p.values[p.inputs[i]].presharded) {
+      for (DeviceId d : mesh_.local_devices()) {
+        generated[i].shards[d.value] = std::make_shared<const HostTensor>(
             binary::generate_input(p, i, d, o_.seed, o_.init));
-        inputs[i].shards[d.value] = place(l, std::move(t), desc);
       }
     } else if (mesh_.is_controller()) {
-      inputs[i].host = std::make_shared<const HostTensor>(
+      generated[i].host = std::make_shared<const HostTensor>(
           binary::generate_input(p, i, DeviceId{0}, o_.seed, o_.init));
     }
   }
-  return inputs;
+  return adopt_inputs(program_index, generated);
 }
 
 // User-supplied inputs: presharded arguments take this rank's shards, whole arguments the host
@@ -186,7 +184,7 @@ std::vector<Value> Executor::adopt_inputs(size_t program_index,
                 fmt::format("input {} of program '{}' is presharded: it needs a shard for device {}",
                             i, p.name, d.value));
         }
-        check(*it->second, desc, desc.local_shape, i);
+        check(*it->second, desc, binary::input_shape(desc), i);
         inputs[i].shards[d.value] = place(l, it->second, desc);
       }
     } else if (mesh_.is_controller()) {

@@ -61,6 +61,9 @@ struct PerfTotals {
 };
 PerfTotals perf_totals(const std::vector<OpPerfRow>& rows);
 
+// The op a row describes. Throws Error(kInvalidArgument) if the binary has no such op.
+const binary::Op& op_of(const binary::Binary& binary, const OpPerfRow& row);
+
 // Serialisation for moving rows between ranks: a flat array of integers per row.
 std::vector<uint64_t> rows_to_words(const std::vector<OpPerfRow>& rows);
 // Throws Error(kInvalidArgument) if `words` is not a whole number of rows.
