@@ -17,7 +17,10 @@ std::vector<Tensor> constant(const OpContext& ctx, const std::vector<const Tenso
              fmt::format("value has {} elements, the result {}", dense.values.size(),
                          shape_to_string(out.shape)));
   }
-  for (int64_t i = 0; i < out.numel(); ++i) out.v[static_cast<size_t>(i)] = dense.at(i);
+  // A literal of a bf16 (or any) tensor denotes values of that dtype: round it once here.
+  for (int64_t i = 0; i < out.numel(); ++i) {
+    out.v[static_cast<size_t>(i)] = round_to_dtype(dense.at(i), out.dtype);
+  }
   return single(std::move(out));
 }
 
@@ -37,7 +40,7 @@ std::vector<Tensor> fill(const OpContext& ctx, const std::vector<const Tensor*>&
   if (ctx.op.name == "ones") value = 1.0;
   if (ctx.op.name == "full") value = ctx.op.float_attr("fill_value");
   Tensor out(ctx.result_shape(), ctx.result_dtype());
-  out.v.assign(out.v.size(), value);
+  out.v.assign(out.v.size(), round_to_dtype(value, out.dtype));
   return single(std::move(out));
 }
 

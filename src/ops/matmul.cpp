@@ -102,21 +102,19 @@ GemmPlan plan_matmul(const binary::Op& op, const Shape& a_in, const Shape& b_in,
   return p;
 }
 
-// Adds `bias` (broadcast to the result shape) into the accumulator, then stores into `o`.
+// Adds `bias` to the product `acc` (shape `mm`), both broadcast to the result shape (linear's
+// result is the broadcast of the product and the bias), then stores into `o`.
 template <class T>
-void finish(const binary::Op& op, std::vector<T>& acc, const HostTensor* bias, HostTensor& o) {
+void finish(const binary::Op& op, std::vector<T>& acc, const Shape& mm, const HostTensor* bias,
+            HostTensor& o) {
   if (bias != nullptr) {
-    std::array<std::vector<int64_t>, 1> st = {broadcast_strides(op, bias->shape(), o.shape())};
-    if (bias->dtype() == DataType::kFloat32) {
-      const float* pb = f32_data(*bias);
-      walk_broadcast<1>(o.shape(), st, [&](int64_t i, const std::array<int64_t, 1>& off) {
-        acc[i] += static_cast<T>(pb[off[0]]);
-      });
-    } else {
-      walk_broadcast<1>(o.shape(), st, [&](int64_t i, const std::array<int64_t, 1>& off) {
-        acc[i] += static_cast<T>(bias->at(off[0]));
-      });
-    }
+    std::vector<T> sum(static_cast<size_t>(o.volume()));
+    std::array<std::vector<int64_t>, 2> st = {broadcast_strides(op, mm, o.shape()),
+                                              broadcast_strides(op, bias->shape(), o.shape())};
+    walk_broadcast<2>(o.shape(), st, [&](int64_t i, const std::array<int64_t, 2>& off) {
+      sum[i] = acc[off[0]] + static_cast<T>(bias->at(off[1]));
+    });
+    acc = std::move(sum);
   }
   if constexpr (std::is_same_v<T, float>) {
     from_f32(acc, o);
@@ -131,7 +129,7 @@ void matmul_like(const binary::Op& op, const HostTensor& a, const HostTensor& b,
   const bool tb = op.bool_attr_or("transpose_b", false);
   Shape result;
   GemmPlan p = plan_matmul(op, a.shape(), b.shape(), ta, tb, result);
-  expect_shape(op, o.shape(), result, "result");
+  if (bias == nullptr) expect_shape(op, o.shape(), result, "result");
   if (bias == nullptr && a.dtype() == DataType::kFloat32 && b.dtype() == DataType::kFloat32 &&
       o.dtype() == DataType::kFloat32) {
     // All f32: sgemm reads the operands and writes the result in place, no widening copies.
@@ -140,10 +138,10 @@ void matmul_like(const binary::Op& op, const HostTensor& a, const HostTensor& b,
   }
   if (is_float(o.dtype())) {
     std::vector<float> acc = run_plan(p, to_f32(a), to_f32(b));
-    finish(op, acc, bias, o);
+    finish(op, acc, result, bias, o);
   } else {
     std::vector<double> acc = run_plan(p, to_f64(a), to_f64(b));
-    finish(op, acc, bias, o);
+    finish(op, acc, result, bias, o);
   }
 }
 
@@ -230,7 +228,7 @@ void dot_general_typed(const binary::Op& op, const HostTensor& a, const HostTens
   p.a_batch_stride = {1};
   p.b_batch_stride = {1};
   std::vector<T> acc = run_plan(p, va, vb);
-  finish<T>(op, acc, nullptr, o);
+  finish<T>(op, acc, o.shape(), nullptr, o);
 }
 
 void dot_general_kernel(const binary::Op& op, Inputs in, Outputs out) {

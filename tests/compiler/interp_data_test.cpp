@@ -1,4 +1,6 @@
 // Reference interpreter: data movement and creation ops.
+#include <cmath>
+
 #include "compiler/interp_test_util.hpp"
 
 namespace meshrt::compiler::testing {
@@ -105,6 +107,18 @@ TEST(InterpCreate, ConstantFullZerosOnes) {
   expect_values(run_op("zeros", {}, {2}, DT::kFloat32, {{"shape", ints({2})}}), {2}, {0, 0});
   expect_values(run_op("ones", {}, {1, 2}, DT::kFloat32, {{"shape", ints({1, 2})}}), {1, 2},
                 {1, 1});
+}
+
+TEST(InterpCreate, Bf16LiteralsDenoteBf16Values) {
+  // 1 + 2^-9 is not a bf16 value: a bf16 constant holding it holds 1 (round to nearest even),
+  // while an f32 constant keeps it exactly.
+  binary::DenseElements splat;
+  splat.shape = {2};
+  splat.values = {1.0 + std::ldexp(1.0, -9)};
+  expect_values(run_op("constant", {}, {2}, DT::kBFloat16, {{"value", splat}}), {2}, {1, 1});
+  const double exact = 1.0 + std::ldexp(1.0, -9);
+  expect_values(run_op("constant", {}, {2}, DT::kFloat32, {{"value", splat}}), {2}, {exact, exact});
+  expect_values(run_op("full", {}, {1}, DT::kBFloat16, {{"fill_value", exact}}), {1}, {1});
 }
 
 TEST(InterpCreate, ArangeAlongDimension) {

@@ -61,6 +61,15 @@ TEST(Matmul, LinearWithBias) {
             (std::vector<double>{5, 11, 11, 25}));
 }
 
+TEST(Matmul, LinearBiasOfHigherRankBroadcastsTheResult) {
+  // [1,2] x [2,2] = [1,2]; a [2,1,2] bias makes the result [2,1,2] (as in tt-mlir's linear).
+  HostTensor a = tensor({1, 2}, F32, {1, 2});
+  HostTensor b = tensor({2, 2}, F32, {1, 0, 0, 1});
+  HostTensor bias = tensor({2, 1, 2}, F32, {10, 20, 30, 40});
+  EXPECT_EQ(run1(make_op("linear"), {&a, &b, &bias}, {2, 1, 2}, F32).to_doubles(),
+            (std::vector<double>{11, 22, 31, 42}));
+}
+
 TEST(Matmul, DotGeneral) {
   // Batch dim 0, contract lhs dim 2 with rhs dim 1: plain batched matmul.
   HostTensor a = tensor({2, 1, 2}, F32, {1, 2, 3, 4});
