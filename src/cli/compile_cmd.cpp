@@ -21,11 +21,14 @@ int cmd_compile(const CompileOptions& o, comm::Communicator& comm) {
   c.init = init_kind_from_string(o.init);
   c.goldens = !o.no_goldens;
   c.golden_budget_bytes = o.golden_budget_mib << 20;
+  std::vector<std::string> warnings;
+  c.warnings = &warnings;
   std::string text = read_file_text(o.input);
   binary::Binary bin = compiler::compile_mlir(text, c);
   std::string out = o.output;
   if (out.empty()) out = std::filesystem::path(o.input).replace_extension(".ttnn").string();
   binary::save_binary_file(out, bin);
+  for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
   size_t ops = 0, goldens = 0;
   for (const auto& p : bin.programs) ops += p.ops.size();
   for (const auto& g : bin.goldens) goldens += g.goldens.size();

@@ -188,7 +188,8 @@ ProgramOutcome RunReport::program_outcome(const std::string& file, const binary:
                  {"golden", {{"checked", r.goldens.size()}, {"failed", failed},
                              {"min_pcc", r.goldens.empty() ? json(nullptr) : json(min_pcc)},
                              {"unavailable", r.goldens_unavailable},
-                             {"source", r.golden_source_stored ? "binary" : "recomputed"}}},
+                             {"source", r.golden_source_stored ? "binary" : "recomputed"},
+                             {"unavailable_reason", r.golden_unavailable_reason}}},
                  {"leaked_buffers", r.leaked_buffers},
                  {"artifacts", dir}};
   out.details["perf"] = perf_totals_json(r, host_seconds, o_.loops);
@@ -197,6 +198,9 @@ ProgramOutcome RunReport::program_outcome(const std::string& file, const binary:
                            bin.programs[index].mesh_shape.to_string(), r.ops_executed,
                            r.goldens.size(), r.goldens.empty() ? std::string("n/a") : fmt::format("{:.6f}", min_pcc),
                            host_seconds, out.message.empty() ? "" : "\n  " + out.message);
+  if (!r.golden_unavailable_reason.empty()) {
+    std::cout << "  unchecked: no goldens: " << r.golden_unavailable_reason << "\n";
+  }
   std::cout << perf_summary_line(r, host_seconds, o_.loops) << "\n";
   return out;
 }

@@ -1,5 +1,9 @@
 #include "meshrt/compiler/compile.hpp"
 
+#include "meshrt/common/error.hpp"
+
+#include <fmt/format.h>
+
 #include "meshrt/binary/binary_io.hpp"
 #include "meshrt/binary/inputs.hpp"
 #include "meshrt/compiler/interpreter.hpp"
@@ -52,9 +56,22 @@ std::string golden_key(const std::string& loc, size_t result_index) {
 }
 
 binary::ProgramGoldens compute_goldens(const binary::Binary& bin, size_t program_index,
-                                       uint64_t seed, InitKind init, uint64_t budget) {
+                                       uint64_t seed, InitKind init, uint64_t budget,
+                                       uint64_t input_limit) {
   const binary::Program& program = bin.programs.at(program_index);
   const uint32_t devices = program.mesh_shape.volume();
+  uint64_t input_bytes = 0;
+  for (uint32_t id : program.inputs) {
+    const binary::TensorDesc& d = program.values[id];
+    input_bytes += 8 * static_cast<uint64_t>(volume(binary::input_shape(d))) *
+                   (d.presharded ? devices : 1);
+  }
+  if (input_bytes > input_limit) {
+    raise(ErrorCode::kUnsupported,
+          fmt::format("program '{}': the reference interpreter would hold {} MiB of inputs, over "
+                      "the {} MiB limit",
+                      program.name, input_bytes >> 20, input_limit >> 20));
+  }
   binary::ProgramGoldens out;
   out.seed = seed;
   out.init = init;
@@ -113,7 +130,16 @@ binary::Binary compile_mlir(std::string_view text, const CompileOptions& options
     bin.goldens[p].seed = options.seed;
     bin.goldens[p].init = options.init;
     if (!options.goldens || bin.programs[p].is_private) continue;
-    bin.goldens[p] = compute_goldens(bin, p, options.seed, options.init, remaining);
+    try {
+      bin.goldens[p] = compute_goldens(bin, p, options.seed, options.init, remaining,
+                                       options.golden_input_limit_bytes);
+    } catch (const Error& e) {
+      if (options.warnings) options.warnings->push_back(fmt::format("no goldens for program '{}': {}", bin.programs[p].name, e.what()));
+      continue;
+    } catch (const std::bad_alloc&) {
+      if (options.warnings) options.warnings->push_back(fmt::format("no goldens for program '{}': out of host memory", bin.programs[p].name));
+      continue;
+    }
     for (const auto& g : bin.goldens[p].goldens) remaining -= std::min<uint64_t>(remaining, g.tensor.size_bytes());
   }
   return bin;

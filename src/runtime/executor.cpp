@@ -487,11 +487,13 @@ ProgramResult run_program(MeshContext& mesh, const binary::Binary& bin, size_t p
                       program.mesh_shape.to_string(), mesh.shape().to_string()));
   }
   check_program_fits(program, mesh.cluster().chip);
+  check_host_fits(program, mesh.local_devices().size(), mesh.rank());
   ProgramResult result;
   std::unique_ptr<GoldenTable> goldens;
   if (options.check_golden) {
     goldens = std::make_unique<GoldenTable>(bin, program_index, options.seed, options.init);
     result.golden_source_stored = goldens->stored();
+    result.golden_unavailable_reason = goldens->unavailable();
   }
   {
     Executor exec(mesh, bin, options, post_op, goldens.get(), result);

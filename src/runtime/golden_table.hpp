@@ -20,9 +20,12 @@ class GoldenTable {
   // Golden of a whole host value (stored for every device, or for device 0).
   const HostTensor* find_host(const std::string& key) const;
   bool stored() const { return stored_; }
+  // Why no goldens could be had ("" when they could).
+  const std::string& unavailable() const { return unavailable_; }
 
  private:
   bool stored_ = true;
+  std::string unavailable_;
   binary::ProgramGoldens computed_;
   std::map<std::string, std::map<uint32_t, const HostTensor*>> index_;
 };

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
+#include <string>
 #include <set>
 
 #include "meshrt/binary/inputs.hpp"
@@ -46,6 +48,30 @@ void check_program_fits(const binary::Program& program, const ChipDesc& chip) {
           fmt::format("program '{}' needs {} bytes of DRAM per chip at its peak but a {} chip has "
                       "{}: out of dram memory",
                       program.name, need, chip.arch, have));
+  }
+}
+
+uint64_t host_available_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  uint64_t kib = 0;
+  std::string unit;
+  while (in >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return 0;
+}
+
+void check_host_fits(const binary::Program& program, size_t local_chips, int rank) {
+  const uint64_t available = host_available_bytes();
+  if (available == 0) return;
+  const uint64_t need = peak_device_bytes(program) * local_chips;
+  if (need > available / 10 * 9) {
+    raise(ErrorCode::kOutOfMemory,
+          fmt::format("rank {}: program '{}' would keep {} MiB of tensors for this rank's {} "
+                      "chip(s) in host memory, but the host has {} MiB available; run it over "
+                      "more ranks (mpirun -np / tt-run --np) or hosts",
+                      rank, program.name, need >> 20, local_chips, available >> 20));
   }
 }
 

@@ -27,4 +27,30 @@ M
 # Under a 2 GiB address-space limit: the chip's allocator must refuse before host memory is used.
 expect_exit 1 "out of dram memory" -- bash -c "ulimit -v 2097152; exec '$TTRT' run big.ttnn"
 expect_exit 1 "needs" -- "$TTRT" check big.ttnn
+
+# Every chip fits its DRAM, but 64 chips of 4 GiB each do not fit this host's memory: a clear
+# error naming the remedy, before any tensor exists.
+cat > wide.mlir <<'M'
+module attributes {ttcore.meshes = #ttcore.meshes<[<"mesh" = 8x8>]>} {
+  func.func @wide(%a: tensor<131072x262144xf32> {ttcore.shard_status = #ttcore.shard_status<presharded>, ttcore.local_shape = #ttcore<local_shape local_shape = tensor<16384x32768xf32>>}) -> tensor<16384x32768xf32> {
+    %0 = "ttir.mesh_shard"(%a) <{shard_dims = array<i64: 0, 1>, shard_direction = #ttcore.shard_direction<full_to_shard>, shard_shape = array<i64: 8, 8>, shard_type = #ttcore.shard_type<identity>}> : (tensor<131072x262144xf32>) -> tensor<16384x32768xf32>
+    %1 = "ttir.exp"(%0) : (tensor<16384x32768xf32>) -> tensor<16384x32768xf32>
+    return %1 : tensor<16384x32768xf32>
+  }
+}
+M
+expect_exit 0 "no goldens for program 'wide'" -- "$TTRT" compile wide.mlir -o wide.ttnn
+expect_exit 1 "run it over more ranks" -- bash -c "ulimit -v 2097152; exec '$TTRT' run wide.ttnn"
+
+# Goldens that cannot be computed (the declared shard disagrees with the mesh) do not stop the
+# compile; the run then fails with the op's message.
+cat > odd.mlir <<'M'
+func.func @odd(%a: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %0 = "ttir.mesh_shard"(%a) <{shard_dims = array<i64: -1, 1>, shard_direction = #ttcore.shard_direction<full_to_shard>, shard_shape = array<i64: 1, 8>, shard_type = #ttcore.shard_type<devices>}> : (tensor<64x64xf32>) -> tensor<64x8xf32>
+  %1 = "ttir.mesh_shard"(%0) <{shard_dims = array<i64: -1, 1>, shard_direction = #ttcore.shard_direction<shard_to_full>, shard_shape = array<i64: 1, 8>, shard_type = #ttcore.shard_type<devices>}> : (tensor<64x8xf32>) -> tensor<64x64xf32>
+  return %1 : tensor<64x64xf32>
+}
+M
+expect_exit 0 "warning: no goldens for program 'odd'" -- "$TTRT" compile odd.mlir -o odd.ttnn --mesh-shape 1,2
+expect_exit 1 "mesh_shard" -- "$TTRT" run odd.ttnn
 finish

@@ -2,9 +2,9 @@
 # rank 1, the binaries finished before keep their results, and no process is left behind.
 source "$(dirname "$0")/lib.sh"
 "$TTRT" compile "$SRC/examples/mlir/tp_linear_2x4.mlir" -o tp.ttnn >/dev/null || fail "compile"
-mkdir dir
-for i in 0 1 2 3 4 5 6 7; do cp tp.ttnn "dir/tp_$i.ttnn"; done
-"${MPIRUN[@]}" -np 2 "$TTRT" run dir --loops 4 > out.txt 2>&1 &
+mkdir killdir
+for i in 0 1 2 3 4 5 6 7; do cp tp.ttnn "killdir/tp_$i.ttnn"; done
+"${MPIRUN[@]}" -np 2 "$TTRT" run "$WORK/killdir" --loops 4 > out.txt 2>&1 &
 job=$!
 # Wait until the first binary's result is on disk, then kill rank 1.
 for _ in $(seq 1 600); do
@@ -12,7 +12,7 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 victim=""
-for pid in $(pgrep -f "$TTRT run dir"); do
+for pid in $(pgrep -f "$TTRT run $WORK/killdir"); do
   if tr '\0' '\n' < /proc/$pid/environ 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1'; then victim=$pid; fi
 done
 [ -n "$victim" ] && ok || fail "rank 1 not found"
@@ -29,5 +29,5 @@ r = json.load(open('run_results.json'))
 assert len(r) >= 1 and r[0]['result'] == 'pass', r
 " && ok || fail "finished results lost"
 sleep 1
-pgrep -f "$TTRT run dir" >/dev/null && fail "processes left: $(pgrep -af "$TTRT run dir")" || ok
+pgrep -f "$TTRT run $WORK/killdir" >/dev/null && fail "processes left: $(pgrep -af "$TTRT run $WORK/killdir")" || ok
 finish

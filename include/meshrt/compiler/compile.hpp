@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "meshrt/binary/program.hpp"
 
@@ -22,6 +23,12 @@ struct CompileOptions {
   // dropped (input/output goldens are kept) and the runtime recomputes what it needs.
   uint64_t golden_budget_bytes = 256ull << 20;
   bool goldens = true;  // false: store no goldens at all
+  // Programs whose inputs would take more than this many bytes in the interpreter (f64, every
+  // device) get no goldens: the reference interpreter is plain and keeps everything in memory.
+  uint64_t golden_input_limit_bytes = 2ull << 30;
+  // Receives one line per program whose goldens could not be computed (the binary is still
+  // written, without goldens for that program). May be null.
+  std::vector<std::string>* warnings = nullptr;
 };
 
 // Golden key of result `result_index` of an op: its loc, then "loc#1", "loc#2"...
@@ -31,8 +38,11 @@ binary::Binary compile_mlir(std::string_view text, const CompileOptions& options
 
 // Goldens of one program run by the reference interpreter on the generated inputs.
 // Floating-point goldens are stored as f32; integer/bool ones in their dtype.
+// Throws Error(kUnsupported) when the inputs exceed `input_limit_bytes` (see CompileOptions),
+// and whatever the interpreter throws for a program it cannot run.
 binary::ProgramGoldens compute_goldens(const binary::Binary& binary, size_t program_index,
                                        uint64_t seed, InitKind init,
-                                       uint64_t budget_bytes = UINT64_MAX);
+                                       uint64_t budget_bytes = UINT64_MAX,
+                                       uint64_t input_limit_bytes = 2ull << 30);
 
 }  // namespace meshrt::compiler

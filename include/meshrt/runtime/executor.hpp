@@ -66,6 +66,7 @@ struct ProgramResult {
   // Buffers still live on this rank's chips after the program and its outputs were released.
   uint64_t leaked_buffers = 0;
   bool golden_source_stored = true;  // false: goldens recomputed by the reference interpreter
+  std::string golden_unavailable_reason;  // why no goldens could be computed ("" if they could)
   // One row per op per chip (rank 0: every rank's, sorted by call count then device):
   // measured host times, modelled device times (report/perf.hpp).
   std::vector<report::OpPerfRow> perf;

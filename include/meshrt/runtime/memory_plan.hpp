@@ -20,4 +20,12 @@ uint64_t usable_dram_bytes(const ChipDesc& chip);
 // peak does not fit a chip's DRAM.
 void check_program_fits(const binary::Program& program, const ChipDesc& chip);
 
+// Bytes of memory the host can still give (MemAvailable), or 0 if unknown.
+uint64_t host_available_bytes();
+
+// The simulated chips keep their tensors in host memory: throws Error(kOutOfMemory) when
+// `local_chips` chips at the program's peak would not fit in what the host has available,
+// naming the rank, the bytes and the remedy (more ranks).
+void check_host_fits(const binary::Program& program, size_t local_chips, int rank);
+
 }  // namespace meshrt::runtime
