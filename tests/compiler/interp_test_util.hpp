@@ -2,6 +2,8 @@
 // and run them.
 #pragma once
 
+#include "common/expect_error.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -121,18 +123,6 @@ inline void expect_values(const HostTensor& actual, const Shape& shape,
   }
 }
 
-// Runs `fn` and expects an Error with `code` whose message contains every one of `parts`.
-template <typename Fn>
-void expect_error(Fn fn, ErrorCode code, std::vector<std::string> parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const std::string& p : parts) {
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << " lacks " << p;
-    }
-  }
-}
+using meshrt::testing::expect_error;
 
 }  // namespace meshrt::compiler::testing

@@ -9,23 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "common/expect_error.hpp"
 #include "meshrt/common/error.hpp"
 
 namespace meshrt::device {
 namespace {
 
-void expect_error(const std::function<void()>& fn, ErrorCode code,
-                  const std::vector<std::string>& fragments) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const std::string& fragment : fragments)
-      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << fragment << "'";
-  }
-}
+using meshrt::testing::expect_error;
 
 ChipDesc small_chip() {
   ChipDesc chip;

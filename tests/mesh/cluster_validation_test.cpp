@@ -9,24 +9,14 @@
 
 #include <unistd.h>
 
+#include "common/expect_error.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/mesh/cluster.hpp"
 
 namespace meshrt {
 namespace {
 
-void expect_error(const std::function<void()>& fn, ErrorCode code,
-                  const std::vector<std::string>& fragments) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const std::string& fragment : fragments)
-      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << fragment << "'";
-  }
-}
+using meshrt::testing::expect_error;
 
 void expect_bad_text(const std::string& text, const std::vector<std::string>& fragments) {
   expect_error([&] { cluster_from_json_text(text, "bad.json"); }, ErrorCode::kInvalidArgument,
