@@ -23,12 +23,11 @@ std::string current_schema_hash() { return MESHRT_SCHEMA_HASH; }
 namespace {
 
 Offset<fbs::TensorDesc> write_desc(FlatBufferBuilder& b, const TensorDesc& d) {
-  return fbs::CreateTensorDesc(b, b.CreateVector(d.shape), static_cast<fbs::DataType>(d.dtype),
-                               static_cast<fbs::Layout>(d.layout),
-                               static_cast<fbs::BufferType>(d.buffer),
-                               static_cast<fbs::MemoryLayout>(d.memory_layout), d.presharded,
-                               b.CreateVector(d.local_shape), b.CreateString(d.name),
-                               b.CreateString(d.argument_type));
+  return fbs::CreateTensorDesc(
+      b, b.CreateVector(d.shape), static_cast<fbs::DataType>(d.dtype),
+      static_cast<fbs::Layout>(d.layout), static_cast<fbs::BufferType>(d.buffer),
+      static_cast<fbs::MemoryLayout>(d.memory_layout), d.presharded, b.CreateVector(d.local_shape),
+      b.CreateString(d.name), b.CreateString(d.argument_type));
 }
 
 Offset<fbs::NamedAttr> write_attr(FlatBufferBuilder& b, const std::string& name,
@@ -85,8 +84,8 @@ Offset<fbs::Program> write_program(FlatBufferBuilder& b, const Program& p) {
 Offset<fbs::ProgramGoldens> write_goldens(FlatBufferBuilder& b, const ProgramGoldens& g) {
   std::vector<Offset<fbs::GoldenTensor>> tensors;
   for (const auto& t : g.goldens) {
-    auto data = b.CreateVector(reinterpret_cast<const uint8_t*>(t.tensor.data()),
-                               t.tensor.size_bytes());
+    auto data =
+        b.CreateVector(reinterpret_cast<const uint8_t*>(t.tensor.data()), t.tensor.size_bytes());
     tensors.push_back(fbs::CreateGoldenTensor(b, b.CreateString(t.loc), t.device_id,
                                               b.CreateVector(t.tensor.shape()),
                                               static_cast<fbs::DataType>(t.tensor.dtype()), data));
@@ -106,7 +105,7 @@ std::string str(const flatbuffers::String* s) { return s ? s->str() : std::strin
 
 DataType read_dtype(fbs::DataType t, const std::string& name) {
   auto raw = static_cast<uint8_t>(t);
-  if (raw > static_cast<uint8_t>(DataType::kBool)) {
+  if (raw > static_cast<uint8_t>(DataType::kInt16)) {
     raise(ErrorCode::kInvalidArgument, fmt::format("{}: unknown data type code {}", name, raw));
   }
   return static_cast<DataType>(raw);
@@ -114,10 +113,14 @@ DataType read_dtype(fbs::DataType t, const std::string& name) {
 
 AttrValue read_attr(const fbs::NamedAttr& a, const std::string& name) {
   switch (a.value_type()) {
-    case fbs::AttrValue::BoolAttr: return a.value_as_BoolAttr()->value();
-    case fbs::AttrValue::IntAttr: return static_cast<int64_t>(a.value_as_IntAttr()->value());
-    case fbs::AttrValue::FloatAttr: return a.value_as_FloatAttr()->value();
-    case fbs::AttrValue::StringAttr: return str(a.value_as_StringAttr()->value());
+    case fbs::AttrValue::BoolAttr:
+      return a.value_as_BoolAttr()->value();
+    case fbs::AttrValue::IntAttr:
+      return static_cast<int64_t>(a.value_as_IntAttr()->value());
+    case fbs::AttrValue::FloatAttr:
+      return a.value_as_FloatAttr()->value();
+    case fbs::AttrValue::StringAttr:
+      return str(a.value_as_StringAttr()->value());
     case fbs::AttrValue::IntArrayAttr:
       return to_vec<int64_t>(a.value_as_IntArrayAttr()->values());
     case fbs::AttrValue::FloatArrayAttr:
@@ -127,7 +130,8 @@ AttrValue read_attr(const fbs::NamedAttr& a, const std::string& name) {
       return DenseElements{to_vec<int64_t>(d->shape()), read_dtype(d->dtype(), name),
                            to_vec<double>(d->values())};
     }
-    default: break;
+    default:
+      break;
   }
   raise(ErrorCode::kInvalidArgument,
         fmt::format("{}: attribute '{}' has no value", name, a.name()->str()));
@@ -266,8 +270,8 @@ Binary deserialize(std::span<const uint8_t> bytes, const std::string& name,
   const fbs::Binary* root = fbs::GetSizePrefixedBinary(bytes.data());
   Binary out;
   if (root->version()) {
-    out.version = Version{root->version()->major(), root->version()->minor(),
-                          root->version()->patch()};
+    out.version =
+        Version{root->version()->major(), root->version()->minor(), root->version()->patch()};
   }
   out.schema_hash = str(root->schema_hash());
   if (!options.ignore_version) {
@@ -313,8 +317,8 @@ Binary load_binary_file(const std::string& path, const LoadOptions& options) {
 
 void save_binary_file(const std::string& path, const Binary& binary) {
   std::vector<uint8_t> bytes = serialize(binary);
-  write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()),
-                                           bytes.size()));
+  write_file_atomic(path,
+                    std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 }  // namespace meshrt::binary

@@ -1,5 +1,7 @@
 #include "meshrt/binary/inputs.hpp"
 
+#include <algorithm>
+
 namespace meshrt::binary {
 
 const Shape& input_shape(const TensorDesc& desc) {
@@ -7,13 +9,38 @@ const Shape& input_shape(const TensorDesc& desc) {
 }
 
 namespace {
-// Row count of the embedding table that value `id` indexes, or 0 if it indexes none.
+// Row count of the embedding table that value `id` indexes (embedding, embedding_backward),
+// or the size of the dim a scatter index addresses; 0 if `id` is no such index.
 int64_t embedding_rows(const Program& program, uint32_t id) {
   for (const Op& op : program.ops) {
-    if (op.name == "embedding" && op.operands.size() >= 2 && op.operands[0] == id) {
+    if ((op.name == "embedding" || op.name == "embedding_backward") && op.operands.size() >= 2 &&
+        op.operands[0] == id) {
       const Shape& table = program.values[op.operands[1]].shape;
       if (!table.empty() && table[0] > 0) return table[0];
     }
+    if (op.name == "scatter" && op.operands.size() == 3 && op.operands[1] == id) {
+      const Shape& target = program.values[op.operands[0]].shape;
+      const int64_t rank = static_cast<int64_t>(target.size());
+      int64_t dim = op.int_attr_or("dim", 0);
+      if (dim < 0) dim += rank;
+      if (dim >= 0 && dim < rank && target[dim] > 0) return target[dim];
+    }
+  }
+  return 0;
+}
+
+// Exclusive upper bound of the index values that value `id` holds as a cache op's index
+// operand (update_cache position, paged_fill_cache page table / user), or 0 if it is none.
+int64_t cache_index_bound(const Program& program, uint32_t id) {
+  for (const Op& op : program.ops) {
+    const auto& in = op.operands;
+    auto dim_of = [&](size_t operand, size_t dim) -> int64_t {
+      const Shape& s = program.values[in[operand]].shape;
+      return dim < s.size() ? s[dim] : 0;
+    };
+    if (op.name == "update_cache" && in.size() == 3 && in[2] == id) return dim_of(0, 2);
+    if (op.name == "paged_fill_cache" && in.size() >= 3 && in[2] == id) return dim_of(0, 0);
+    if (op.name == "paged_fill_cache" && in.size() == 4 && in[3] == id) return dim_of(2, 0);
   }
   return 0;
 }
@@ -27,6 +54,7 @@ HostTensor generate_input(const Program& program, size_t input_index, DeviceId d
   uint64_t stream = (static_cast<uint64_t>(input_index) + 1) << 32;
   if (desc.presharded) stream += device.value + 1;
   int64_t rows = embedding_rows(program, id);
+  if (rows == 0) rows = std::min<int64_t>(cache_index_bound(program, id), 10);
   fill_tensor(t, init, seed, stream, rows > 0 ? rows : 10, /*integers=*/rows > 0);
   return t;
 }

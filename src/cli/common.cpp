@@ -48,15 +48,37 @@ void write_npy(const std::string& path, const HostTensor& t) {
   DataType dtype = t.dtype();
   std::string descr;
   switch (dtype) {
-    case DataType::kFloat32: case DataType::kBFloat16: descr = "<f4"; break;
-    case DataType::kFloat16: descr = "<f2"; break;
-    case DataType::kFloat64: descr = "<f8"; break;
-    case DataType::kInt32: descr = "<i4"; break;
-    case DataType::kUInt32: descr = "<u4"; break;
-    case DataType::kUInt16: descr = "<u2"; break;
-    case DataType::kUInt8: descr = "|u1"; break;
-    case DataType::kInt64: descr = "<i8"; break;
-    case DataType::kBool: descr = "|b1"; break;
+    case DataType::kFloat32:
+    case DataType::kBFloat16:
+      descr = "<f4";
+      break;
+    case DataType::kFloat16:
+      descr = "<f2";
+      break;
+    case DataType::kFloat64:
+      descr = "<f8";
+      break;
+    case DataType::kInt32:
+      descr = "<i4";
+      break;
+    case DataType::kUInt32:
+      descr = "<u4";
+      break;
+    case DataType::kUInt16:
+      descr = "<u2";
+      break;
+    case DataType::kUInt8:
+      descr = "|u1";
+      break;
+    case DataType::kInt64:
+      descr = "<i8";
+      break;
+    case DataType::kBool:
+      descr = "|b1";
+      break;
+    case DataType::kInt16:
+      descr = "<i2";
+      break;
   }
   std::string shape;
   for (int64_t d : t.shape()) shape += std::to_string(d) + ",";
@@ -113,9 +135,8 @@ ClusterDesc choose_cluster(comm::Communicator& comm, const std::string& cluster_
                            const MeshShape& mesh) {
   if (!cluster_path.empty()) {
     std::vector<uint8_t> bytes = read_file_everywhere(comm, cluster_path);
-    return cluster_from_json_text(std::string_view(reinterpret_cast<const char*>(bytes.data()),
-                                                   bytes.size()),
-                                  cluster_path);
+    return cluster_from_json_text(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), cluster_path);
   }
   ClusterDesc def = builtin_cluster("default");
   if (mesh.volume() <= def.mesh.volume() && mesh.rows <= std::max(def.mesh.rows, def.mesh.cols) &&

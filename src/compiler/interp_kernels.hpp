@@ -39,6 +39,10 @@ void register_data_movement_kernels(KernelTable& table);
 void register_creation_kernels(KernelTable& table);
 void register_conv_pool_kernels(KernelTable& table);
 void register_collective_kernels(KernelTable& table);
+// Less common ops (interp_extra_ops.cpp, interp_conv_extra.cpp).
+void register_extra_kernels(KernelTable& table);
+void register_extra_conv_kernels(KernelTable& table);
+void register_transformer_kernels(KernelTable& table);
 
 // One-result helper for kernels.
 inline std::vector<Tensor> single(Tensor t) {

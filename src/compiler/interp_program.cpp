@@ -268,6 +268,8 @@ const KernelTable& kernel_table() {
     register_creation_kernels(t);
     register_conv_pool_kernels(t);
     register_collective_kernels(t);
+    register_extra_kernels(t);
+    register_transformer_kernels(t);
     return t;
   }();
   return table;

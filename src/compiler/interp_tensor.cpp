@@ -171,6 +171,7 @@ int bit_width(DataType dtype) {
     case DataType::kUInt8:
       return 8;
     case DataType::kUInt16:
+    case DataType::kInt16:
       return 16;
     case DataType::kInt64:
       return 64;
@@ -187,6 +188,8 @@ double wrap_to_dtype(int64_t value, DataType dtype) {
       return static_cast<uint8_t>(value);
     case DataType::kUInt16:
       return static_cast<uint16_t>(value);
+    case DataType::kInt16:
+      return static_cast<int16_t>(static_cast<uint16_t>(value));
     case DataType::kUInt32:
       return static_cast<uint32_t>(value);
     case DataType::kInt64:

@@ -326,6 +326,8 @@ double value_from_bits(uint64_t bits, DataType dtype) {
       return static_cast<double>(static_cast<int64_t>(bits));
     case DataType::kBool:
       return bits != 0 ? 1.0 : 0.0;
+    case DataType::kInt16:
+      return static_cast<int16_t>(static_cast<uint16_t>(bits));
   }
   return static_cast<double>(bits);
 }

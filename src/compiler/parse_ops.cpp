@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "meshrt/compiler/verify.hpp"
+#include "parse_inplace.hpp"
 #include "parse_module.hpp"
 
 namespace meshrt::compiler::detail {
@@ -82,7 +83,8 @@ void ModuleParser::parse_statement(FunctionScope& scope) {
     parse_empty(scope, start, generic, result_names);
     return;
   }
-  if (op_name == "call" || op_name == "func.call") {
+  // A ttcore.composite means a call of its decomposition function.
+  if (op_name == "call" || op_name == "func.call" || op_name == "ttcore.composite") {
     parse_call(scope, start, generic, op_name, result_names);
     return;
   }
@@ -282,11 +284,12 @@ void ModuleParser::parse_call(FunctionScope& scope, size_t start, bool generic,
   }
   if (c_.peek() == '{') parse_attr_dict(c_, attrs);
   if (generic) {
-    auto it = attrs.find("callee");
+    auto it = attrs.find(op_name == "ttcore.composite" ? "decomposition" : "callee");
     const std::string* s = it == attrs.end() ? nullptr : std::get_if<std::string>(&it->second);
     if (!s)
       c_.fail_at(start, ErrorCode::kInvalidArgument,
-                 fmt::format("'{}' needs a callee attribute", op_name));
+                 fmt::format("'{}' needs a {} attribute", op_name,
+                             op_name == "ttcore.composite" ? "decomposition" : "callee"));
     callee = *s;
   }
   c_.expect(":");
@@ -399,6 +402,8 @@ void ModuleParser::parse_generic_op(
   }
   op.attrs = std::move(attrs);
   bind_results(scope, op, result_types, result_names, start);
+  if (result_types.empty() && !uses.empty() && writes_first_operand_in_place(op.name))
+    bind_in_place_result(scope, op, *uses[0].ref, uses[0].index);
   record_op(scope, std::move(op), start, loc);
 }
 

@@ -114,6 +114,8 @@ const CheckTable& check_table() {
     add_ccl_checks(t);
     add_data_movement_checks(t);
     add_compute_checks(t);
+    add_extra_op_checks(t);
+    add_transformer_checks(t);
     return t;
   }();
   return table;

@@ -1,5 +1,5 @@
 // Data movement and creation ops: reshape, permute, transpose, concat, slice_static, broadcast,
-// repeat, repeat_interleave, squeeze, unsqueeze, pad, embedding, update_cache,
+// repeat, repeat_interleave, squeeze, unsqueeze, pad, embedding,
 // get_dimension_size, constant, full, zeros, ones, arange.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -196,15 +196,6 @@ void check_embedding(const OpChecker& c) {
   c.expect_result_shape(expected);
 }
 
-void check_update_cache(const OpChecker& c) {
-  c.expect_operands(3);
-  c.expect_results(0);
-  if (c.in(0).size() != c.in(1).size()) {
-    c.fail(fmt::format("cache {} and input {} must have the same rank", shape_to_string(c.in(0)),
-                       shape_to_string(c.in(1))));
-  }
-}
-
 void check_get_dimension_size(const OpChecker& c) {
   c.expect_operands(1);
   c.expect_results(1);
@@ -269,7 +260,6 @@ void add_data_movement_checks(CheckTable& table) {
   table["unsqueeze"] = check_unsqueeze;
   table["pad"] = check_pad;
   table["embedding"] = check_embedding;
-  table["update_cache"] = check_update_cache;
   table["get_dimension_size"] = check_get_dimension_size;
   table["constant"] = check_constant;
   table["full"] = check_full;

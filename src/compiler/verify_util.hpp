@@ -62,6 +62,8 @@ void add_ccl_checks(CheckTable& table);
 void add_data_movement_checks(CheckTable& table);
 void add_compute_checks(CheckTable& table);
 void add_conv_checks(CheckTable& table);
+void add_extra_op_checks(CheckTable& table);
+void add_transformer_checks(CheckTable& table);
 
 const CheckTable& check_table();
 

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <variant>
 
 #include "kernel_util.hpp"
 
@@ -157,20 +159,55 @@ void conv2d_kernel(const binary::Op& op, Inputs in, Outputs out) {
   store_nhwc(result, perm, o);
 }
 
+// `key = <int>` inside the text of a flattened_compat_info attribute.
+int64_t compat_field(const binary::Op& op, const std::string& text, const std::string& key) {
+  size_t at = text.find(key);
+  if (at != std::string::npos) at = text.find('=', at);
+  const char* begin = at == std::string::npos ? nullptr : text.c_str() + at + 1;
+  char* end = nullptr;
+  const long long value = begin ? std::strtoll(begin, &end, 10) : 0;
+  if (!begin || end == begin)
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("flattened_compat_info '{}' has no {} = <integer>", text, key));
+  return value;
+}
+
+// The NHWC extents of a pooling input: its own shape, or, with flattened_compat_info, the
+// [N, H, W, C] that a [1, 1, N*H*W, C] input holds.
+Shape pool_input_nhwc(const binary::Op& op, const Shape& s) {
+  if (s.size() != 4) fail(ErrorCode::kInvalidArgument, op, "pooling needs rank 4 (NHWC)");
+  if (!op.has_attr("flattened_compat_info")) return s;
+  const auto* text = std::get_if<std::string>(&op.attrs.at("flattened_compat_info"));
+  if (!text) fail(ErrorCode::kInvalidArgument, op, "flattened_compat_info is not text");
+  const Shape nhwc = {compat_field(op, *text, "batch_size"),
+                      compat_field(op, *text, "input_height"),
+                      compat_field(op, *text, "input_width"), s[3]};
+  if (volume(nhwc) != volume(s))
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("input {} does not hold the {} pixels flattened_compat_info names",
+                     shape_to_string(s), shape_to_string(nhwc)));
+  return nhwc;
+}
+
 template <bool kMax>
 void pool2d_kernel(const binary::Op& op, Inputs in, Outputs out) {
   expect_arity(op, in, 1, 1, out);
   const HostTensor& x = *in[0];
   HostTensor& o = *out[0];
-  if (x.shape().size() != 4) fail(ErrorCode::kInvalidArgument, op, "pooling needs rank 4 (NHWC)");
+  const Shape xs = pool_input_nhwc(op, x.shape());
   const std::vector<int64_t> k = ints_or_scalar(op, "kernel", 2, 1);
   const Window win = read_window(op, k[0], k[1]);
   const bool ceil_mode = op.bool_attr_or("ceil_mode", false);
   const bool include_pad = op.bool_attr_or("count_include_pad", true);
-  const int64_t n = x.shape()[0], h = x.shape()[1], wd = x.shape()[2], c = x.shape()[3];
+  const int64_t n = xs[0], h = xs[1], wd = xs[2], c = xs[3];
   const int64_t oh = out_extent(h, win.kh, win.sh, win.dh, win.pt, win.pb, ceil_mode);
   const int64_t ow = out_extent(wd, win.kw, win.sw, win.dw, win.pl, win.pr, ceil_mode);
-  expect_shape(op, o.shape(), Shape{n, oh, ow, c}, "result");
+  if (op.has_attr("flattened_compat_info")) {  // the result is [1, 1, N*OH*OW, C]
+    if (o.shape().size() != 4 || o.shape()[3] != c || o.volume() != n * oh * ow * c)
+      expect_shape(op, o.shape(), Shape{1, 1, n * oh * ow, c}, "result");
+  } else {
+    expect_shape(op, o.shape(), Shape{n, oh, ow, c}, "result");
+  }
   const std::vector<float> xv = to_f32(x);
   std::vector<float> r(static_cast<size_t>(n * oh * ow * c));
   for (int64_t b = 0; b < n; ++b)

@@ -34,6 +34,10 @@ void register_normalization(KernelTable& table);
 void register_data_movement(KernelTable& table);
 void register_creation(KernelTable& table);
 void register_conv_pool(KernelTable& table);
+void register_extra_ops(KernelTable& table);   // extra_ops.cpp
+void register_conv_extra(KernelTable& table);  // conv_extra.cpp
+void register_transformer(KernelTable& table);
+void register_attention(KernelTable& table);
 
 // Throws Error(code) with "op '<name>' at <loc>: <what>".
 [[noreturn]] void fail(ErrorCode code, const binary::Op& op, const std::string& what);

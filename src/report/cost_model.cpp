@@ -56,6 +56,11 @@ double op_flops(const binary::Op& op, std::span<const binary::TensorDesc* const>
   } else if (op.name == "matmul" || op.name == "linear") {
     k = static_cast<double>(op.bool_attr_or("transpose_a", false) ? dim_or_1(a, 2)
                                                                   : dim_or_1(a, 1));
+  } else if (op.name.rfind("scaled_dot_product_attention", 0) == 0) {
+    // Q.K^T then P.V: each result row meets kv_len keys of size D and values of size Dv.
+    const double kv_len = static_cast<double>(dim_or_1(b, 2));
+    const double value_dim = static_cast<double>(std::max<int64_t>(dim_or_1(out[0]->shape, 1), 1));
+    k = kv_len * (static_cast<double>(dim_or_1(b, 1)) + value_dim) / value_dim;
   } else {  // convolutions: weight [out_ch, in_ch / groups, kh, kw]
     if (!b.empty() && b[0] > 0) k = static_cast<double>(volume(b)) / static_cast<double>(b[0]);
   }

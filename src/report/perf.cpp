@@ -41,6 +41,17 @@ OpFamily op_family(std::string_view name) {
       "broadcast", "repeat",     "repeat_interleave", "squeeze",     "unsqueeze",    "pad",
       "embedding", "gather",     "typecast",          "to_layout",   "max_pool2d",   "avg_pool2d",
       "pooling",   "upsample2d", "reverse",           "index_select"};
+  // Less common ops, by the family their cost follows.
+  static const std::array<std::string_view, 3> more_reduction = {"cumprod", "sort",
+                                                                 "batch_norm_training"};
+  static const std::array<std::string_view, 5> more_data_movement = {
+      "index", "slice_dynamic", "scatter", "embedding_backward", "max_pool2d_with_indices"};
+  // KV-cache and attention ops: attention costs as its two matmuls, the rest moves rows.
+  static const std::array<std::string_view, 2> attention = {"scaled_dot_product_attention",
+                                                            "scaled_dot_product_attention_decode"};
+  static const std::array<std::string_view, 6> cache_and_heads = {
+      "update_cache",     "fill_cache",        "paged_update_cache",
+      "paged_fill_cache", "concatenate_heads", "split_query_key_value_and_split_heads"};
   static const std::array<std::string_view, 8> creation = {"constant", "full",  "zeros", "ones",
                                                            "arange",   "empty", "rand",  "fill"};
   static const std::array<std::string_view, 5> collective = {
@@ -50,9 +61,11 @@ OpFamily op_family(std::string_view name) {
   };
   if (name == "mesh_shard") return OpFamily::kHostTransfer;
   if (in(collective)) return OpFamily::kCollective;
-  if (in(matmul)) return OpFamily::kMatmul;
-  if (in(reduction)) return OpFamily::kReduction;
-  if (in(data_movement)) return OpFamily::kDataMovement;
+  if (in(matmul) || name == "conv3d") return OpFamily::kMatmul;
+  if (in(reduction) || in(more_reduction)) return OpFamily::kReduction;
+  if (in(data_movement) || in(more_data_movement)) return OpFamily::kDataMovement;
+  if (in(attention)) return OpFamily::kMatmul;
+  if (in(cache_and_heads)) return OpFamily::kDataMovement;
   if (in(creation)) return OpFamily::kCreation;
   return OpFamily::kEltwise;
 }

@@ -8,16 +8,28 @@ namespace meshrt {
 
 size_t element_size(DataType dtype) {
   switch (dtype) {
-    case DataType::kFloat32: return 4;
-    case DataType::kBFloat16: return 2;
-    case DataType::kFloat16: return 2;
-    case DataType::kFloat64: return 8;
-    case DataType::kInt32: return 4;
-    case DataType::kUInt32: return 4;
-    case DataType::kUInt16: return 2;
-    case DataType::kUInt8: return 1;
-    case DataType::kInt64: return 8;
-    case DataType::kBool: return 1;
+    case DataType::kFloat32:
+      return 4;
+    case DataType::kBFloat16:
+      return 2;
+    case DataType::kFloat16:
+      return 2;
+    case DataType::kFloat64:
+      return 8;
+    case DataType::kInt32:
+      return 4;
+    case DataType::kUInt32:
+      return 4;
+    case DataType::kUInt16:
+      return 2;
+    case DataType::kUInt8:
+      return 1;
+    case DataType::kInt64:
+      return 8;
+    case DataType::kBool:
+      return 1;
+    case DataType::kInt16:
+      return 2;
   }
   return 1;
 }
@@ -29,16 +41,28 @@ bool is_float(DataType dtype) {
 
 std::string_view mlir_name(DataType dtype) {
   switch (dtype) {
-    case DataType::kFloat32: return "f32";
-    case DataType::kBFloat16: return "bf16";
-    case DataType::kFloat16: return "f16";
-    case DataType::kFloat64: return "f64";
-    case DataType::kInt32: return "i32";
-    case DataType::kUInt32: return "ui32";
-    case DataType::kUInt16: return "ui16";
-    case DataType::kUInt8: return "ui8";
-    case DataType::kInt64: return "i64";
-    case DataType::kBool: return "i1";
+    case DataType::kFloat32:
+      return "f32";
+    case DataType::kBFloat16:
+      return "bf16";
+    case DataType::kFloat16:
+      return "f16";
+    case DataType::kFloat64:
+      return "f64";
+    case DataType::kInt32:
+      return "i32";
+    case DataType::kUInt32:
+      return "ui32";
+    case DataType::kUInt16:
+      return "ui16";
+    case DataType::kUInt8:
+      return "ui8";
+    case DataType::kInt64:
+      return "i64";
+    case DataType::kBool:
+      return "i1";
+    case DataType::kInt16:
+      return "i16";
   }
   return "?";
 }
@@ -54,6 +78,7 @@ std::optional<DataType> dtype_from_mlir(std::string_view n) {
   if (n == "ui8" || n == "u8") return DataType::kUInt8;
   if (n == "i64" || n == "si64") return DataType::kInt64;
   if (n == "i1" || n == "bool") return DataType::kBool;
+  if (n == "i16" || n == "si16") return DataType::kInt16;
   return std::nullopt;
 }
 
@@ -126,32 +151,83 @@ double saturate(double v) {
 
 double round_to_dtype(double v, DataType dtype) {
   switch (dtype) {
-    case DataType::kFloat32: return static_cast<float>(v);
-    case DataType::kBFloat16: return bf16_bits_to_float(float_to_bf16_bits(static_cast<float>(v)));
-    case DataType::kFloat16: return f16_bits_to_float(float_to_f16_bits(static_cast<float>(v)));
-    case DataType::kFloat64: return v;
-    case DataType::kInt32: return saturate<int32_t>(v);
-    case DataType::kUInt32: return saturate<uint32_t>(v);
-    case DataType::kUInt16: return saturate<uint16_t>(v);
-    case DataType::kUInt8: return saturate<uint8_t>(v);
-    case DataType::kInt64: return saturate<int64_t>(v);
-    case DataType::kBool: return (v != 0 && !std::isnan(v)) ? 1.0 : 0.0;
+    case DataType::kFloat32:
+      return static_cast<float>(v);
+    case DataType::kBFloat16:
+      return bf16_bits_to_float(float_to_bf16_bits(static_cast<float>(v)));
+    case DataType::kFloat16:
+      return f16_bits_to_float(float_to_f16_bits(static_cast<float>(v)));
+    case DataType::kFloat64:
+      return v;
+    case DataType::kInt32:
+      return saturate<int32_t>(v);
+    case DataType::kUInt32:
+      return saturate<uint32_t>(v);
+    case DataType::kUInt16:
+      return saturate<uint16_t>(v);
+    case DataType::kUInt8:
+      return saturate<uint8_t>(v);
+    case DataType::kInt64:
+      return saturate<int64_t>(v);
+    case DataType::kBool:
+      return (v != 0 && !std::isnan(v)) ? 1.0 : 0.0;
+    case DataType::kInt16:
+      return saturate<int16_t>(v);
   }
   return v;
 }
 
 double load_element(const std::byte* p, DataType dtype) {
   switch (dtype) {
-    case DataType::kFloat32: { float v; std::memcpy(&v, p, 4); return v; }
-    case DataType::kBFloat16: { uint16_t b; std::memcpy(&b, p, 2); return bf16_bits_to_float(b); }
-    case DataType::kFloat16: { uint16_t b; std::memcpy(&b, p, 2); return f16_bits_to_float(b); }
-    case DataType::kFloat64: { double v; std::memcpy(&v, p, 8); return v; }
-    case DataType::kInt32: { int32_t v; std::memcpy(&v, p, 4); return v; }
-    case DataType::kUInt32: { uint32_t v; std::memcpy(&v, p, 4); return v; }
-    case DataType::kUInt16: { uint16_t v; std::memcpy(&v, p, 2); return v; }
-    case DataType::kUInt8: return static_cast<double>(static_cast<uint8_t>(*p));
-    case DataType::kInt64: { int64_t v; std::memcpy(&v, p, 8); return static_cast<double>(v); }
-    case DataType::kBool: return static_cast<uint8_t>(*p) ? 1.0 : 0.0;
+    case DataType::kFloat32: {
+      float v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    case DataType::kBFloat16: {
+      uint16_t b;
+      std::memcpy(&b, p, 2);
+      return bf16_bits_to_float(b);
+    }
+    case DataType::kFloat16: {
+      uint16_t b;
+      std::memcpy(&b, p, 2);
+      return f16_bits_to_float(b);
+    }
+    case DataType::kFloat64: {
+      double v;
+      std::memcpy(&v, p, 8);
+      return v;
+    }
+    case DataType::kInt32: {
+      int32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    case DataType::kUInt32: {
+      uint32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    case DataType::kUInt16: {
+      uint16_t v;
+      std::memcpy(&v, p, 2);
+      return v;
+    }
+    case DataType::kUInt8:
+      return static_cast<double>(static_cast<uint8_t>(*p));
+    case DataType::kInt64: {
+      int64_t v;
+      std::memcpy(&v, p, 8);
+      return static_cast<double>(v);
+    }
+    case DataType::kBool:
+      return static_cast<uint8_t>(*p) ? 1.0 : 0.0;
+    case DataType::kInt16: {
+      int16_t v;
+      std::memcpy(&v, p, 2);
+      return v;
+    }
   }
   return 0;
 }
@@ -159,18 +235,55 @@ double load_element(const std::byte* p, DataType dtype) {
 void store_element(std::byte* p, DataType dtype, double value) {
   double v = round_to_dtype(value, dtype);
   switch (dtype) {
-    case DataType::kFloat32: { float f = static_cast<float>(v); std::memcpy(p, &f, 4); return; }
+    case DataType::kFloat32: {
+      float f = static_cast<float>(v);
+      std::memcpy(p, &f, 4);
+      return;
+    }
     case DataType::kBFloat16: {
-      uint16_t b = float_to_bf16_bits(static_cast<float>(v)); std::memcpy(p, &b, 2); return; }
+      uint16_t b = float_to_bf16_bits(static_cast<float>(v));
+      std::memcpy(p, &b, 2);
+      return;
+    }
     case DataType::kFloat16: {
-      uint16_t b = float_to_f16_bits(static_cast<float>(v)); std::memcpy(p, &b, 2); return; }
-    case DataType::kFloat64: std::memcpy(p, &v, 8); return;
-    case DataType::kInt32: { int32_t x = static_cast<int32_t>(v); std::memcpy(p, &x, 4); return; }
-    case DataType::kUInt32: { uint32_t x = static_cast<uint32_t>(v); std::memcpy(p, &x, 4); return; }
-    case DataType::kUInt16: { uint16_t x = static_cast<uint16_t>(v); std::memcpy(p, &x, 2); return; }
-    case DataType::kUInt8: *p = static_cast<std::byte>(static_cast<uint8_t>(v)); return;
-    case DataType::kInt64: { int64_t x = static_cast<int64_t>(v); std::memcpy(p, &x, 8); return; }
-    case DataType::kBool: *p = static_cast<std::byte>(v != 0 ? 1 : 0); return;
+      uint16_t b = float_to_f16_bits(static_cast<float>(v));
+      std::memcpy(p, &b, 2);
+      return;
+    }
+    case DataType::kFloat64:
+      std::memcpy(p, &v, 8);
+      return;
+    case DataType::kInt32: {
+      int32_t x = static_cast<int32_t>(v);
+      std::memcpy(p, &x, 4);
+      return;
+    }
+    case DataType::kUInt32: {
+      uint32_t x = static_cast<uint32_t>(v);
+      std::memcpy(p, &x, 4);
+      return;
+    }
+    case DataType::kUInt16: {
+      uint16_t x = static_cast<uint16_t>(v);
+      std::memcpy(p, &x, 2);
+      return;
+    }
+    case DataType::kUInt8:
+      *p = static_cast<std::byte>(static_cast<uint8_t>(v));
+      return;
+    case DataType::kInt64: {
+      int64_t x = static_cast<int64_t>(v);
+      std::memcpy(p, &x, 8);
+      return;
+    }
+    case DataType::kBool:
+      *p = static_cast<std::byte>(v != 0 ? 1 : 0);
+      return;
+    case DataType::kInt16: {
+      int16_t x = static_cast<int16_t>(v);
+      std::memcpy(p, &x, 2);
+      return;
+    }
   }
 }
 

@@ -264,9 +264,9 @@ TEST(Parser, UnknownOpsAreUnsupported) {
       "func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n  %0 = \"ttir.foo\"(%a) : "
       "(tensor<4xf32>) -> tensor<4xf32>\n  return %0 : tensor<4xf32>\n}",
       ErrorCode::kUnsupported, "t.mlir:2:8: unsupported op 'ttir.foo'");
-  expect_error("func.func @f(%a: tensor<4xi16>) -> tensor<4xi16> {\n  return %a : tensor<4xi16>\n}",
+  expect_error("func.func @f(%a: tensor<4xi8>) -> tensor<4xi8> {\n  return %a : tensor<4xi8>\n}",
                ErrorCode::kUnsupported,
-               "t.mlir:1:18: unsupported element type 'i16' in 'tensor<4xi16>'");
+               "t.mlir:1:18: unsupported element type 'i8' in 'tensor<4xi8>'");
 }
 
 TEST(Parser, TruncatedTextNeverCrashes) {

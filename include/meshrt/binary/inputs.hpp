@@ -12,7 +12,8 @@ namespace meshrt::binary {
 // The value of argument `input_index` of `program`:
 //  - a presharded argument: the local shard held by `device` (shape TensorDesc::local_shape);
 //  - otherwise the full host tensor (`device` is ignored).
-// Integer arguments used as embedding indices are drawn below the table's row count.
+// Integer arguments used as embedding indices are drawn below the table's row count (for
+// embedding and embedding_backward), scatter indices below the size of the scattered dim.
 HostTensor generate_input(const Program& program, size_t input_index, DeviceId device,
                           uint64_t seed, InitKind init);
 

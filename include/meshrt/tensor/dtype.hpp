@@ -23,11 +23,12 @@ enum class DataType : uint8_t {
   kUInt8,
   kInt64,
   kBool,
+  kInt16,  // appended: the values above are stored in binaries
 };
 
 size_t element_size(DataType dtype);
 bool is_float(DataType dtype);
-// MLIR spelling: "f32", "bf16", "f16", "f64", "i32", "ui32", "ui16", "ui8", "i64", "i1".
+// MLIR spelling: "f32", "bf16", "f16", "f64", "i32", "ui32", "ui16", "ui8", "i64", "i1", "i16".
 std::string_view mlir_name(DataType dtype);
 // Accepts the MLIR spellings plus "si32", "u32", "bool", "i8"->none. Empty if unknown.
 std::optional<DataType> dtype_from_mlir(std::string_view name);

@@ -1,0 +1,169 @@
+// Device kernels of scaled_dot_product_attention and scaled_dot_product_attention_decode.
+//
+// Computed as the chip would: operands widened to f32, Q.K^T and P.V accumulated in f32, the
+// softmax in f32, and the attention weights P rounded to the result dtype before P.V (they
+// feed a matmul in that dtype); the result is rounded to its dtype.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "kernel_util.hpp"
+
+namespace meshrt::ops::detail {
+namespace {
+
+// Operand index of each role; absent optional operands are nullopt.
+struct AttentionOperands {
+  size_t query = 0, key = 1, value = 2;
+  std::optional<size_t> mask, cur_pos, sink;
+};
+
+// Segments: prefill (query, key, value, mask, sink); decode (query, key, value, mask, cur_pos,
+// sink). Without operandSegmentSizes, extra operands fill mask then sink (prefill) or cur_pos,
+// mask, sink (decode).
+AttentionOperands attention_operands(const binary::Op& op, size_t given, bool decode) {
+  const size_t roles = decode ? 6 : 5;
+  std::vector<int64_t> present(roles, 0);
+  if (op.has_attr("operandSegmentSizes")) {
+    present = op.ints_attr("operandSegmentSizes");
+    int64_t total = 0;
+    for (int64_t p : present) total += (p == 0 || p == 1) ? p : 1000;
+    if (present.size() != roles || total != static_cast<int64_t>(given))
+      fail(ErrorCode::kInvalidArgument, op, "operandSegmentSizes does not match the operands");
+  } else {
+    if (given < 3 || given > roles)
+      fail(ErrorCode::kInvalidArgument, op,
+           fmt::format("expected 3 to {} operands, got {}", roles, given));
+    present[0] = present[1] = present[2] = 1;
+    const std::vector<size_t> order =
+        decode ? std::vector<size_t>{4, 3, 5} : std::vector<size_t>{3, 4};
+    for (size_t k = 0; k + 3 < given; ++k) present[order[k]] = 1;
+  }
+  if (present[0] != 1 || present[1] != 1 || present[2] != 1)
+    fail(ErrorCode::kInvalidArgument, op, "query, key and value are required");
+  std::vector<std::optional<size_t>> at(roles);
+  size_t next = 0;
+  for (size_t r = 0; r < roles; ++r)
+    if (present[r] == 1) at[r] = next++;
+  AttentionOperands a;
+  a.mask = at[3];
+  if (decode) {
+    a.cur_pos = at[4];
+    a.sink = at[5];
+  } else {
+    a.sink = at[4];
+  }
+  return a;
+}
+
+float round_to(float x, DataType dtype) {
+  if (dtype == DataType::kBFloat16) return bf16_to_f32(f32_to_bf16(x));
+  if (dtype == DataType::kFloat32) return x;
+  return static_cast<float>(round_to_dtype(x, dtype));
+}
+
+void attention_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  const bool decode = op.name == "scaled_dot_product_attention_decode";
+  expect_arity(op, in, 3, decode ? 6 : 5, out);
+  const AttentionOperands roles = attention_operands(op, in.size(), decode);
+  if (roles.sink) fail(ErrorCode::kUnsupported, op, "attention_sink is not supported");
+  const HostTensor& q = *in[roles.query];
+  const HostTensor& k = *in[roles.key];
+  const HostTensor& v = *in[roles.value];
+  HostTensor& o = *out[0];
+  for (const HostTensor* t : {&q, &k, &v, static_cast<const HostTensor*>(&o)})
+    if (t->shape().size() != 4)
+      fail(ErrorCode::kInvalidArgument, op, "query, key, value and result must have rank 4");
+  const Shape& qs = q.shape();
+  const Shape& ks = k.shape();
+  const Shape& vs = v.shape();
+  // Decode query [1, B, H, D] is a prefill query [B, H, 1, D] in memory order.
+  const int64_t batch = decode ? qs[1] : qs[0];
+  const int64_t heads = decode ? qs[2] : qs[1];
+  const int64_t rows = decode ? 1 : qs[2];
+  const int64_t dim = qs[3], kv_heads = ks[1], kv_len = ks[2], vdim = vs[3];
+  if (ks[0] != batch || vs[0] != batch || ks[3] != dim || vs[1] != kv_heads || vs[2] != kv_len ||
+      kv_heads == 0 || heads % kv_heads != 0)
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("query {}, key {} and value {} do not fit together", shape_to_string(qs),
+                     shape_to_string(ks), shape_to_string(vs)));
+  const Shape expected = decode ? Shape{1, batch, heads, vdim} : Shape{batch, heads, rows, vdim};
+  expect_shape(op, o.shape(), expected, "result");
+  const bool causal = op.bool_attr_or("is_causal", true);
+  const float scale = op.has_attr("scale") ? static_cast<float>(op.float_attr("scale"))
+                                           : 1.0f / std::sqrt(static_cast<float>(dim));
+  const std::vector<float> qf = to_f32(q), kf = to_f32(k), vf = to_f32(v);
+  std::vector<float> mf;
+  std::array<int64_t, 4> mask_stride{};  // element strides over (b, h, row, key), 0 = broadcast
+  if (roles.mask) {
+    const HostTensor& m = *in[*roles.mask];
+    const Shape& ms = m.shape();
+    if (ms.size() != 4 || ms[3] != kv_len)
+      fail(ErrorCode::kInvalidArgument, op,
+           fmt::format("attention_mask {} must be rank 4 with {} keys", shape_to_string(ms),
+                       kv_len));
+    mf = to_f32(m);
+    const std::vector<int64_t> st = row_major_strides(ms);
+    // Prefill masks are [b, h, row, key]; decode masks [b, 1, h, key].
+    const size_t head_dim_of_mask = decode ? 2 : 1;
+    mask_stride = {ms[0] == 1 ? 0 : st[0], ms[head_dim_of_mask] == 1 ? 0 : st[head_dim_of_mask],
+                   decode || ms[2] == 1 ? 0 : st[2], st[3]};
+  }
+  std::vector<int64_t> visible(static_cast<size_t>(batch), kv_len);  // keys [0, visible)
+  if (decode && causal) {
+    if (!roles.cur_pos) fail(ErrorCode::kInvalidArgument, op, "a causal decode needs cur_pos");
+    const HostTensor& pos = *in[*roles.cur_pos];
+    if (pos.volume() != batch)
+      fail(ErrorCode::kInvalidArgument, op, "cur_pos must hold one position per user");
+    for (int64_t b = 0; b < batch; ++b)
+      visible[static_cast<size_t>(b)] =
+          std::clamp<int64_t>(static_cast<int64_t>(std::floor(pos.at(b))) + 1, 0, kv_len);
+  }
+  const int64_t group = heads / kv_heads;
+  std::vector<float> result(static_cast<size_t>(o.volume()), 0.0f);
+  std::vector<float> weight(static_cast<size_t>(kv_len));
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t h = 0; h < heads; ++h) {
+      const float* keys = kf.data() + (b * kv_heads + h / group) * kv_len * dim;
+      const float* vals = vf.data() + (b * kv_heads + h / group) * kv_len * vdim;
+      for (int64_t r = 0; r < rows; ++r) {
+        const float* query = qf.data() + ((b * heads + h) * rows + r) * dim;
+        const int64_t limit =
+            causal && !decode ? std::min(kv_len, r + 1) : visible[static_cast<size_t>(b)];
+        float peak = -std::numeric_limits<float>::infinity();
+        for (int64_t j = 0; j < limit; ++j) {
+          float acc = 0.0f;
+          for (int64_t d = 0; d < dim; ++d) acc += query[d] * keys[j * dim + d];
+          float s = acc * scale;
+          if (roles.mask)
+            s += mf[static_cast<size_t>(b * mask_stride[0] + h * mask_stride[1] +
+                                        r * mask_stride[2] + j * mask_stride[3])];
+          weight[static_cast<size_t>(j)] = s;
+          peak = std::max(peak, s);
+        }
+        float* dst = result.data() + ((b * heads + h) * rows + r) * vdim;
+        if (limit == 0 || !std::isfinite(peak)) continue;
+        float total = 0.0f;
+        for (int64_t j = 0; j < limit; ++j) {
+          weight[static_cast<size_t>(j)] = std::exp(weight[static_cast<size_t>(j)] - peak);
+          total += weight[static_cast<size_t>(j)];
+        }
+        for (int64_t j = 0; j < limit; ++j) {
+          const float p = round_to(weight[static_cast<size_t>(j)] / total, o.dtype());
+          for (int64_t e = 0; e < vdim; ++e) dst[e] += p * vals[j * vdim + e];
+        }
+      }
+    }
+  }
+  from_f32(result, o);
+}
+
+}  // namespace
+
+void register_attention(KernelTable& table) {
+  table["scaled_dot_product_attention"] = attention_kernel;
+  table["scaled_dot_product_attention_decode"] = attention_kernel;
+}
+
+}  // namespace meshrt::ops::detail
