@@ -1,7 +1,8 @@
 // Shared by the examples: a small sharded program compiled from TTIR text, MPI roles, and the
-// summary of one run (pass/fail, peak DRAM, host time).
+// summary of runs (pass/fail, peak DRAM, modelled device time, measured host time).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -11,6 +12,7 @@
 #include "meshrt/comm/local.hpp"
 #include "meshrt/comm/mpi.hpp"
 #include "meshrt/compiler/compile.hpp"
+#include "meshrt/report/perf.hpp"
 #include "meshrt/runtime/runtime.hpp"
 #include "meshrt/runtime/serve.hpp"
 
@@ -53,14 +55,26 @@ inline rt::Binary gather_add(uint32_t rows, uint32_t cols, uint32_t tile_rows, u
   return rt::Binary::loadFromBytes(bytes, o.path);
 }
 
+// One configuration's runs: pass/fail, golden checks, peak DRAM, modelled device time (from the
+// cost model: the critical chip's end) and measured host time.
 struct Summary {
   bool passed = true;
   size_t checks = 0;
   uint64_t peak_dram_bytes_per_bank = 0;
+  uint64_t modelled_ns = 0;
   double host_seconds = 0;
 };
 
-inline void add_run(Summary& s, const rt::ProgramRun& run, double seconds) {
+inline rt::RunOptions run_options(uint64_t seed) {
+  rt::RunOptions o;
+  o.seed = seed;
+  o.collect_memory = true;
+  return o;
+}
+
+// `concurrent`: the run overlapped the others of `s` on disjoint chips, so the modelled time of
+// the configuration is the slowest run's, not the sum.
+inline void add_run(Summary& s, const rt::ProgramRun& run, bool concurrent) {
   for (const auto& g : run.goldens) s.passed = s.passed && g.metrics.passed;
   s.checks += run.goldens.size();
   s.passed = s.passed && !run.goldens.empty();
@@ -68,27 +82,29 @@ inline void add_run(Summary& s, const rt::ProgramRun& run, double seconds) {
     for (const auto& v : m.views)
       s.peak_dram_bytes_per_bank =
           std::max(s.peak_dram_bytes_per_bank, v.dram.total_bytes_allocated_per_bank);
-  s.host_seconds += seconds;
+  uint64_t ns = meshrt::report::perf_totals(run.perf).device_duration_ns;
+  s.modelled_ns = concurrent ? std::max(s.modelled_ns, ns) : s.modelled_ns + ns;
 }
 
-inline rt::ProgramRun timed_run(rt::Device d, rt::Binary b, uint64_t seed, double& seconds) {
-  rt::RunOptions o;
-  o.seed = seed;
-  o.collect_memory = true;
-  auto start = std::chrono::steady_clock::now();
-  rt::ProgramRun run = rt::runProgram(d, b, 0, o);
-  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return run;
+class Stopwatch {
+ public:
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+inline void print_header() {
+  std::printf("%-34s %-6s %7s %22s %14s %14s\n", "configuration", "result", "checks",
+              "peak DRAM B/bank/chip", "modelled (us)", "host time (s)");
 }
 
 inline void print_row(const char* name, const Summary& s) {
-  std::printf("%-34s %-6s %8zu %22llu %14.4f\n", name, s.passed ? "PASS" : "FAIL", s.checks,
-              static_cast<unsigned long long>(s.peak_dram_bytes_per_bank), s.host_seconds);
-}
-
-inline void print_header() {
-  std::printf("%-34s %-6s %8s %22s %14s\n", "configuration", "result", "checks",
-              "peak DRAM B/bank/chip", "host time (s)");
+  std::printf("%-34s %-6s %7zu %22llu %14.3f %14.4f\n", name, s.passed ? "PASS" : "FAIL", s.checks,
+              static_cast<unsigned long long>(s.peak_dram_bytes_per_bank),
+              static_cast<double>(s.modelled_ns) / 1e3, s.host_seconds);
 }
 
 // Rank 0 runs `drive`, the other ranks serve; works in one process too. Returns the exit code.

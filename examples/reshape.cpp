@@ -13,13 +13,16 @@ int main() {
     rt::Binary line = example::gather_add(1, 8, 32, 16);
 
     example::Summary as_grid, as_line;
-    double seconds = 0;
-    example::add_run(as_grid, example::timed_run(t3k, grid, 1, seconds), seconds);
+    example::Stopwatch grid_clock;
+    example::add_run(as_grid, rt::runProgram(t3k, grid, 0, example::run_options(1)), false);
+    as_grid.host_seconds = grid_clock.seconds();
     rt::reshapeMeshDevice(t3k, {1, 8});
     std::printf("t3k reshaped to 1x8; chips in line order:");
     for (int id : rt::getDeviceIds(t3k)) std::printf(" %d", id);
     std::printf("\n");
-    example::add_run(as_line, example::timed_run(t3k, line, 1, seconds), seconds);
+    example::Stopwatch line_clock;
+    example::add_run(as_line, rt::runProgram(t3k, line, 0, example::run_options(1)), false);
+    as_line.host_seconds = line_clock.seconds();
     rt::closeMeshDevice(t3k);
 
     std::printf("t3k: 2x4 vs 1x8 (same chips, same volume of work)\n");

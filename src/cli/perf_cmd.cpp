@@ -1,7 +1,8 @@
 // `ttrt perf`: `ttrt run` plus perf artifacts per binary under <artifact-dir>/<binary>/perf/:
 // ops_perf_results.csv (a row per op per chip, all ranks), trace.json (Chrome trace) and
-// timeline_program_<i>.svg; perf_results.json holds the run_results.json-style entries with
-// the perf totals.
+// timeline_program_<i>.svg (with --data-parallel, one such set per sub-mesh under
+// perf/submesh_<k>/); perf_results.json holds the run_results.json-style entries with the perf
+// totals.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -19,14 +20,15 @@ namespace fs = std::filesystem;
 
 int cmd_perf(const PerfOptions& o, comm::Communicator& comm) {
   struct BinaryRows {
-    std::string file;
+    std::string file;                      // and sub-mesh directory
     std::vector<report::OpPerfRow> csv;    // as recorded
     std::vector<report::OpPerfRow> trace;  // loops renumbered so program runs follow each other
     uint32_t runs = 0;
   } current;
   auto write_perf = [&](const FinishedProgram& run, ProgramOutcome& outcome) {
     if (comm.rank() != 0) return;
-    if (current.file != run.file) current = BinaryRows{run.file, {}, {}, 0};
+    const std::string key = run.file + "/" + run.subdir;
+    if (current.file != key) current = BinaryRows{key, {}, {}, 0};
     const auto& rows = run.result.perf;
     current.csv.insert(current.csv.end(), rows.begin(), rows.end());
     uint32_t loops = 0;
@@ -36,7 +38,8 @@ int cmd_perf(const PerfOptions& o, comm::Communicator& comm) {
       current.trace.push_back(row);
     }
     current.runs += loops;
-    const fs::path dir = fs::path(o.run.artifact_dir) / fs::path(run.file).filename() / "perf";
+    const fs::path dir =
+        fs::path(o.run.artifact_dir) / fs::path(run.file).filename() / "perf" / run.subdir;
     const std::string csv = (dir / "ops_perf_results.csv").string();
     const std::string trace = (dir / "trace.json").string();
     const std::string svg = (dir / fmt::format("timeline_program_{}.svg", run.index)).string();

@@ -23,6 +23,7 @@ struct FinishedProgram {
   const ClusterDesc& cluster;
   const runtime::ProgramResult& result;  // the last loop's, with every loop's perf rows
   double host_seconds;                   // measured over all loops
+  std::string subdir = {};               // "submesh_<k>" for --data-parallel, else ""
 };
 
 // May add to outcome.details (rank 0) and throw meshrt::Error (the binary then errors).

@@ -60,23 +60,7 @@ binary::ProgramGoldens compute_goldens(const binary::Binary& bin, size_t program
                                        uint64_t input_limit) {
   const binary::Program& program = bin.programs.at(program_index);
   const uint32_t devices = program.mesh_shape.volume();
-  uint64_t input_bytes = 0;
-  for (uint32_t id : program.inputs) {
-    const binary::TensorDesc& d = program.values[id];
-    input_bytes += 8 * static_cast<uint64_t>(volume(binary::input_shape(d))) *
-                   (d.presharded ? devices : 1);
-  }
-  if (input_bytes > input_limit) {
-    raise(ErrorCode::kUnsupported,
-          fmt::format("program '{}': the reference interpreter would hold {} MiB of inputs, over "
-                      "the {} MiB limit",
-                      program.name, input_bytes >> 20, input_limit >> 20));
-  }
-  binary::ProgramGoldens out;
-  out.seed = seed;
-  out.init = init;
-  uint64_t used = 0;
-
+  check_input_limit(program, input_limit);
   std::vector<DeviceTensors> inputs;
   for (size_t i = 0; i < program.inputs.size(); ++i) {
     const binary::TensorDesc& desc = program.values[program.inputs[i]];
@@ -93,10 +77,46 @@ binary::ProgramGoldens compute_goldens(const binary::Binary& bin, size_t program
     }
     inputs.push_back(per_device);
   }
+  binary::ProgramGoldens out = compute_goldens(bin, program_index, inputs, budget, input_limit);
+  out.seed = seed;
+  out.init = init;
+  return out;
+}
+
+void check_input_limit(const binary::Program& program, uint64_t input_limit) {
+  const uint32_t devices = program.mesh_shape.volume();
+  uint64_t input_bytes = 0;
+  for (uint32_t id : program.inputs) {
+    const binary::TensorDesc& d = program.values[id];
+    input_bytes +=
+        8 * static_cast<uint64_t>(volume(binary::input_shape(d))) * (d.presharded ? devices : 1);
+  }
+  if (input_bytes > input_limit) {
+    raise(ErrorCode::kUnsupported,
+          fmt::format("program '{}': the reference interpreter would hold {} MiB of inputs, over "
+                      "the {} MiB limit",
+                      program.name, input_bytes >> 20, input_limit >> 20));
+  }
+}
+
+binary::ProgramGoldens compute_goldens(const binary::Binary& bin, size_t program_index,
+                                       const std::vector<DeviceTensors>& inputs, uint64_t budget,
+                                       uint64_t input_limit) {
+  const binary::Program& program = bin.programs.at(program_index);
+  check_input_limit(program, input_limit);
+  if (inputs.size() != program.inputs.size()) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("program '{}' takes {} inputs, got {}", program.name, program.inputs.size(),
+                      inputs.size()));
+  }
+  binary::ProgramGoldens out;
+  uint64_t used = 0;
   // Input and output goldens are always kept; op goldens fill what the budget leaves.
   uint64_t reserved = 0;
-  for (uint32_t id : program.inputs) reserved += 4 * static_cast<uint64_t>(volume(program.values[id].shape));
-  for (uint32_t id : program.outputs) reserved += 4 * static_cast<uint64_t>(volume(program.values[id].shape));
+  for (uint32_t id : program.inputs)
+    reserved += 4 * static_cast<uint64_t>(volume(program.values[id].shape));
+  for (uint32_t id : program.outputs)
+    reserved += 4 * static_cast<uint64_t>(volume(program.values[id].shape));
   const uint64_t op_budget = budget > reserved ? budget - reserved : 0;
   InterpreterHooks hooks;
   hooks.post_op = [&](const binary::Op& op, const std::vector<DeviceTensors>& results) {
@@ -134,13 +154,18 @@ binary::Binary compile_mlir(std::string_view text, const CompileOptions& options
       bin.goldens[p] = compute_goldens(bin, p, options.seed, options.init, remaining,
                                        options.golden_input_limit_bytes);
     } catch (const Error& e) {
-      if (options.warnings) options.warnings->push_back(fmt::format("no goldens for program '{}': {}", bin.programs[p].name, e.what()));
+      if (options.warnings)
+        options.warnings->push_back(
+            fmt::format("no goldens for program '{}': {}", bin.programs[p].name, e.what()));
       continue;
     } catch (const std::bad_alloc&) {
-      if (options.warnings) options.warnings->push_back(fmt::format("no goldens for program '{}': out of host memory", bin.programs[p].name));
+      if (options.warnings)
+        options.warnings->push_back(
+            fmt::format("no goldens for program '{}': out of host memory", bin.programs[p].name));
       continue;
     }
-    for (const auto& g : bin.goldens[p].goldens) remaining -= std::min<uint64_t>(remaining, g.tensor.size_bytes());
+    for (const auto& g : bin.goldens[p].goldens)
+      remaining -= std::min<uint64_t>(remaining, g.tensor.size_bytes());
   }
   return bin;
 }

@@ -63,6 +63,8 @@ std::string_view metal_dtype(DataType dt) {
       return "INT64";
     case DataType::kBool:
       return "BOOL";
+    case DataType::kInt16:
+      return "INT16";
   }
   return "UNKNOWN";
 }
@@ -134,46 +136,52 @@ std::vector<std::string> ops_perf_csv_columns() {
   return c;
 }
 
+std::vector<std::string> ops_perf_cells(const binary::Binary& bin, const ChipDesc& chip,
+                                        const OpPerfRow& r, bool host_only) {
+  const binary::Op& op = op_of(bin, r);
+  const binary::Program& p = bin.programs[r.program_index];
+  std::vector<std::string> cells;
+  cells.push_back(op.name);
+  cells.push_back(op_type(r.family));
+  cells.push_back(std::to_string(r.global_call_count));
+  cells.push_back(std::to_string(r.device_id));
+  cells.push_back(format_attributes(op));
+  cells.push_back(host_only ? "" : std::to_string(r.core_count));
+  cells.push_back(std::to_string(r.host_start_ns));
+  cells.push_back(std::to_string(r.host_end_ns));
+  cells.push_back(std::to_string(r.host_duration_ns()));
+  if (host_only) {
+    cells.insert(cells.end(), 4, "");
+  } else {
+    auto cycles = [&](uint64_t ns) {
+      return std::to_string(static_cast<uint64_t>(static_cast<double>(ns) * chip.clock_ghz));
+    };
+    cells.push_back(cycles(r.device_start_ns));
+    cells.push_back(cycles(r.device_end_ns));
+    cells.push_back(std::to_string(r.device_duration_ns()));
+    cells.push_back(std::to_string(r.device_duration_ns()));
+  }
+  for (int i = 0; i < kInputs; ++i) {
+    const binary::TensorDesc* d =
+        static_cast<size_t>(i) < op.operands.size() ? &p.values[op.operands[i]] : nullptr;
+    tensor_cells(d, r.device_id, cells);
+  }
+  tensor_cells(op.results.empty() ? nullptr : &p.values[op.results[0]], r.device_id, cells);
+  cells.push_back(op.loc);
+  cells.push_back(
+      fmt::format("{{\"program\": \"{}\", \"program_index\": {}, \"loop\": {}, \"rank\": {}, "
+                  "\"family\": \"{}\", \"device_time\": \"{}\", \"host_time\": \"measured\"}}",
+                  p.name, r.program_index, r.loop, r.rank, to_string(r.family),
+                  host_only ? "not recorded (--host-only)" : "modelled"));
+  return cells;
+}
+
 std::string ops_perf_csv(const binary::Binary& bin, const ChipDesc& chip,
                          const std::vector<OpPerfRow>& rows, bool host_only) {
   std::string out = fmt::format("{}\n", fmt::join(ops_perf_csv_columns(), ","));
-  std::vector<std::string> cells;
   for (const OpPerfRow& r : rows) {
-    const binary::Op& op = op_of(bin, r);
-    const binary::Program& p = bin.programs[r.program_index];
-    cells.clear();
-    cells.push_back(op.name);
-    cells.push_back(op_type(r.family));
-    cells.push_back(std::to_string(r.global_call_count));
-    cells.push_back(std::to_string(r.device_id));
-    cells.push_back(quote(format_attributes(op)));
-    cells.push_back(host_only ? "" : std::to_string(r.core_count));
-    cells.push_back(std::to_string(r.host_start_ns));
-    cells.push_back(std::to_string(r.host_end_ns));
-    cells.push_back(std::to_string(r.host_duration_ns()));
-    if (host_only) {
-      cells.insert(cells.end(), 4, "");
-    } else {
-      auto cycles = [&](uint64_t ns) {
-        return std::to_string(static_cast<uint64_t>(static_cast<double>(ns) * chip.clock_ghz));
-      };
-      cells.push_back(cycles(r.device_start_ns));
-      cells.push_back(cycles(r.device_end_ns));
-      cells.push_back(std::to_string(r.device_duration_ns()));
-      cells.push_back(std::to_string(r.device_duration_ns()));
-    }
-    for (int i = 0; i < kInputs; ++i) {
-      const binary::TensorDesc* d =
-          static_cast<size_t>(i) < op.operands.size() ? &p.values[op.operands[i]] : nullptr;
-      tensor_cells(d, r.device_id, cells);
-    }
-    tensor_cells(op.results.empty() ? nullptr : &p.values[op.results[0]], r.device_id, cells);
-    cells.push_back(quote(op.loc));
-    cells.push_back(quote(
-        fmt::format("{{\"program\": \"{}\", \"program_index\": {}, \"loop\": {}, \"rank\": {}, "
-                    "\"family\": \"{}\", \"device_time\": \"{}\", \"host_time\": \"measured\"}}",
-                    p.name, r.program_index, r.loop, r.rank, to_string(r.family),
-                    host_only ? "not recorded (--host-only)" : "modelled")));
+    std::vector<std::string> cells = ops_perf_cells(bin, chip, r, host_only);
+    for (std::string& c : cells) c = quote(c);
     out += fmt::format("{}\n", fmt::join(cells, ","));
   }
   return out;

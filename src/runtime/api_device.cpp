@@ -2,13 +2,16 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdlib>
+#include <future>
 #include <iostream>
 
 #include "meshrt/binary/binary_io.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/common/file_io.hpp"
 #include "meshrt/report/memory_json.hpp"
+#include "meshrt/report/perf_report.hpp"
 #include "meshrt/runtime/debug.hpp"
 #include "meshrt/runtime/runtime.hpp"
 #include "session.hpp"
@@ -276,15 +279,41 @@ void dumpMemoryReport(Device device) {
   }
 }
 
-std::vector<std::map<std::string, std::string>> readDeviceProfilerResults(Device device) {
-  Session::get().mesh(device.handle());
-  return {};  // the executor records no device perf rows yet
+bool PendingRun::ready() const {
+  if (!job_) raise(ErrorCode::kInvalidArgument, "empty PendingRun");
+  return job_->finished.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
 }
 
-ProgramRun runProgram(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
-                      const RunOptions& options, const std::vector<Tensor>* inputs) {
+const ProgramRun& PendingRun::get() const {
+  if (!job_) raise(ErrorCode::kInvalidArgument, "empty PendingRun");
+  job_->finished.wait();
+  if (job_->error) std::rethrow_exception(job_->error);
+  return job_->result;
+}
+
+std::vector<std::map<std::string, std::string>> readDeviceProfilerResults(Device device) {
   Session& s = Session::get();
-  const auto& mesh = s.mesh(deviceHandle.handle());
+  const auto& mesh = s.mesh(device.handle());
+  auto it = s.last_runs.find(device.handle());
+  if (it == s.last_runs.end()) return {};
+  const ProgramRun& run = PendingRun(it->second).get();
+  const meshrt::binary::Binary& bin = *it->second->binary;
+  const std::vector<std::string> columns = meshrt::report::ops_perf_csv_columns();
+  std::vector<std::map<std::string, std::string>> rows;
+  for (const auto& row : run.perf) {
+    std::vector<std::string> cells =
+        meshrt::report::ops_perf_cells(bin, mesh.view->cluster().chip, row, false);
+    std::map<std::string, std::string> m;
+    for (size_t c = 0; c < columns.size() && c < cells.size(); ++c) m[columns[c]] = cells[c];
+    rows.push_back(std::move(m));
+  }
+  return rows;
+}
+
+PendingRun launchProgram(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
+                         const RunOptions& options, const std::vector<Tensor>* inputs) {
+  Session& s = Session::get();
+  s.mesh(deviceHandle.handle());
   auto bin = s.binary(executableHandle.id());
   if (programIndex >= bin->programs.size()) {
     raise(ErrorCode::kNotFound, fmt::format("program index {} out of range: the binary has {}",
@@ -297,33 +326,39 @@ ProgramRun runProgram(Device deviceHandle, Binary executableHandle, std::uint32_
   c.hooks = meshrt::runtime::detail::hooks_active();
   if (inputs) {
     c.has_inputs = true;
-    c.exec.check_golden = false;
+    c.full_inputs = options.check_golden;  // every rank computes the goldens of these inputs
     for (const Tensor& t : *inputs) c.inputs.push_back(detail::to_value(t));
   }
-  (void)mesh;
-  s.run_everywhere(std::move(c));
-  auto it = s.last_runs.find(deviceHandle.handle());
-  ProgramRun run = std::move(it->second);
-  s.last_runs.erase(it);
-  return run;
+  return PendingRun(s.submit(std::move(c)));
+}
+
+ProgramRun runProgram(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
+                      const RunOptions& options, const std::vector<Tensor>* inputs) {
+  return launchProgram(deviceHandle, executableHandle, programIndex, options, inputs).get();
 }
 
 std::vector<Tensor> submit(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
                            std::vector<Tensor>& inputs) {
   auto bin = Session::get().binary(executableHandle.id());
   RunOptions options;
+  options.check_golden = false;  // as tt-mlir's submit; launchProgram() checks goldens
   if (programIndex < bin->goldens.size()) {
     options.seed = bin->goldens[programIndex].seed;
     options.init = bin->goldens[programIndex].init;
   }
-  ProgramRun run = runProgram(deviceHandle, executableHandle, programIndex, options,
-                              inputs.empty() ? nullptr : &inputs);
-  std::vector<Tensor> outputs;
+  PendingRun run = launchProgram(deviceHandle, executableHandle, programIndex, options,
+                                 inputs.empty() ? nullptr : &inputs);
+  // With debug hooks, as in tt-mlir, every callback has run when submit returns.
+  if (meshrt::runtime::detail::hooks_active()) run.get();
   const MeshShape& mesh = Session::get().mesh(deviceHandle.handle()).view->shape();
-  for (const auto& v : run.outputs) {
-    Tensor t = detail::make_tensor(v, mesh);
-    if (!v.shards.empty()) t.state().device = deviceHandle.handle();
-    outputs.push_back(t);
+  std::vector<Tensor> outputs;
+  for (uint32_t i = 0; i < bin->programs[programIndex].outputs.size(); ++i) {
+    auto state = std::make_shared<detail::TensorState>();
+    state->pending = run;
+    state->pending_output = i;
+    state->pending_mesh = mesh;
+    state->device = deviceHandle.handle();
+    outputs.emplace_back(state);
   }
   return outputs;
 }

@@ -32,7 +32,19 @@ meshrt::runtime::TensorValue to_value(const Tensor& tensor) {
 
 detail::TensorState& Tensor::state() const {
   if (!state_) raise(ErrorCode::kInvalidArgument, "empty tensor handle");
-  return *state_;
+  detail::TensorState& s = *state_;
+  if (s.pending.valid()) {
+    const meshrt::runtime::TensorValue& v = s.pending.get().outputs.at(s.pending_output);
+    s.host = v.host;
+    s.shards = v.shards;
+    if (!v.shards.empty()) {
+      s.mesh_shape = {s.pending_mesh.rows, s.pending_mesh.cols};
+    } else {
+      s.device = 0;
+    }
+    s.pending = {};
+  }
+  return s;
 }
 
 namespace {

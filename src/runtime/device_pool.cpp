@@ -98,6 +98,12 @@ void parallel_for(size_t n, const std::function<void(size_t)>& fn) {
     return;
   }
   static Pool pool(hw - 1);
+  static std::mutex busy;  // one caller at a time uses the pool
+  std::unique_lock<std::mutex> lock(busy, std::try_to_lock);
+  if (!lock.owns_lock()) {  // another run has the pool: this one works on its own thread
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
   pool.run(n, fn);
 }
 

@@ -10,7 +10,8 @@
 namespace meshrt::runtime {
 
 // Calls fn(i) for i in [0, n), in parallel when n > 1 and the machine has several hardware
-// threads; returns when all calls are done. Not reentrant: call from one thread at a time.
+// threads; returns when all calls are done. Thread-safe: while one caller uses the pool, a
+// concurrent caller (another program run) makes its calls on its own thread.
 void parallel_for(size_t n, const std::function<void(size_t)>& fn);
 
 }  // namespace meshrt::runtime

@@ -14,8 +14,8 @@
 #include "meshrt/ops/ccl.hpp"
 #include "meshrt/ops/kernels.hpp"
 #include "meshrt/runtime/memory_plan.hpp"
-#include "result_exchange.hpp"
 #include "perf_recorder.hpp"
+#include "result_exchange.hpp"
 #include "shard_exchange.hpp"
 
 namespace meshrt::runtime {
@@ -98,10 +98,11 @@ std::shared_ptr<DeviceShard> Executor::place(size_t local, std::shared_ptr<const
   auto shard = std::make_shared<DeviceShard>();
   device::Device& dev = mesh_.device(local);
   bool tile = desc.layout == binary::Layout::kTile;
-  auto type = desc.buffer == binary::BufferType::kL1 ? device::BufferType::kL1
-                                                       : device::BufferType::kDram;
-  shard->handle = dev.allocate(type, device::tensor_device_bytes(data->shape(), data->dtype(), tile),
-                               device::tensor_page_bytes(data->shape(), data->dtype(), tile));
+  auto type =
+      desc.buffer == binary::BufferType::kL1 ? device::BufferType::kL1 : device::BufferType::kDram;
+  shard->handle =
+      dev.allocate(type, device::tensor_device_bytes(data->shape(), data->dtype(), tile),
+                   device::tensor_page_bytes(data->shape(), data->dtype(), tile));
   shard->device = &dev;
   shard->data = std::move(data);
   return shard;
@@ -114,8 +115,8 @@ std::shared_ptr<HostTensor> Executor::allocate_output(size_t local, const binary
   shard = std::make_shared<DeviceShard>();
   device::Device& dev = mesh_.device(local);
   bool tile = desc.layout == binary::Layout::kTile;
-  auto type = desc.buffer == binary::BufferType::kL1 ? device::BufferType::kL1
-                                                       : device::BufferType::kDram;
+  auto type =
+      desc.buffer == binary::BufferType::kL1 ? device::BufferType::kL1 : device::BufferType::kDram;
   shard->handle = dev.allocate(type, device::tensor_device_bytes(desc.shape, desc.dtype, tile),
                                device::tensor_page_bytes(desc.shape, desc.dtype, tile));
   shard->device = &dev;
@@ -142,8 +143,8 @@ std::vector<Value> Executor::make_inputs(size_t program_index) {
   for (size_t i = 0; i < p.inputs.size(); ++i) {
     if (p.values[p.inputs[i]].presharded) {
       for (DeviceId d : mesh_.local_devices()) {
-        generated[i].shards[d.value] = std::make_shared<const HostTensor>(
-            binary::generate_input(p, i, d, o_.seed, o_.init));
+        generated[i].shards[d.value] =
+            std::make_shared<const HostTensor>(binary::generate_input(p, i, d, o_.seed, o_.init));
       }
     } else if (mesh_.is_controller()) {
       generated[i].host = std::make_shared<const HostTensor>(
@@ -159,8 +160,8 @@ std::vector<Value> Executor::adopt_inputs(size_t program_index,
                                           const std::vector<TensorValue>& given) {
   const binary::Program& p = bin_.programs[program_index];
   if (given.size() != p.inputs.size()) {
-    raise(ErrorCode::kInvalidArgument,
-          fmt::format("program '{}' takes {} inputs, got {}", p.name, p.inputs.size(), given.size()));
+    raise(ErrorCode::kInvalidArgument, fmt::format("program '{}' takes {} inputs, got {}", p.name,
+                                                   p.inputs.size(), given.size()));
   }
   auto check = [&](const HostTensor& t, const binary::TensorDesc& desc, const Shape& want,
                    size_t i) {
@@ -180,9 +181,10 @@ std::vector<Value> Executor::adopt_inputs(size_t program_index,
         DeviceId d = mesh_.local_devices()[l];
         auto it = given[i].shards.find(d.value);
         if (it == given[i].shards.end() || !it->second) {
-          raise(ErrorCode::kInvalidArgument,
-                fmt::format("input {} of program '{}' is presharded: it needs a shard for device {}",
-                            i, p.name, d.value));
+          raise(
+              ErrorCode::kInvalidArgument,
+              fmt::format("input {} of program '{}' is presharded: it needs a shard for device {}",
+                          i, p.name, d.value));
         }
         check(*it->second, desc, binary::input_shape(desc), i);
         inputs[i].shards[d.value] = place(l, it->second, desc);
@@ -235,9 +237,9 @@ void Executor::run_mesh_shard(const binary::Program& p, const binary::Op& op, Va
     out.resident = true;
   } else if (direction == "full_to_shard") {
     if (!in.host && in.on_device()) {
-      raise(ErrorCode::kUnsupported,
-            fmt::format("mesh_shard at {}: full_to_shard of a value already on the devices",
-                        op.loc));
+      raise(
+          ErrorCode::kUnsupported,
+          fmt::format("mesh_shard at {}: full_to_shard of a value already on the devices", op.loc));
     }
     ShardMap from_controller;
     if (mesh_.is_controller()) {
@@ -251,12 +253,12 @@ void Executor::run_mesh_shard(const binary::Program& p, const binary::Op& op, Va
         from_controller[d] = std::move(t);
       }
     }
-    ShardMap mine = type == "replicate"
-                        ? ShardMap{}
-                        : scatter_from_controller(mesh_, from_controller, out_desc.shape,
-                                                  out_desc.dtype);
+    ShardMap mine = type == "replicate" ? ShardMap{}
+                                        : scatter_from_controller(mesh_, from_controller,
+                                                                  out_desc.shape, out_desc.dtype);
     std::shared_ptr<const HostTensor> replica;
-    if (type == "replicate") replica = broadcast_tensor(mesh_, in.host, out_desc.shape, out_desc.dtype);
+    if (type == "replicate")
+      replica = broadcast_tensor(mesh_, in.host, out_desc.shape, out_desc.dtype);
     for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
       uint32_t d = mesh_.local_devices()[l].value;
       out.shards[d] = place(l, type == "replicate" ? replica : mine.at(d), out_desc);
@@ -264,8 +266,9 @@ void Executor::run_mesh_shard(const binary::Program& p, const binary::Op& op, Va
     out.resident = true;
   } else {  // shard_to_full, devices or replicate: rank 0 gathers the pieces it needs
     ensure_on_device(p, in_id, in);
-    std::vector<DeviceId> needed = type == "replicate" ? std::vector<DeviceId>{DeviceId{0}}
-                                                       : ops::shards_needed_for_full(op, mesh_.shape());
+    std::vector<DeviceId> needed = type == "replicate"
+                                       ? std::vector<DeviceId>{DeviceId{0}}
+                                       : ops::shards_needed_for_full(op, mesh_.shape());
     std::vector<std::set<uint32_t>> needs(static_cast<size_t>(mesh_.num_ranks()));
     for (DeviceId d : needed) needs[0].insert(d.value);
     ShardMap local;
@@ -312,7 +315,8 @@ void Executor::run_collective(const binary::Program& p, const binary::Op& op, Va
   }
   ShardMap local;
   for (const auto& [d, s] : in.shards) local[d] = s->data;
-  ShardMap got = exchange_shards(mesh_, local, needs, device_shape(p, in_id), p.values[in_id].dtype);
+  ShardMap got =
+      exchange_shards(mesh_, local, needs, device_shape(p, in_id), p.values[in_id].dtype);
 
   Value out;
   for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
@@ -396,8 +400,8 @@ void Executor::after_op(const binary::Program& p, const binary::Op& op, Values& 
         if (!g) {
           ++r_.goldens_unavailable;
         } else {
-          r_.goldens.push_back({key, binary::Golden::kAllDevices,
-                                report::compare(*g, *v.host, o_.golden)});
+          r_.goldens.push_back(
+              {key, binary::Golden::kAllDevices, report::compare(*g, *v.host, o_.golden)});
         }
       }
       for (const auto& [d, shard] : v.shards) {
@@ -491,14 +495,16 @@ ProgramResult run_program(MeshContext& mesh, const binary::Binary& bin, size_t p
   ProgramResult result;
   std::unique_ptr<GoldenTable> goldens;
   if (options.check_golden) {
-    goldens = std::make_unique<GoldenTable>(bin, program_index, options.seed, options.init);
+    goldens = user_inputs
+                  ? std::make_unique<GoldenTable>(bin, program_index, *user_inputs)
+                  : std::make_unique<GoldenTable>(bin, program_index, options.seed, options.init);
     result.golden_source_stored = goldens->stored();
     result.golden_unavailable_reason = goldens->unavailable();
   }
   {
     Executor exec(mesh, bin, options, post_op, goldens.get(), result);
-    std::vector<Value> inputs =
-        user_inputs ? exec.adopt_inputs(program_index, *user_inputs) : exec.make_inputs(program_index);
+    std::vector<Value> inputs = user_inputs ? exec.adopt_inputs(program_index, *user_inputs)
+                                            : exec.make_inputs(program_index);
     for (size_t i = 0; i < inputs.size(); ++i) {
       result.inputs.push_back(exec.collect(program, program.inputs[i], inputs[i]));
     }

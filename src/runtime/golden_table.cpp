@@ -1,29 +1,63 @@
 #include "golden_table.hpp"
 
+#include <fmt/format.h>
+
 #include "meshrt/common/error.hpp"
 #include "meshrt/compiler/compile.hpp"
 
 namespace meshrt::runtime {
 
+template <typename Compute>
+void GoldenTable::compute(Compute&& compute) {
+  stored_ = false;
+  try {
+    computed_ = compute();
+  } catch (const Error& e) {
+    unavailable_ = e.what();  // the run goes on; every result counts as unchecked
+  } catch (const std::bad_alloc&) {
+    unavailable_ = "the reference interpreter ran out of host memory";
+  }
+  index(computed_);
+}
+
+void GoldenTable::index(const binary::ProgramGoldens& goldens) {
+  for (const auto& g : goldens.goldens) index_[g.loc][g.device_id] = &g.tensor;
+}
+
 GoldenTable::GoldenTable(const binary::Binary& bin, size_t program_index, uint64_t seed,
                          InitKind init) {
-  const binary::ProgramGoldens* source = nullptr;
   if (program_index < bin.goldens.size()) {
     const auto& stored = bin.goldens[program_index];
-    if (stored.seed == seed && stored.init == init && !stored.goldens.empty()) source = &stored;
-  }
-  if (!source) {
-    stored_ = false;
-    try {
-      computed_ = compiler::compute_goldens(bin, program_index, seed, init);
-    } catch (const Error& e) {
-      unavailable_ = e.what();  // the run goes on; every result counts as unchecked
-    } catch (const std::bad_alloc&) {
-      unavailable_ = "the reference interpreter ran out of host memory";
+    if (stored.seed == seed && stored.init == init && !stored.goldens.empty()) {
+      index(stored);
+      return;
     }
-    source = &computed_;
   }
-  for (const auto& g : source->goldens) index_[g.loc][g.device_id] = &g.tensor;
+  compute([&] { return compiler::compute_goldens(bin, program_index, seed, init); });
+}
+
+GoldenTable::GoldenTable(const binary::Binary& bin, size_t program_index,
+                         const std::vector<TensorValue>& inputs) {
+  compute([&] {
+    const binary::Program& program = bin.programs.at(program_index);
+    const uint32_t devices = program.mesh_shape.volume();
+    std::vector<std::vector<std::shared_ptr<const HostTensor>>> per_device(inputs.size());
+    for (size_t i = 0; i < inputs.size() && i < program.inputs.size(); ++i) {
+      const bool presharded = program.values[program.inputs[i]].presharded;
+      for (uint32_t d = 0; d < devices; ++d) {
+        auto it = inputs[i].shards.find(d);
+        std::shared_ptr<const HostTensor> t =
+            presharded ? (it == inputs[i].shards.end() ? nullptr : it->second) : inputs[i].host;
+        if (!t) {
+          raise(ErrorCode::kInvalidArgument,
+                fmt::format("input {} of program '{}' is not known whole on this rank", i,
+                            program.name));
+        }
+        per_device[i].push_back(std::move(t));
+      }
+    }
+    return compiler::compute_goldens(bin, program_index, per_device);
+  });
 }
 
 const HostTensor* GoldenTable::find(const std::string& key, uint32_t device) const {
@@ -35,8 +69,6 @@ const HostTensor* GoldenTable::find(const std::string& key, uint32_t device) con
   return all == it->second.end() ? nullptr : all->second;
 }
 
-const HostTensor* GoldenTable::find_host(const std::string& key) const {
-  return find(key, 0);
-}
+const HostTensor* GoldenTable::find_host(const std::string& key) const { return find(key, 0); }
 
 }  // namespace meshrt::runtime

@@ -1,6 +1,6 @@
 // Goldens of one program run, by golden key and device: those stored in the binary when the
-// run uses the seed and init they were computed with, otherwise recomputed now by the reference
-// interpreter on the same generated inputs.
+// run uses the seed and init they were computed with, otherwise computed now by the reference
+// interpreter on the same generated inputs, or on the inputs the user gave.
 #pragma once
 
 #include <map>
@@ -8,12 +8,18 @@
 #include <string>
 
 #include "meshrt/binary/program.hpp"
+#include "meshrt/runtime/executor.hpp"
 
 namespace meshrt::runtime {
 
 class GoldenTable {
  public:
   GoldenTable(const binary::Binary& binary, size_t program_index, uint64_t seed, InitKind init);
+  // Goldens of user inputs: `inputs` must be complete on this rank (the host tensor of each
+  // whole input and every device's shard of each presharded one), else every result counts as
+  // unchecked with the reason in unavailable().
+  GoldenTable(const binary::Binary& binary, size_t program_index,
+              const std::vector<TensorValue>& inputs);
 
   // Golden of `key` on `device`, or null when none is known.
   const HostTensor* find(const std::string& key, uint32_t device) const;
@@ -24,6 +30,10 @@ class GoldenTable {
   const std::string& unavailable() const { return unavailable_; }
 
  private:
+  void index(const binary::ProgramGoldens& goldens);
+  template <typename Compute>
+  void compute(Compute&& compute);
+
   bool stored_ = true;
   std::string unavailable_;
   binary::ProgramGoldens computed_;

@@ -45,13 +45,16 @@ int serve(comm::Communicator& world) {
       command = wire::decode_command(bytes);
       shutdown = command.kind == wire::Kind::kShutdown;
       response.seq = command.seq;
+      spdlog::debug("rank {} executes command {} '{}'", world.rank(), command.seq,
+                    wire::kind_name(command.kind));
       if (command.kind == wire::Kind::kSubmit) {
         ++submits;
         if (submits == exit_at) _exit(3);
         if (submits == hang_at) std::this_thread::sleep_for(std::chrono::hours(1));
+        session.start_worker_job(command);  // answers rank 0 itself, when the run is over
+        continue;
       }
-      spdlog::debug("rank {} executes command {} '{}'", world.rank(), command.seq,
-                    wire::kind_name(command.kind));
+      session.drain();
       response.payload = session.execute(command);
     } catch (const Error& e) {
       response.ok = false;

@@ -3,11 +3,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "mesh_layout.hpp"
 #include "meshrt/binary/binary_io.hpp"
+#include "meshrt/comm/channel.hpp"
 #include "meshrt/comm/local.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/report/memory_json.hpp"
@@ -17,6 +21,17 @@ namespace meshrt::runtime::detail {
 namespace {
 
 using std::chrono::seconds;
+
+// Jobs in flight at most; channel ids (seq modulo kMaxChannel) are never reused by two of them.
+constexpr size_t kMaxJobsInFlight = 64;
+
+uint32_t channel_of(uint64_t seq) {
+  return static_cast<uint32_t>(seq % comm::Channel::kMaxChannel) + 1;
+}
+
+bool finished(const Job& job) {
+  return job.finished.wait_for(seconds(0)) == std::future_status::ready;
+}
 
 MeshEntry make_entry(const ClusterDesc& cluster, comm::Communicator& comm,
                      std::vector<ChipSlot> base, const MeshShape& box, const MeshShape& shape) {
@@ -82,6 +97,7 @@ comm::Communicator& Session::comm() {
 }
 
 void Session::set_comm(comm::Communicator* comm) {
+  drain();
   meshes.clear();
   binaries.clear();
   last_runs.clear();
@@ -107,17 +123,19 @@ std::shared_ptr<const binary::Binary> Session::binary(uint64_t handle) {
   return it->second;
 }
 
-ProgramResult Session::run_submit(const wire::Command& c) {
-  MeshEntry& m = mesh(c.handle);
-  auto bin = binary(c.target);
-  ExecOptions options = c.exec;
-  PostOpCallback post_op;
-  if (c.hooks) attach_hooks(*m.view, c.target, bin, c.program_index, options, post_op);
-  if (c.hooks && controller()) program_hook(true, c.target, bin, c.program_index);
-  ProgramResult r = run_program(*m.view, *bin, c.program_index, options, post_op,
-                                c.has_inputs ? &c.inputs : nullptr);
-  if (c.hooks && controller()) program_hook(false, c.target, bin, c.program_index);
-  return r;
+bool Job::overlaps(const Job& other) const {
+  if (exclusive || other.exclusive) return true;
+  auto a = chips.begin(), b = other.chips.begin();
+  while (a != chips.end() && b != other.chips.end()) {
+    if (*a < *b) {
+      ++a;
+    } else if (*b < *a) {
+      ++b;
+    } else {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::vector<uint8_t> Session::execute(const wire::Command& c) {
@@ -194,11 +212,8 @@ std::vector<uint8_t> Session::execute(const wire::Command& c) {
       meshes[c.handle] = std::move(e);
       break;
     }
-    case wire::Kind::kSubmit: {
-      ProgramResult r = run_submit(c);
-      if (controller()) last_runs[c.handle] = std::move(r);
-      break;
-    }
+    case wire::Kind::kSubmit:
+      raise(ErrorCode::kInternal, "a Submit runs as a job, not as a command");
     case wire::Kind::kMemoryView: {
       MeshContext& m = *mesh(c.handle).view;
       nlohmann::json views = nlohmann::json::array();
@@ -216,24 +231,28 @@ std::vector<uint8_t> Session::execute(const wire::Command& c) {
   return {};
 }
 
-std::vector<std::vector<uint8_t>> Session::run_everywhere(wire::Command command) {
-  comm::Communicator& world = comm();
-  const int n = world.size();
-  if (n > 1 && !broken_.empty()) {
+void Session::check_in_step() {
+  const int n = comm().size();
+  if (n == 1) return;
+  std::lock_guard<std::mutex> lock(broken_mu_);
+  if (!broken_.empty()) {
     raise(ErrorCode::kRankFailed,
           "the workers are out of step after an earlier failure (" + broken_ + ")");
   }
-  if (n > 1 && workers_down_) raise(ErrorCode::kRankFailed, "the workers were shut down");
-  command.seq = ++seq_;
-  std::vector<wire::Response> failures;
-  auto fail = [&](ErrorCode code, const std::string& why) {
-    if (n > 1) broken_ = why;
-    raise(code, why);
-  };
-  for (int w = 1; w < n; ++w) {
+  if (workers_down_) raise(ErrorCode::kRankFailed, "the workers were shut down");
+}
+
+void Session::mark_broken(const std::string& why) {
+  std::lock_guard<std::mutex> lock(broken_mu_);
+  if (broken_.empty()) broken_ = why;
+}
+
+void Session::send_to_workers(const wire::Command& command) {
+  comm::Communicator& world = comm();
+  for (int w = 1; w < world.size(); ++w) {
     std::vector<uint32_t> devices;
     const std::vector<uint32_t>* only = nullptr;
-    if (command.kind == wire::Kind::kSubmit) {
+    if (command.kind == wire::Kind::kSubmit && !command.full_inputs) {
       const MeshContext& m = *mesh(command.handle).view;
       for (uint32_t d = 0; d < m.shape().volume(); ++d)
         if (m.owner(DeviceId{d}) == w) devices.push_back(d);
@@ -243,29 +262,39 @@ std::vector<std::vector<uint8_t>> Session::run_everywhere(wire::Command command)
     try {
       world.send(w, comm::kTagControl, bytes, comm::Deadline::after(seconds(30)));
     } catch (const Error& e) {
-      fail(e.code(), fmt::format("rank 0: sending command '{}' to rank {}: {}",
-                                 wire::kind_name(command.kind), w, e.what()));
+      std::string why = fmt::format("rank 0: sending command '{}' to rank {}: {}",
+                                    wire::kind_name(command.kind), w, e.what());
+      mark_broken(why);
+      raise(e.code(), why);
+    }
+  }
+}
+
+std::vector<std::vector<uint8_t>> Session::answers(comm::Communicator& from,
+                                                   const wire::Command& command, const Error* local,
+                                                   std::vector<uint8_t> mine) {
+  const int n = from.size();
+  if (local && n == 1) throw *local;
+  std::vector<wire::Response> failures;
+  auto fail = [&](ErrorCode code) {
+    std::string why = combine(failures);
+    mark_broken(why);
+    raise(code, why);
+  };
+  if (local) {
+    failures.push_back({command.seq, 0, false, local->code(), local->what(), {}});
+    // A worker is gone or out of step: waiting for its answer would only wait longer.
+    if (local->code() == ErrorCode::kTimeout || local->code() == ErrorCode::kRankFailed) {
+      fail(local->code());
     }
   }
   std::vector<std::vector<uint8_t>> payloads(static_cast<size_t>(n));
-  bool local_failed = false;
-  try {
-    payloads[0] = execute(command);
-  } catch (const Error& e) {
-    local_failed = true;
-    wire::Response r{command.seq, 0, false, e.code(), e.what(), {}};
-    if (n == 1) throw;
-    if (e.code() == ErrorCode::kTimeout || e.code() == ErrorCode::kRankFailed) {
-      // A worker is gone or out of step: waiting for its answer would only wait longer.
-      fail(e.code(), combine({r}));
-    }
-    failures.push_back(std::move(r));
-  }
-  const auto wait = local_failed ? seconds(75) : seconds(30);
+  payloads[0] = std::move(mine);
+  const auto wait = local ? seconds(75) : seconds(30);
   for (int w = 1; w < n; ++w) {
-    comm::Bytes bytes;
+    wire::Response r;
     try {
-      bytes = world.recv(w, kTagResponse, comm::Deadline::after(wait));
+      r = wire::decode_response(from.recv(w, kTagResponse, comm::Deadline::after(wait)), w);
     } catch (const Error& e) {
       failures.push_back({command.seq,
                           0,
@@ -274,9 +303,8 @@ std::vector<std::vector<uint8_t>> Session::run_everywhere(wire::Command command)
                           fmt::format("no answer from rank {} to command '{}': {}", w,
                                       wire::kind_name(command.kind), e.what()),
                           {}});
-      fail(e.code(), combine(failures));
+      fail(e.code());
     }
-    wire::Response r = wire::decode_response(bytes, w);
     if (r.seq != command.seq) {
       failures.push_back(
           {command.seq,
@@ -285,7 +313,7 @@ std::vector<std::vector<uint8_t>> Session::run_everywhere(wire::Command command)
            ErrorCode::kRankFailed,
            fmt::format("answered command {} while {} was expected", r.seq, command.seq),
            {}});
-      fail(ErrorCode::kRankFailed, combine(failures));
+      fail(ErrorCode::kRankFailed);
     }
     if (!r.ok) {
       failures.push_back(std::move(r));
@@ -298,13 +326,137 @@ std::vector<std::vector<uint8_t>> Session::run_everywhere(wire::Command command)
     ErrorCode code = disagreed ? ErrorCode::kRankFailed : failures[0].code;
     if (failures[0].code == ErrorCode::kTimeout) code = ErrorCode::kTimeout;
     std::string why = combine(failures);
-    if (disagreed) broken_ = why;
+    if (disagreed) mark_broken(why);
     raise(code, why);
   }
   return payloads;
 }
 
+std::vector<std::vector<uint8_t>> Session::run_everywhere(wire::Command command) {
+  drain();
+  check_in_step();
+  command.seq = ++seq_;
+  send_to_workers(command);
+  std::vector<uint8_t> mine;
+  std::optional<Error> local;
+  try {
+    mine = execute(command);
+  } catch (const Error& e) {
+    local = e;
+  }
+  return answers(comm(), command, local ? &*local : nullptr, std::move(mine));
+}
+
+std::shared_ptr<Job> Session::submit(wire::Command command) {
+  check_in_step();
+  mesh(command.handle);  // both exist on every rank while ranks are in step
+  binary(command.target);
+  std::erase_if(jobs_, [](const auto& j) { return finished(*j); });
+  while (jobs_.size() >= kMaxJobsInFlight) {
+    jobs_.front()->finished.wait();
+    jobs_.erase(jobs_.begin());
+  }
+  command.seq = ++seq_;
+  send_to_workers(command);
+  std::shared_ptr<Job> job = start_job(command);
+  last_runs[command.handle] = job;
+  return job;
+}
+
+void Session::start_worker_job(const wire::Command& command) {
+  try {
+    start_job(command);
+  } catch (const Error& e) {
+    // Rank 0 waits for this answer on the job's channel.
+    comm::Channel channel(comm(), channel_of(command.seq));
+    wire::Response r{command.seq, comm().rank(), false, e.code(), e.what(), {}};
+    try {
+      channel.send(0, kTagResponse, wire::encode(r), comm::Deadline::after(seconds(30)));
+    } catch (const Error& lost) {
+      spdlog::error("worker rank {} cannot answer rank 0 for run {}: {}", comm().rank(),
+                    command.seq, lost.what());
+    }
+  }
+}
+
+std::shared_ptr<Job> Session::start_job(const wire::Command& c) {
+  std::erase_if(jobs_, [](const auto& j) { return finished(*j); });
+  const MeshEntry& m = mesh(c.handle);
+  std::shared_ptr<const binary::Binary> bin = binary(c.target);
+  auto job = std::make_shared<Job>();
+  job->seq = c.seq;
+  job->exclusive = c.hooks;
+  job->binary = bin;
+  uint64_t root = c.handle;
+  while (mesh(root).parent != 0) root = mesh(root).parent;
+  for (const ChipSlot& slot : m.view->slots()) job->chips.emplace_back(root, slot.physical.value);
+  std::sort(job->chips.begin(), job->chips.end());
+  std::vector<std::shared_future<void>> earlier;
+  for (const auto& j : jobs_) {
+    if (j->overlaps(*job)) earlier.push_back(j->finished);
+  }
+  job->finished = std::async(std::launch::async, [this, job, c, bin, view = m.view, earlier] {
+                    for (const auto& e : earlier) e.wait();
+                    run_job(*job, c, bin, *view);
+                  }).share();
+  jobs_.push_back(job);
+  return job;
+}
+
+void Session::run_job(Job& job, const wire::Command& c, std::shared_ptr<const binary::Binary> bin,
+                      const MeshContext& view) {
+  comm::Communicator& world = comm();
+  comm::Channel channel(world, channel_of(c.seq));
+  const auto start = std::chrono::steady_clock::now();
+  ProgramResult result;
+  std::optional<Error> local;
+  try {
+    MeshContext mesh(view.cluster(), view.shape(), channel, view.slots());
+    ExecOptions options = c.exec;
+    PostOpCallback post_op;
+    const bool controller = world.rank() == 0;
+    if (c.hooks) attach_hooks(mesh, c.target, bin, c.program_index, options, post_op);
+    if (c.hooks && controller) program_hook(true, c.target, bin, c.program_index);
+    result = run_program(mesh, *bin, c.program_index, options, post_op,
+                         c.has_inputs ? &c.inputs : nullptr);
+    if (c.hooks && controller) program_hook(false, c.target, bin, c.program_index);
+  } catch (const Error& e) {
+    local = e;
+  } catch (const std::exception& e) {
+    local = Error(ErrorCode::kInternal, e.what());
+  }
+  result.host_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (world.rank() != 0) {
+    wire::Response r{c.seq,
+                     world.rank(),
+                     !local,
+                     local ? local->code() : ErrorCode::kInternal,
+                     local ? local->what() : "",
+                     {}};
+    try {
+      channel.send(0, kTagResponse, wire::encode(r), comm::Deadline::after(seconds(30)));
+    } catch (const Error& e) {
+      spdlog::error("worker rank {} cannot answer rank 0 for run {}: {}", world.rank(), c.seq,
+                    e.what());
+    }
+    return;
+  }
+  try {
+    answers(channel, c, local ? &*local : nullptr, {});
+    job.result = std::move(result);
+  } catch (...) {
+    job.error = std::current_exception();
+  }
+}
+
+void Session::drain() {
+  for (const auto& j : jobs_) j->finished.wait();
+  jobs_.clear();
+}
+
 void Session::shutdown_workers() {
+  drain();
   comm::Communicator& world = comm();
   if (world.size() == 1 || world.rank() != 0 || workers_down_) return;
   workers_down_ = true;

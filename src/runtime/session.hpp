@@ -2,12 +2,24 @@
 // handle, the communicator, and the one place where commands execute (on rank 0 for its API
 // calls and on workers in serve()), so both sides run the same code in lockstep.
 //
-// Not thread-safe: one thread drives the runtime.
+// Program runs (Submit) do not run in lockstep with the other commands: each is a Job on its
+// own thread, talking over its own channel (comm/channel.hpp), so runs on disjoint chips
+// overlap. A job first waits for every earlier job that shares a chip with it (or for all of
+// them, when debug hooks make it exclusive); every rank sees the same submits in the same order
+// and so builds the same waits, which keeps ranks from deadlocking. Any other command first
+// waits for every job in flight (drain).
+//
+// Threads: one thread drives the Session (the API thread on rank 0, serve() on workers); job
+// threads touch only their Job, the communicator and `broken_` (under its mutex).
 #pragma once
 
+#include <exception>
+#include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "meshrt/runtime/executor.hpp"
@@ -28,6 +40,20 @@ struct MeshEntry {
   uint64_t trace_region_size = 0;
 };
 
+// One program run in flight on this rank.
+struct Job {
+  uint64_t seq = 0;
+  std::vector<std::pair<uint64_t, uint32_t>> chips;  // (root mesh, physical chip), sorted
+  bool exclusive = false;                            // debug hooks: runs alone
+  std::shared_ptr<const binary::Binary> binary;
+  // Ready when the run is over here (on rank 0: and every worker has answered).
+  std::shared_future<void> finished;
+  ProgramResult result;      // rank 0, once finished without error
+  std::exception_ptr error;  // rank 0: the run's failure (every rank's, combined)
+
+  bool overlaps(const Job& other) const;
+};
+
 class Session {
  public:
   static Session& get();
@@ -44,22 +70,42 @@ class Session {
   std::vector<std::vector<uint8_t>> run_everywhere(wire::Command command);
   void shutdown_workers();
 
+  // Rank 0: sends a Submit to every worker and starts its job here; returns at once.
+  std::shared_ptr<Job> submit(wire::Command command);
+  // Worker: starts the job of a Submit received from rank 0; it answers rank 0 when done.
+  void start_worker_job(const wire::Command& command);
+  // Waits until every job of this rank has finished.
+  void drain();
+
   uint64_t new_handle() { return next_handle_++; }
   MeshEntry& mesh(uint64_t handle);
   std::shared_ptr<const binary::Binary> binary(uint64_t handle);
 
   std::map<uint64_t, std::shared_ptr<const binary::Binary>> binaries;
   std::map<uint64_t, MeshEntry> meshes;
-  std::map<uint64_t, ProgramResult> last_runs;  // rank 0: the last run per mesh
+  std::map<uint64_t, std::shared_ptr<Job>> last_runs;  // rank 0: the last run per mesh
 
  private:
-  ProgramResult run_submit(const wire::Command& c);
+  std::shared_ptr<Job> start_job(const wire::Command& c);
+  void run_job(Job& job, const wire::Command& c, std::shared_ptr<const binary::Binary> bin,
+               const MeshContext& view);
+  void send_to_workers(const wire::Command& command);
+  // Rank 0: every worker's answer to `command` on `from` (tag kTagResponse), after rank 0's own
+  // outcome (`local`: its error, if any; `mine`: its payload). Returns the payloads (index =
+  // rank); throws one Error naming every failed rank, and marks the workers out of step when
+  // they disagree or one does not answer.
+  std::vector<std::vector<uint8_t>> answers(comm::Communicator& from, const wire::Command& command,
+                                            const Error* local, std::vector<uint8_t> mine);
+  void check_in_step();
+  void mark_broken(const std::string& why);
   comm::Communicator* comm_ = nullptr;
   std::unique_ptr<comm::Communicator> own_;
   uint64_t next_handle_ = 1;
   uint64_t seq_ = 0;
   bool workers_down_ = false;
-  std::string broken_;  // why workers are out of step ("" while in step)
+  std::mutex broken_mu_;
+  std::string broken_;                      // why workers are out of step ("" while in step)
+  std::vector<std::shared_ptr<Job>> jobs_;  // started and not yet seen finished
 };
 
 // Debug hooks around one program run (api_debug.cpp): on every rank when `hooks` is set.

@@ -18,6 +18,11 @@ struct TensorState {
   std::unordered_map<std::string, std::string> strategy;
   uint64_t device = 0;  // mesh handle when the tensor is marked resident on a mesh
   bool allocated = true;
+  // Output `pending_output` of a run still in flight on mesh `device` (shape `pending_mesh`):
+  // Tensor::state() waits for the run and fills the fields above from it.
+  PendingRun pending;
+  uint32_t pending_output = 0;
+  meshrt::MeshShape pending_mesh;
 };
 
 Tensor make_tensor(const meshrt::runtime::TensorValue& value, const meshrt::MeshShape& mesh);

@@ -48,6 +48,9 @@ struct Command {
   bool hooks = false;
   bool has_inputs = false;
   std::vector<TensorValue> inputs;
+  // Rank 0 only, never sent: send every worker all the inputs (host tensors and every shard),
+  // not just its own chips' shards (goldens of user inputs are computed on every rank).
+  bool full_inputs = false;
 };
 
 struct Response {

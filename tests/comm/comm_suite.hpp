@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "meshrt/comm/channel.hpp"
 #include "meshrt/comm/communicator.hpp"
 #include "meshrt/common/error.hpp"
 
@@ -247,6 +248,57 @@ inline void check_invalid_peer(Communicator& comm) {
   expect_error(code, "invalid peer rank " + std::to_string(n + 5),
                [&] { comm.exchange(1, {}, {n + 5}, generous()); });
   expect_error(code, "invalid", [&] { comm.broadcast(b, n, generous()); });
+  comm.barrier(generous());
+}
+
+// Channels: several threads per rank, each on its own channel of `comm`, run the same
+// conversation at the same time (exchange in a ring, broadcast from a channel-dependent root,
+// allgather, barrier) with bytes that name the channel: a message delivered to the wrong
+// channel fails. Then a tag outside a channel's range and channel id 0 are rejected.
+inline void check_channels_concurrent(Communicator& comm) {
+  const int n = comm.size(), r = comm.rank();
+  constexpr uint32_t kChannels = 4;
+  std::vector<std::string> errors(kChannels);
+  std::vector<std::thread> threads;
+  for (uint32_t c = 1; c <= kChannels; ++c) {
+    threads.emplace_back([&, c] {
+      try {
+        Channel ch(comm, c == kChannels ? Channel::kMaxChannel : c);
+        const int next = (r + 1) % n, prev = (r + n - 1) % n;
+        const int salt = static_cast<int>(c) * 1000;
+        for (int round = 0; round < 20; ++round) {
+          Bytes mine = pattern(r + salt, next, 4000 + c * 17 + round);
+          auto got = ch.exchange(kTagShards, {{next, mine}}, {prev}, generous());
+          if (got.at(0) != pattern(prev + salt, r, 4000 + c * 17 + round)) {
+            throw Error(ErrorCode::kInternal, "exchange crossed channels");
+          }
+        }
+        const int root = static_cast<int>(c) % n;
+        Bytes b = r == root ? pattern(root + salt, -1, 70000) : Bytes{};
+        ch.broadcast(b, root, generous());
+        if (b != pattern(root + salt, -1, 70000)) {
+          throw Error(ErrorCode::kInternal, "broadcast crossed channels");
+        }
+        auto all = ch.allgather(pattern(r + salt, -2, 100 + c), generous());
+        for (int s = 0; s < n; ++s) {
+          if (all.at(static_cast<size_t>(s)) != pattern(s + salt, -2, 100 + c)) {
+            throw Error(ErrorCode::kInternal, "allgather crossed channels");
+          }
+        }
+        ch.barrier(generous());
+      } catch (const std::exception& e) {
+        errors[c - 1] = e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (uint32_t c = 0; c < kChannels; ++c) {
+    EXPECT_EQ(errors[c], "") << "rank " << r << " channel " << c + 1;
+  }
+  Channel ch(comm, 7);
+  expect_error(ErrorCode::kInvalidArgument, "tag 32 is out of a channel's range",
+               [&] { ch.send((r + 1) % n, Channel::kTagsPerChannel, Bytes(1), generous()); });
+  expect_error(ErrorCode::kInvalidArgument, "channel id 0", [&] { Channel bad(comm, 0); });
   comm.barrier(generous());
 }
 

@@ -51,6 +51,7 @@ TEST_P(LocalComm, Allgather) {
 TEST_P(LocalComm, Barrier) { run_ranks(GetParam(), suite::check_barrier); }
 TEST_P(LocalComm, Timeout) { run_ranks(GetParam(), suite::check_timeout); }
 TEST_P(LocalComm, InvalidPeer) { run_ranks(GetParam(), suite::check_invalid_peer); }
+TEST_P(LocalComm, ChannelsConcurrent) { run_ranks(GetParam(), suite::check_channels_concurrent); }
 
 INSTANTIATE_TEST_SUITE_P(Ranks, LocalComm, ::testing::Values(2, 4),
                          [](const auto& info) { return "np" + std::to_string(info.param); });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ttrt run through the runtime API, in one process and under mpirun -np 2:
-#   --data-parallel on a galaxy (4 sub-meshes of 2x4, distinct seeds, each passing), a 1x8
+#   --data-parallel on a galaxy (4 sub-meshes of 2x4, distinct seeds, each passing, run
+#   concurrently; `ttrt perf --data-parallel` writes perf reports per sub-mesh), a 1x8
 #   program on the t3k (reshaped along its links), a 1x16 program on it (a clear error), outputs
 #   identical to the one-process run, --debugger fed from stdin, and a worker that stops
 #   answering mid-directory: the job ends within 30 s naming rank 1 with earlier results kept.
@@ -51,7 +52,19 @@ assert all(s["result"] == "pass" and s["golden"]["checked"] > 0 for s in subs), 
 assert sorted(i for s in subs for i in s["device_ids"]) == list(range(32)), subs
 inputs = [open(f"dp/gather_add_2x4.ttnn/run/submesh_{k}/program_0/input_0.npy", "rb").read() for k in range(4)]
 assert len(set(inputs)) == 4, "sub-meshes got identical inputs"
+assert p["wall_seconds"] > 0 and p["run_seconds"] > 0 and p["modelled_device_ns"] > 0, p
 PY
+grep -q "data-parallel: 4 sub-meshes of 2x4 ran concurrently" dp.log || { cat dp.log; fail "data-parallel summary line"; }
+
+# 1b. ttrt perf --data-parallel, 2 loops: one ops_perf_results.csv per sub-mesh, 4 ops x 8 chips
+# x 2 loops rows each.
+"${mpi[@]}" -np 2 "$ttrt" perf gather_add_2x4.ttnn --data-parallel --loops 2 --cluster "$galaxy" \
+  --artifact-dir dpperf --result-file dpperf.json > dpperf.log 2>&1 || { cat dpperf.log; fail "perf --data-parallel"; }
+for k in 0 1 2 3; do
+  csv=dpperf/gather_add_2x4.ttnn/perf/submesh_$k/ops_perf_results.csv
+  [ "$(wc -l < "$csv")" = 65 ] || { head -3 "$csv"; fail "$csv: expected 64 rows"; }
+  [ -s "dpperf/gather_add_2x4.ttnn/perf/submesh_$k/trace.json" ] || fail "no trace for sub-mesh $k"
+done
 
 # 2. A 1x8 program runs on the t3k (2x4 reshaped to a ring), also over 2 ranks; a 1x16 fails.
 "$ttrt" run gather_add_1x8.ttnn --cluster "$t3k" --artifact-dir one --save-artifacts \

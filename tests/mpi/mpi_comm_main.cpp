@@ -34,6 +34,8 @@ TEST(MpiComm, Allgather) { suite::check_allgather(world(), 5000); }
 TEST(MpiComm, Barrier) { suite::check_barrier(world()); }
 TEST(MpiComm, Timeout) { suite::check_timeout(world()); }
 TEST(MpiComm, InvalidPeer) { suite::check_invalid_peer(world()); }
+TEST(MpiComm, ChannelsConcurrent) { suite::check_channels_concurrent(world()); }
+TEST(MpiCommChunked, ChannelsConcurrent) { suite::check_channels_concurrent(chunked()); }
 
 // Chunking: 8 MiB is exactly 8 pieces plus an empty one; 8 MiB + odd bytes ends short.
 TEST(MpiCommChunked, Exchange8MiB) { suite::check_exchange_8mib(chunked()); }

@@ -46,4 +46,30 @@ inline std::vector<uint8_t> gather_add_binary(uint32_t rows, uint32_t cols) {
   return binary::serialize(compiler::compile_mlir(gather_add_mlir(rows, cols), o));
 }
 
+// x -> tanh(x @ x), `steps` times, on an n x n f32 tensor replicated on every chip of a
+// rows x cols mesh: ops "m<i>" and "t<i>". Heavy for large n (timing of concurrent runs).
+inline std::string matmul_chain_mlir(uint32_t n, uint32_t steps) {
+  const std::string t = "tensor<" + std::to_string(n) + "x" + std::to_string(n) + "xf32>";
+  std::string s = "func.func @main(%arg0: " + t + ") -> " + t + " {\n";
+  std::string x = "%arg0";
+  for (uint32_t i = 0; i < steps; ++i) {
+    const std::string m = "%m" + std::to_string(i), h = "%t" + std::to_string(i);
+    s += "  " + m + " = \"ttir.matmul\"(" + x + ", " + x + ") : (" + t + ", " + t + ") -> " + t +
+         " loc(\"m" + std::to_string(i) + "\")\n";
+    s += "  " + h + " = \"ttir.tanh\"(" + m + ") : (" + t + ") -> " + t + " loc(\"t" +
+         std::to_string(i) + "\")\n";
+    x = h;
+  }
+  return s + "  return " + x + " : " + t + "\n}\n";
+}
+
+inline std::vector<uint8_t> matmul_chain_binary(uint32_t rows, uint32_t cols, uint32_t n,
+                                                uint32_t steps, bool goldens) {
+  compiler::CompileOptions o;
+  o.path = "matmul_chain.mlir";
+  o.mesh_override = MeshShape{rows, cols};
+  o.goldens = goldens;
+  return binary::serialize(compiler::compile_mlir(matmul_chain_mlir(n, steps), o));
+}
+
 }  // namespace meshrt::test

@@ -151,4 +151,84 @@ TEST(RuntimeApi, PostOpHookSeesEveryOpLocAndEveryDevicesOutput) {
   rt::closeMeshDevice(d);
 }
 
+// Runs on disjoint sub-meshes overlap: a short run finishes while a long one on other chips
+// still runs. A run sharing a chip with an earlier one waits for it.
+TEST(RuntimeApi, SubMeshRunsOverlapUnlessTheyShareChips) {
+  auto long_bytes = meshrt::test::matmul_chain_binary(2, 4, 512, 8, false);
+  auto short_bytes = meshrt::test::matmul_chain_binary(2, 4, 64, 1, true);
+  rt::Binary slow = rt::Binary::loadFromBytes(long_bytes, "long");
+  rt::Binary quick = rt::Binary::loadFromBytes(short_bytes, "short");
+  rt::Device galaxy = rt::openMeshDevice(on("galaxy", {8, 4}));
+  rt::Device top = rt::createSubMeshDevice(galaxy, {2, 4}, std::vector<uint32_t>{0, 0});
+  rt::Device below = rt::createSubMeshDevice(galaxy, {2, 4}, std::vector<uint32_t>{4, 0});
+  rt::Device shifted = rt::createSubMeshDevice(galaxy, {2, 4}, std::vector<uint32_t>{1, 0});
+  rt::RunOptions no_goldens;
+  no_goldens.check_golden = false;
+  rt::RunOptions checked;
+
+  rt::PendingRun a = rt::launchProgram(top, slow, 0, no_goldens);
+  rt::PendingRun b = rt::launchProgram(below, quick, 0, checked);
+  const rt::ProgramRun& quick_run = b.get();
+  EXPECT_FALSE(a.ready()) << "the short run on other chips waited for the long one";
+  ASSERT_FALSE(quick_run.goldens.empty());
+  for (const auto& g : quick_run.goldens) EXPECT_TRUE(g.metrics.passed) << g.loc;
+  EXPECT_EQ(a.get().ops_executed, 16u);
+
+  a = rt::launchProgram(top, slow, 0, no_goldens);
+  b = rt::launchProgram(shifted, quick, 0, checked);  // shares row 1 with `top`
+  b.get();
+  EXPECT_TRUE(a.ready()) << "a run sharing chips with a run in flight did not wait for it";
+
+  // Perf rows of the last run on a mesh: 2 ops x 8 chips, modelled device times.
+  auto rows = rt::readDeviceProfilerResults(shifted);
+  ASSERT_EQ(rows.size(), 16u);
+  std::set<std::string> devices, ops;
+  for (const auto& row : rows) {
+    devices.insert(row.at("DEVICE ID"));
+    ops.insert(row.at("OP CODE"));
+    EXPECT_GT(std::stoull(row.at("DEVICE KERNEL DURATION [ns]")), 0u) << row.at("LOC");
+  }
+  EXPECT_EQ(devices.size(), 8u);
+  EXPECT_EQ(ops, (std::set<std::string>{"matmul", "tanh"}));
+  EXPECT_TRUE(rt::readDeviceProfilerResults(galaxy).empty());
+
+  // A run's error comes from get(), and from reading its outputs.
+  std::vector<float> wrong(16, 1.0f);
+  std::vector<rt::Tensor> bad{
+      rt::createOwnedHostTensor(wrong.data(), {4, 4}, {}, 4, meshrt::DataType::kFloat32)};
+  rt::PendingRun failed = rt::launchProgram(below, quick, 0, checked, &bad);
+  expect_error([&] { failed.get(); }, ErrorCode::kInvalidArgument,
+               "input 0 of program 'main' must be 64x64 f32, got 4x4 f32");
+  std::vector<rt::Tensor> out = rt::submit(below, quick, 0, bad);
+  expect_error([&] { rt::getTensorShape(out.at(0)); }, ErrorCode::kInvalidArgument,
+               "must be 64x64 f32");
+  rt::closeMeshDevice(galaxy);
+  rt::releaseBinary(slow);
+  rt::releaseBinary(quick);
+}
+
+// Goldens of user inputs are computed from those inputs: they pass, and a perturbed op output
+// fails against them.
+TEST(RuntimeApi, UserInputsAreCheckedAgainstTheirOwnGoldens) {
+  auto bytes = meshrt::test::matmul_chain_binary(2, 4, 32, 2, true);
+  rt::Binary bin = rt::Binary::loadFromBytes(bytes, "chain");
+  rt::Device t3k = rt::openMeshDevice(on("t3k", {2, 4}));
+  std::vector<float> data(32 * 32);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<float>(i % 7) * 0.05f - 0.1f;
+  std::vector<rt::Tensor> inputs{
+      rt::createOwnedHostTensor(data.data(), {32, 32}, {}, 4, meshrt::DataType::kFloat32)};
+  rt::RunOptions o;
+  rt::ProgramRun run = rt::runProgram(t3k, bin, 0, o, &inputs);
+  EXPECT_TRUE(run.golden_unavailable_reason.empty()) << run.golden_unavailable_reason;
+  ASSERT_EQ(run.goldens.size(), 5u * 8u);  // m0 t0 m1 t1 output_0, on 8 chips
+  for (const auto& g : run.goldens) EXPECT_TRUE(g.metrics.passed) << g.loc;
+  o.inject_fault_loc = "m1";
+  run = rt::runProgram(t3k, bin, 0, o, &inputs);
+  size_t failed = 0;
+  for (const auto& g : run.goldens) failed += g.metrics.passed ? 0 : 1;
+  EXPECT_GE(failed, 1u);
+  rt::closeMeshDevice(t3k);
+  rt::releaseBinary(bin);
+}
+
 }  // namespace

@@ -3,8 +3,9 @@
 //
 // Every blocking call takes a Deadline and throws Error(kTimeout) naming this rank, the call and
 // the peer when it passes: Debian's OpenMPI has no ULFM, so a dead peer is only ever noticed by
-// a deadline. Errors carry the rank and the call. A Communicator is used by one thread at a
-// time (its owner rank's thread).
+// a deadline. Errors carry the rank and the call. Threads: the point-to-point calls (send, recv,
+// exchange, exchange_into, allgather) of both implementations may be made from several threads
+// at once, each on its own tags (see channel.hpp); broadcast and barrier belong to one thread.
 #pragma once
 
 #include <algorithm>

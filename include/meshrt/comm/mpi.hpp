@@ -2,9 +2,11 @@
 // only code in meshrt that includes <mpi.h>.
 //
 // Ownership and threads: make_mpi_world() returns a communicator that owns a duplicate of
-// MPI_COMM_WORLD (freed on destruction). MPI is initialised with at least
-// MPI_THREAD_FUNNELED, so a communicator must be used by one thread at a time, and always the
-// same thread that first initialised MPI.
+// MPI_COMM_WORLD (freed on destruction). MPI is initialised with MPI_THREAD_SERIALIZED and the
+// communicator makes every MPI call holding its own mutex, so point-to-point calls (send, recv,
+// exchange, exchange_into, allgather) may be made from several threads at once on different
+// tags (channels, meshrt/comm/channel.hpp); broadcast and barrier are collectives of the whole
+// communicator and stay with one thread.
 //
 // Blocking: every call is built from nonblocking MPI operations polled until the caller's
 // Deadline; a missed deadline throws Error(kTimeout) naming this rank, the MPI call and the
@@ -34,7 +36,7 @@ struct MpiOptions {
 
 // Initialises MPI once per process (MPI_Init_thread, idempotent), duplicates MPI_COMM_WORLD
 // and sets MPI_ERRORS_RETURN on the duplicate. Throws Error(kInternal) when MPI cannot start
-// or provides less than MPI_THREAD_FUNNELED, Error(kInvalidArgument) for bad options.
+// or provides less than MPI_THREAD_SERIALIZED, Error(kInvalidArgument) for bad options.
 std::unique_ptr<Communicator> make_mpi_world(const MpiOptions& options = {});
 
 // True when this process was started by mpirun (OMPI_COMM_WORLD_SIZE or PMIX_RANK is set).

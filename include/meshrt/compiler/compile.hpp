@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,5 +45,18 @@ binary::ProgramGoldens compute_goldens(const binary::Binary& binary, size_t prog
                                        uint64_t seed, InitKind init,
                                        uint64_t budget_bytes = UINT64_MAX,
                                        uint64_t input_limit_bytes = 2ull << 30);
+
+// Goldens of one program run on given inputs: inputs[i][d] is input i on device d of the
+// program's mesh (the same tensor on every device for a whole input). The result's seed/init
+// are meaningless. Throws like the overload above, and Error(kInvalidArgument) for a wrong
+// number of inputs.
+binary::ProgramGoldens compute_goldens(
+    const binary::Binary& binary, size_t program_index,
+    const std::vector<std::vector<std::shared_ptr<const HostTensor>>>& inputs,
+    uint64_t budget_bytes = UINT64_MAX, uint64_t input_limit_bytes = 2ull << 30);
+
+// Throws Error(kUnsupported) when the program's inputs exceed `input_limit_bytes` in the
+// reference interpreter (f64, every device's shard of presharded inputs).
+void check_input_limit(const binary::Program& program, uint64_t input_limit_bytes);
 
 }  // namespace meshrt::compiler

@@ -19,6 +19,10 @@ namespace meshrt::report {
 // The CSV header, in column order.
 std::vector<std::string> ops_perf_csv_columns();
 
+// The cells of one row, in column order, unquoted. `host_only`: device columns left empty.
+std::vector<std::string> ops_perf_cells(const binary::Binary& bin, const ChipDesc& chip,
+                                        const OpPerfRow& row, bool host_only);
+
 // One CSV line per row (plus the header). `host_only`: device columns left empty.
 std::string ops_perf_csv(const binary::Binary& bin, const ChipDesc& chip,
                          const std::vector<OpPerfRow>& rows, bool host_only);

@@ -25,9 +25,9 @@ struct ExecOptions {
   InitKind init = InitKind::kRandn;
   bool check_golden = true;
   report::GoldenOptions golden;
-  bool collect_memory = false;    // a memory view of every local chip after each op
-  std::string inject_fault_loc;   // perturb this op's output on the first device (testing)
-  std::string debug_leak_loc;     // never free this op's result (testing the leak check)
+  bool collect_memory = false;   // a memory view of every local chip after each op
+  std::string inject_fault_loc;  // perturb this op's output on the first device (testing)
+  std::string debug_leak_loc;    // never free this op's result (testing the leak check)
   // Called on this rank before each op runs (debug hooks); may be empty.
   std::function<void(const binary::Op& op)> pre_op;
 };
@@ -46,35 +46,40 @@ struct OpMemoryResult {
 
 // A program input or output as rank 0 sees it: a whole host tensor, or one shard per device.
 struct TensorValue {
-  std::shared_ptr<const HostTensor> host;                           // may be null
-  std::map<uint32_t, std::shared_ptr<const HostTensor>> shards;     // device id -> shard
+  std::shared_ptr<const HostTensor> host;                        // may be null
+  std::map<uint32_t, std::shared_ptr<const HostTensor>> shards;  // device id -> shard
   // Device-resident (also on a rank that holds no chip of the mesh, whose `shards` is empty).
   bool on_device = false;
 };
 
 // What an observer sees after each op on this rank (debug hooks).
-using PostOpCallback = std::function<void(const binary::Op& op,
-                                          const std::vector<TensorValue>& local_results)>;
+using PostOpCallback =
+    std::function<void(const binary::Op& op, const std::vector<TensorValue>& local_results)>;
 
 struct ProgramResult {
-  std::vector<TensorValue> inputs;   // rank 0: host inputs; every rank: its local shards
-  std::vector<TensorValue> outputs;  // rank 0: host outputs and all devices' shards
+  std::vector<TensorValue> inputs;      // rank 0: host inputs; every rank: its local shards
+  std::vector<TensorValue> outputs;     // rank 0: host outputs and all devices' shards
   std::vector<OpGoldenResult> goldens;  // rank 0: every rank's, in op order
   std::vector<OpMemoryResult> memory;   // rank 0: every rank's chips
   uint64_t ops_executed = 0;
   uint64_t goldens_unavailable = 0;  // op results with no golden to compare against
   // Buffers still live on this rank's chips after the program and its outputs were released.
   uint64_t leaked_buffers = 0;
-  bool golden_source_stored = true;  // false: goldens recomputed by the reference interpreter
+  bool golden_source_stored = true;       // false: goldens recomputed by the reference interpreter
   std::string golden_unavailable_reason;  // why no goldens could be computed ("" if they could)
   // One row per op per chip (rank 0: every rank's, sorted by call count then device):
   // measured host times, modelled device times (report/perf.hpp).
   std::vector<report::OpPerfRow> perf;
+  // Rank 0: measured wall time of the run, from when it started (after any earlier run on the
+  // same chips) until every rank had answered.
+  double host_seconds = 0;
 };
 
 // `inputs`: user-supplied program inputs instead of generated ones (one per program argument):
 // rank 0 passes a host tensor for a whole argument; every rank passes the shards of its own
 // chips for a presharded argument. Null: inputs are generated from options.seed/init.
+// Golden checks of user inputs compute goldens from them on every rank, which then needs every
+// input whole (the host tensors and all shards; extra shards are ignored by the run itself).
 ProgramResult run_program(MeshContext& mesh, const binary::Binary& binary, size_t program_index,
                           const ExecOptions& options, const PostOpCallback& post_op = {},
                           const std::vector<TensorValue>* inputs = nullptr);

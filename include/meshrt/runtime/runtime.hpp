@@ -3,10 +3,17 @@
 // Process model: in one process every call acts directly. Under MPI, rank 0 calls this API and
 // every other rank runs meshrt::runtime::serve(comm) (serve.hpp): each call that touches the
 // mesh (load a binary, open/reshape/close a mesh, create/release a sub-mesh, submit, memory
-// view) is sent to the workers as a command and executed on every rank in lockstep; outputs,
-// goldens and memory views are gathered to rank 0. Calls are blocking; a worker that fails
-// answers with an error (thrown here as meshrt::Error naming the rank), a worker that stops
-// answering is reported by a deadline (Error kTimeout naming the rank) within 30 s.
+// view) is sent to the workers as a command and executed on every rank in the same order;
+// outputs, goldens and memory views are gathered to rank 0. A worker that fails answers with an
+// error (thrown here as meshrt::Error naming the rank), a worker that stops answering is
+// reported by a deadline (Error kTimeout naming the rank) within 30 s.
+//
+// Program runs are asynchronous: submit() and launchProgram() return at once and the run goes
+// on in the background, on every rank. Runs on disjoint chips (the sub-meshes of one mesh, say)
+// execute concurrently; a run that shares a chip with an earlier one waits for it. Reading an
+// output (wait, toHost, memcpy, getTensorShape...) or PendingRun::get() waits for its run and
+// throws the run's error. Every other call that touches a mesh first waits for all runs in
+// flight. With debug hooks set, runs execute one at a time (callbacks never overlap).
 //
 // Thread-safety: the runtime state is process-wide; call the API from one thread.
 // Errors: every function throws meshrt::Error (see meshrt/common/error.hpp), never aborts.
@@ -27,6 +34,10 @@
 #include "meshrt/mesh/cluster.hpp"
 #include "meshrt/runtime/executor.hpp"
 #include "meshrt/tensor/host_tensor.hpp"
+
+namespace meshrt::runtime::detail {
+struct Job;
+}
 
 namespace tt::runtime {
 
@@ -122,6 +133,22 @@ struct MemoryView {
 using ProgramRun = meshrt::runtime::ProgramResult;
 using RunOptions = meshrt::runtime::ExecOptions;
 
+// meshrt: a program run in flight (launchProgram). Copies share the run.
+class PendingRun {
+ public:
+  PendingRun() = default;
+  explicit PendingRun(std::shared_ptr<meshrt::runtime::detail::Job> job) : job_(std::move(job)) {}
+  bool valid() const { return job_ != nullptr; }
+  // True once the run is over on every rank (get() returns at once).
+  bool ready() const;
+  // Waits for the run and returns its result; throws the run's meshrt::Error if it failed on
+  // any rank (every failed rank named).
+  const ProgramRun& get() const;
+
+ private:
+  std::shared_ptr<meshrt::runtime::detail::Job> job_;
+};
+
 // ---- process and system -------------------------------------------------------------------
 // meshrt: the communicator the runtime uses (rank 0's under MPI); must outlive its use.
 // Default: a single-process world. Closes every open mesh and loaded binary first.
@@ -156,19 +183,31 @@ size_t getTraceRegionSize(Device meshDevice);
 std::unordered_map<MemoryBufferType, MemoryView> getMemoryView(Device device, int deviceId = 0);
 // Prints every chip's memory (rank 0, stdout).
 void dumpMemoryReport(Device device);
-// Perf rows of the last program run on `device` (empty until device perf data is recorded).
+// Perf rows of the last program run submitted on `device` (waits for it): one map per op per
+// chip, keyed by the columns of ops_perf_results.csv ("OP CODE", "DEVICE ID", "DEVICE KERNEL
+// DURATION [ns]" (modelled), "HOST DURATION [ns]" (measured), "LOC", ...; see `ttrt perf`).
+// Empty when no program has run on it since it was opened.
 std::vector<std::map<std::string, std::string>> readDeviceProfilerResults(Device device);
 
 // ---- programs --------------------------------------------------------------------------------
-// Runs program `programIndex` on `deviceHandle` and returns its outputs (host tensors for host
-// outputs, multi-device tensors with every device's shard otherwise). `inputs`: one per program
-// argument (host tensors for whole arguments, multi-device tensors for presharded ones); empty:
-// inputs generated from the binary's seed and checked against its goldens.
+// Starts program `programIndex` on `deviceHandle` and returns its outputs at once (host tensors
+// for host outputs, multi-device tensors with every device's shard otherwise); reading one
+// waits for the run. `inputs`: one per program argument (host tensors for whole arguments,
+// multi-device tensors for presharded ones); empty: inputs generated from the binary's seed.
+// Checks no goldens (as tt-mlir's submit; launchProgram() does). readDeviceProfilerResults()
+// gives the run's perf rows. With debug hooks set, submit() waits for the run (every callback
+// has been called when it returns) and throws its error.
 std::vector<Tensor> submit(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
                            std::vector<Tensor>& inputs);
-// meshrt: submit() with options (seed, init, golden checks, memory views, fault injection) and
-// the full result. `inputs` may be null (generated inputs). Golden checks are skipped for user
-// inputs. Used by `ttrt run`.
+// meshrt: submit() with options (seed, init, golden checks, memory views, fault injection),
+// returning the run in flight; get() gives the full result. `inputs` may be null (generated
+// inputs). Golden checks of user inputs compare against goldens the reference interpreter
+// computes from those inputs (on every rank: each gets every input whole). Throws at once for a
+// mesh or binary that is not open or loaded, or a bad program index; everything else the run
+// raises comes from get().
+PendingRun launchProgram(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
+                         const RunOptions& options, const std::vector<Tensor>* inputs = nullptr);
+// meshrt: launchProgram(...).get(). Used by `ttrt run`.
 ProgramRun runProgram(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
                       const RunOptions& options, const std::vector<Tensor>* inputs = nullptr);
 
@@ -206,7 +245,8 @@ std::shared_ptr<const meshrt::HostTensor> getTensorShard(Tensor tensor, uint32_t
 // meshrt: the data of a host tensor (or of a single-shard tensor).
 std::shared_ptr<const meshrt::HostTensor> getHostTensor(Tensor tensor);
 
-// Every program run completes inside submit(): wait() only checks the tensors are allocated.
+// Waits for the run that produces the tensor (if it is an output still in flight); throws the
+// run's error, or Error(kInvalidArgument) for a deallocated tensor.
 void wait(Tensor tensor);
 void wait(const std::vector<Tensor>& tensors);
 // One host tensor per shard (device order), or the tensor itself for a host tensor.

@@ -1,6 +1,8 @@
 // The worker side of the runtime under MPI: every rank but 0 calls serve() and executes the
-// commands rank 0's API calls send (schemas/commands.fbs), in lockstep with rank 0, answering
-// each with a response (errors included; a worker never aborts the job itself).
+// commands rank 0's API calls send (schemas/commands.fbs), in the order sent, answering each
+// with a response (errors included; a worker never aborts the job itself). A Submit starts a
+// program run on its own thread and the loop goes on (runs on disjoint chips overlap); any
+// other command first waits for the runs in flight.
 #pragma once
 
 #include "meshrt/comm/communicator.hpp"

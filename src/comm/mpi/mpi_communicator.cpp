@@ -1,10 +1,13 @@
 // MpiCommunicator: the Communicator over a duplicate of MPI_COMM_WORLD. Point-to-point calls,
 // exchange and allgather are TransferBatches; broadcast and barrier are nonblocking
-// collectives (MPI_Ibcast, MPI_Ibarrier) polled until the deadline.
+// collectives (MPI_Ibcast, MPI_Ibarrier) polled until the deadline. Every MPI call is made
+// holding one mutex (MPI_THREAD_SERIALIZED), released between polls, so that several threads
+// can wait on point-to-point transfers at once (channels, meshrt/comm/channel.hpp).
 #include <fmt/format.h>
 
 #include <climits>
 #include <cstdlib>
+#include <mutex>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -30,6 +33,7 @@ class MpiCommunicator final : public Communicator {
     int finalized = 0;
     MPI_Finalized(&finalized);
     if (finalized) return;
+    std::lock_guard<std::mutex> lock(mpi_);
     for (Abandoned& a : abandoned_) {
       if (a.request != MPI_REQUEST_NULL) MPI_Request_free(&a.request);
     }
@@ -89,14 +93,18 @@ class MpiCommunicator final : public Communicator {
     // The size first, so that non-roots can allocate; then the bytes in int-sized pieces.
     uint64_t length = rank_ == root ? bytes.size() : 0;
     std::vector<MPI_Request> reqs(1, MPI_REQUEST_NULL);
-    check(MPI_Ibcast(&length, 1, MPI_UINT64_T, root, comm_, &reqs[0]), rank_,
-          fmt::format("MPI_Ibcast from root {} (size)", root));
+    {
+      std::lock_guard<std::mutex> lock(mpi_);
+      check(MPI_Ibcast(&length, 1, MPI_UINT64_T, root, comm_, &reqs[0]), rank_,
+            fmt::format("MPI_Ibcast from root {} (size)", root));
+    }
     wait_collective(reqs, poller, deadline, fmt::format("MPI_Bcast from root {}", root));
     if (rank_ != root) bytes.resize(length);
     reqs.clear();
     for (size_t offset = 0; offset < length; offset += max_piece_) {
       size_t n = std::min<size_t>(max_piece_, length - offset);
       MPI_Request req = MPI_REQUEST_NULL;
+      std::lock_guard<std::mutex> lock(mpi_);
       check(MPI_Ibcast(bytes.data() + offset, static_cast<int>(n), MPI_BYTE, root, comm_, &req),
             rank_, fmt::format("MPI_Ibcast from root {} ({} bytes)", root, n));
       reqs.push_back(req);
@@ -121,19 +129,23 @@ class MpiCommunicator final : public Communicator {
   void barrier(Deadline deadline) override {
     Poller poller(deadline);
     std::vector<MPI_Request> reqs(1, MPI_REQUEST_NULL);
-    check(MPI_Ibarrier(comm_, &reqs[0]), rank_, "MPI_Ibarrier");
+    {
+      std::lock_guard<std::mutex> lock(mpi_);
+      check(MPI_Ibarrier(comm_, &reqs[0]), rank_, "MPI_Ibarrier");
+    }
     wait_collective(reqs, poller, deadline, "MPI_Barrier");
   }
 
-  void abort_job(int exit_code) override { MPI_Abort(comm_, exit_code); }
+  void abort_job(int exit_code) override { MPI_Abort(comm_, exit_code); }  // no lock: ends all
 
  private:
   TransferBatch new_batch() {
     reap_abandoned();
-    return TransferBatch(comm_, rank_, max_piece_, abandoned_);
+    return TransferBatch(comm_, rank_, max_piece_, abandoned_, mpi_);
   }
 
   void reap_abandoned() {
+    std::lock_guard<std::mutex> lock(mpi_);
     for (size_t i = 0; i < abandoned_.size();) {
       int flag = 0;
       MPI_Test(&abandoned_[i].request, &flag, MPI_STATUS_IGNORE);
@@ -149,11 +161,15 @@ class MpiCommunicator final : public Communicator {
                        const std::string& call) {
     while (true) {
       int flag = 0;
-      check(MPI_Testall(static_cast<int>(reqs.size()), reqs.data(), &flag, MPI_STATUSES_IGNORE),
-            rank_, call);
+      {
+        std::lock_guard<std::mutex> lock(mpi_);
+        check(MPI_Testall(static_cast<int>(reqs.size()), reqs.data(), &flag, MPI_STATUSES_IGNORE),
+              rank_, call);
+      }
       if (flag) return;
       if (!poller.pause()) {
         // A started collective cannot be cancelled; the job is expected to end (abort_job).
+        std::lock_guard<std::mutex> lock(mpi_);
         for (MPI_Request& r : reqs) {
           if (r != MPI_REQUEST_NULL) MPI_Request_free(&r);
         }
@@ -176,6 +192,7 @@ class MpiCommunicator final : public Communicator {
   int rank_;
   int size_;
   size_t max_piece_;
+  std::mutex mpi_;  // held for every MPI call on comm_ and for abandoned_
   std::vector<Abandoned> abandoned_;
 };
 
@@ -208,10 +225,10 @@ std::unique_ptr<Communicator> make_mpi_world(const MpiOptions& options) {
       raise(ErrorCode::kInternal, fmt::format("MPI_Init_thread(MPI_THREAD_SERIALIZED): {}",
                                               mpi_detail::error_string(rc)));
     }
-    if (provided < MPI_THREAD_FUNNELED) {
+    if (provided < MPI_THREAD_SERIALIZED) {
       raise(ErrorCode::kInternal,
             fmt::format("MPI_Init_thread provided thread level {}, meshrt needs at least "
-                        "MPI_THREAD_FUNNELED",
+                        "MPI_THREAD_SERIALIZED",
                         provided));
     }
   }

@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <cstddef>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,10 +48,14 @@ struct Abandoned {
 
 // One batch of point-to-point transfers completed together (exchange, send, recv, allgather).
 // Byte buffers longer than `max_piece` travel as pieces of exactly max_piece bytes followed by
-// one shorter (possibly empty) piece, so each MPI count fits an int. Not thread-safe.
+// one shorter (possibly empty) piece, so each MPI count fits an int.
+// A batch is used by one thread; batches of several threads may run at once: every MPI call
+// is made holding `mpi` (MPI_THREAD_SERIALIZED), which is released between polls, and so is
+// `abandoned`.
 class TransferBatch {
  public:
-  TransferBatch(MPI_Comm comm, int rank, size_t max_piece, std::vector<Abandoned>& abandoned);
+  TransferBatch(MPI_Comm comm, int rank, size_t max_piece, std::vector<Abandoned>& abandoned,
+                std::mutex& mpi);
   ~TransferBatch();
   TransferBatch(const TransferBatch&) = delete;
   TransferBatch& operator=(const TransferBatch&) = delete;
@@ -88,6 +93,7 @@ class TransferBatch {
   int rank_;
   size_t max_piece_;
   std::vector<Abandoned>& abandoned_;
+  std::mutex& mpi_;
   std::vector<Transfer> transfers_;
 };
 

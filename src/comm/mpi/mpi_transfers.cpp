@@ -55,12 +55,16 @@ bool Poller::pause() {
 }
 
 TransferBatch::TransferBatch(MPI_Comm comm, int rank, size_t max_piece,
-                             std::vector<Abandoned>& abandoned)
-    : comm_(comm), rank_(rank), max_piece_(max_piece), abandoned_(abandoned) {}
+                             std::vector<Abandoned>& abandoned, std::mutex& mpi)
+    : comm_(comm), rank_(rank), max_piece_(max_piece), abandoned_(abandoned), mpi_(mpi) {}
 
-TransferBatch::~TransferBatch() { abandon(); }
+TransferBatch::~TransferBatch() {
+  std::lock_guard<std::mutex> lock(mpi_);
+  abandon();
+}
 
 void TransferBatch::send(int dst, int tag, std::span<const uint8_t> bytes) {
+  std::lock_guard<std::mutex> lock(mpi_);
   Transfer t{Kind::kSend, dst, tag, {}, {}, nullptr, MPI_REQUEST_NULL, false, -1, false};
   size_t offset = 0;
   // Pieces of exactly max_piece_ bytes, then one shorter piece that ends the buffer.
@@ -77,6 +81,7 @@ void TransferBatch::send(int dst, int tag, std::span<const uint8_t> bytes) {
 }
 
 void TransferBatch::recv_into(int src, int tag, std::span<uint8_t> into) {
+  std::lock_guard<std::mutex> lock(mpi_);
   Transfer t{Kind::kRecvInto, src, tag, {}, {}, nullptr, MPI_REQUEST_NULL, false, -1, false};
   size_t offset = 0;
   while (true) {
@@ -183,7 +188,10 @@ void TransferBatch::wait(Deadline deadline) {
   Poller poller(deadline);
   while (true) {
     bool all_done = true;
-    for (Transfer& t : transfers_) all_done = progress(t) && all_done;
+    {
+      std::lock_guard<std::mutex> lock(mpi_);
+      for (Transfer& t : transfers_) all_done = progress(t) && all_done;
+    }
     if (all_done) return;
     if (!poller.pause()) {
       for (const Transfer& t : transfers_) {
