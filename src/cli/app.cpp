@@ -1,5 +1,5 @@
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 
@@ -13,7 +13,8 @@ namespace meshrt::cli {
 namespace {
 
 void add_compile(CLI::App& app, CompileOptions& o) {
-  auto* c = app.add_subcommand("compile", "Compile a TTIR .mlir file into a .ttnn binary with goldens");
+  auto* c =
+      app.add_subcommand("compile", "Compile a TTIR .mlir file into a .ttnn binary with goldens");
   c->add_option("input", o.input, "TTIR MLIR file")->required();
   c->add_option("-o,--output", o.output, "output .ttnn file (default: input with .ttnn)");
   c->add_option("--mesh-shape", o.mesh_shape,
@@ -24,10 +25,13 @@ void add_compile(CLI::App& app, CompileOptions& o) {
   c->add_flag("--no-goldens", o.no_goldens, "store no goldens (run recomputes them)");
   c->add_option("--golden-budget-mib", o.golden_budget_mib,
                 "keep per-op goldens while they fit in this many MiB");
+  c->add_option("--golden-input-limit-mib", o.golden_input_limit_mib,
+                "compute no goldens for a program whose inputs exceed this many MiB");
 }
 
 void add_read(CLI::App& app, ReadOptions& o) {
-  auto* c = app.add_subcommand("read", "Print sections of .ttnn binaries or .ttsys system descriptions");
+  auto* c =
+      app.add_subcommand("read", "Print sections of .ttnn binaries or .ttsys system descriptions");
   c->add_option("paths", o.paths, "files or directories")->required();
   c->add_option("--section", o.section, "section to print")
       ->check(CLI::IsMember({"all", "version", "system_desc", "mlir", "inputs", "outputs",
@@ -64,7 +68,8 @@ void add_run_flags(CLI::App* c, RunOptions& o) {
   c->add_option("--loops", o.loops, "run each program N times")->check(CLI::PositiveNumber);
   c->add_option("--seed", o.seed, "seed of the generated inputs (default: the binary's)")
       ->each([&o](const std::string&) { o.seed_given = true; });
-  c->add_option("--init", o.init, "input init: randn | arange | zeros | ones (default: the binary's)")
+  c->add_option("--init", o.init,
+                "input init: randn | arange | zeros | ones (default: the binary's)")
       ->check(CLI::IsMember({"randn", "arange", "zeros", "ones"}))
       ->each([&o](const std::string&) { o.init_given = true; });
   c->add_flag("--identity", o.identity, "outputs must equal inputs within --rtol/--atol");
@@ -99,16 +104,19 @@ void add_run_flags(CLI::App* c, RunOptions& o) {
 }
 
 void add_run(CLI::App& app, RunOptions& o) {
-  add_run_flags(app.add_subcommand("run", "Run binaries on the simulated mesh and check goldens"), o);
+  add_run_flags(app.add_subcommand("run", "Run binaries on the simulated mesh and check goldens"),
+                o);
 }
 
 void add_perf(CLI::App& app, PerfOptions& o) {
   auto* c = app.add_subcommand(
-      "perf", "Run binaries and write perf reports: ops_perf_results.csv, trace.json, SVG timelines "
-              "(device times modelled, host times measured)");
+      "perf",
+      "Run binaries and write perf reports: ops_perf_results.csv, trace.json, SVG timelines "
+      "(device times modelled, host times measured)");
   add_run_flags(c, o.run);
-  c->add_flag("--host-only", o.host_only, "report measured host times only (no modelled device "
-                                          "columns, chip tracks or timelines)");
+  c->add_flag("--host-only", o.host_only,
+              "report measured host times only (no modelled device "
+              "columns, chip tracks or timelines)");
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ struct CompileOptions {
   std::string init = "randn";
   bool no_goldens = false;
   uint64_t golden_budget_mib = 256;
+  uint64_t golden_input_limit_mib = 2048;
 };
 
 struct ReadOptions {

@@ -21,6 +21,7 @@ int cmd_compile(const CompileOptions& o, comm::Communicator& comm) {
   c.init = init_kind_from_string(o.init);
   c.goldens = !o.no_goldens;
   c.golden_budget_bytes = o.golden_budget_mib << 20;
+  c.golden_input_limit_bytes = o.golden_input_limit_mib << 20;
   std::vector<std::string> warnings;
   c.warnings = &warnings;
   std::string text = read_file_text(o.input);

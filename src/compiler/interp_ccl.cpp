@@ -19,7 +19,7 @@ using HostPtr = std::shared_ptr<const HostTensor>;
 
 // `t` stored as the interpreter stores a value of dtype `declared`.
 HostPtr restore(const HostPtr& t, DataType declared) {
-  if (t->dtype() == storage_dtype(declared)) return t;
+  if (t->dtype() == declared) return t;
   return to_host(from_host(*t, declared), declared);
 }
 
@@ -314,8 +314,10 @@ std::vector<int64_t> mesh_pieces(const OpContext& ctx, const MeshShape& mesh, si
   std::vector<int64_t> pieces(rank, 1);
   for (size_t axis = 0; axis < shard_dims.size(); ++axis) {
     if (shard_dims[axis] < 0) continue;
-    const size_t dim = static_cast<size_t>(normalize_dim(ctx, shard_dims[axis], static_cast<int64_t>(rank)));
-    pieces[dim] *= shard_dims.size() == 1 ? mesh.volume() : mesh.axis_size(static_cast<uint32_t>(axis));
+    const size_t dim =
+        static_cast<size_t>(normalize_dim(ctx, shard_dims[axis], static_cast<int64_t>(rank)));
+    pieces[dim] *=
+        shard_dims.size() == 1 ? mesh.volume() : mesh.axis_size(static_cast<uint32_t>(axis));
   }
   return pieces;
 }

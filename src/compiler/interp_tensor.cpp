@@ -20,18 +20,13 @@ Tensor from_host(const HostTensor& host, DataType declared) {
   return t;
 }
 
-DataType storage_dtype(DataType declared) {
-  return is_float(declared) ? DataType::kFloat64 : declared;
-}
-
 std::shared_ptr<const HostTensor> to_host(const Tensor& t, DataType declared) {
-  DataType stored = storage_dtype(declared);
-  auto host = std::make_shared<HostTensor>(t.shape, stored);
-  if (stored == DataType::kFloat64) {
+  auto host = std::make_shared<HostTensor>(t.shape, declared);
+  if (declared == DataType::kFloat64) {
     if (!t.v.empty()) std::memcpy(host->data(), t.v.data(), t.v.size() * sizeof(double));
   } else {
     for (size_t i = 0; i < t.v.size(); ++i) {
-      host->set(static_cast<int64_t>(i), round_to_dtype(t.v[i], stored));
+      host->set(static_cast<int64_t>(i), t.v[i]);
     }
   }
   return host;

@@ -31,11 +31,10 @@ struct Tensor {
 
 // Reads any host tensor into doubles; `declared` becomes Tensor::dtype.
 Tensor from_host(const HostTensor& host, DataType declared);
-// Float dtypes become an f64 host tensor; integer/bool dtypes are rounded with round_to_dtype
-// and stored in that dtype.
+// Stored in the declared dtype, each value rounded with round_to_dtype: like the goldens of
+// tt-mlir (torch tensors of the op's dtype), every op's result carries its dtype's precision
+// into the next op, while kernels compute in f64.
 std::shared_ptr<const HostTensor> to_host(const Tensor& t, DataType declared);
-// The dtype a value of declared dtype `declared` is stored in by the interpreter.
-DataType storage_dtype(DataType declared);
 
 // What a kernel knows about the op it runs.
 struct OpContext {

@@ -12,7 +12,7 @@ TEST(InterpEltwise, AddBroadcastsRowAndColumn) {
   HostTensor a = make_tensor({2, 1}, {10, 20});
   HostTensor b = make_tensor({3}, {1, 2, 3});
   HostTensor out = run_op("add", {a, b}, {2, 3});
-  EXPECT_EQ(out.dtype(), DT::kFloat64);
+  EXPECT_EQ(out.dtype(), DT::kFloat32);
   expect_values(out, {2, 3}, {11, 12, 13, 21, 22, 23});
 }
 
@@ -93,13 +93,19 @@ TEST(InterpEltwise, WhereAndClampTensorBroadcast) {
   expect_values(run_op("clamp_tensor", {a, lo, hi}, {2, 2}), {2, 2}, {2, 2, 2.5, 2.5});
 }
 
-TEST(InterpEltwise, BfloatDeclaredValuesStayExactInF64) {
-  // 1 + 2^-12 is not representable in bf16 but the interpreter keeps f64.
+TEST(InterpEltwise, ResultsAreRoundedToTheirDeclaredDtype) {
+  // 1 + 2^-12 is computed exactly in f64, then stored as a bf16 result (8 bits of mantissa)
+  // rounds to 1, and as an f32 result keeps it.
   HostTensor a = make_tensor({1}, {1.0}, DT::kBFloat16);
   HostTensor b = make_tensor({1}, {1.0 / 4096}, DT::kBFloat16);
   HostTensor out = run_op("add", {a, b}, {1}, DT::kBFloat16);
-  EXPECT_EQ(out.dtype(), DT::kFloat64);
-  EXPECT_EQ(out.at(0), 1.0 + 1.0 / 4096);
+  EXPECT_EQ(out.dtype(), DT::kBFloat16);
+  EXPECT_EQ(out.at(0), 1.0);
+  HostTensor wide = run_op("add", {a, b}, {1}, DT::kFloat32);
+  EXPECT_EQ(wide.at(0), 1.0 + 1.0 / 4096);
+  // 1 + 3 * 2^-9 lies 3/4 of the way from 1 to the next bf16 value, 1 + 2^-7: rounds up.
+  HostTensor c = make_tensor({1}, {3.0 / 512}, DT::kFloat32);
+  EXPECT_EQ(run_op("add", {a, c}, {1}, DT::kBFloat16).at(0), 1.0 + 1.0 / 128);
 }
 
 TEST(InterpEltwise, IntegerArithmeticRoundsToDeclaredDtype) {
@@ -117,7 +123,7 @@ TEST(InterpEltwise, TypecastTruncatesTowardZero) {
   EXPECT_EQ(out.dtype(), DT::kInt32);
   expect_values(out, {4}, {2, -2, 0, 0});
   HostTensor back = run_op("typecast", {make_tensor({2}, {3, -4}, DT::kInt32)}, {2}, DT::kBFloat16);
-  EXPECT_EQ(back.dtype(), DT::kFloat64);
+  EXPECT_EQ(back.dtype(), DT::kBFloat16);
   expect_values(back, {2}, {3, -4});
 }
 

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <string>
@@ -113,13 +115,30 @@ inline HostTensor run_op(const std::string& name, const std::vector<HostTensor>&
 
 inline std::vector<int64_t> ints(std::initializer_list<int64_t> v) { return v; }
 
-// Expects `actual` to hold exactly `expected` values (within `tol`) and the given shape.
+// Relative precision of a value stored in `dtype` (half its unit in the last place).
+inline double precision_of(DataType dtype) {
+  switch (dtype) {
+    case DataType::kFloat32:
+      return 0x1p-24;
+    case DataType::kBFloat16:
+      return 0x1p-8;
+    case DataType::kFloat16:
+      return 0x1p-11;
+    default:
+      return 1e-12;
+  }
+}
+
+// Expects `actual` to hold `expected` values and the given shape: within `tol` if given, else
+// within the rounding of actual's dtype (interpreter results are stored in their dtype).
 inline void expect_values(const HostTensor& actual, const Shape& shape,
-                          const std::vector<double>& expected, double tol = 1e-12) {
+                          const std::vector<double>& expected, double tol = -1) {
   ASSERT_EQ(actual.shape(), shape);
   ASSERT_EQ(actual.volume(), static_cast<int64_t>(expected.size()));
   for (size_t i = 0; i < expected.size(); ++i) {
-    EXPECT_NEAR(actual.at(static_cast<int64_t>(i)), expected[i], tol) << "element " << i;
+    const double bound =
+        tol >= 0 ? tol : std::max(1e-12, precision_of(actual.dtype()) * std::abs(expected[i]));
+    EXPECT_NEAR(actual.at(static_cast<int64_t>(i)), expected[i], bound) << "element " << i;
   }
 }
 

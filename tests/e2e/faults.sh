@@ -53,4 +53,16 @@ func.func @odd(%a: tensor<64x64xf32>) -> tensor<64x64xf32> {
 M
 expect_exit 0 "warning: no goldens for program 'odd'" -- "$TTRT" compile odd.mlir -o odd.ttnn --mesh-shape 1,2
 expect_exit 1 "mesh_shard" -- "$TTRT" run odd.ttnn
+
+# The interpreter's input limit is the user's to set: over it, no goldens and a warning saying
+# why; the run recomputes them under its own limit.
+cat > small.mlir <<'M'
+func.func @small(%a: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %0 = "ttir.exp"(%a) : (tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
+M
+expect_exit 0 "0.0 MiB of inputs, over the 0 MiB limit" -- "$TTRT" compile small.mlir -o small.ttnn --golden-input-limit-mib 0
+expect_exit 0 "1 ops, 2 golden checks" -- "$TTRT" run small.ttnn
+expect_exit 0 ", 3 goldens" -- "$TTRT" compile small.mlir -o small.ttnn
 finish

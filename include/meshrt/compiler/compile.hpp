@@ -24,8 +24,9 @@ struct CompileOptions {
   // dropped (input/output goldens are kept) and the runtime recomputes what it needs.
   uint64_t golden_budget_bytes = 256ull << 20;
   bool goldens = true;  // false: store no goldens at all
-  // Programs whose inputs would take more than this many bytes in the interpreter (f64, every
-  // device) get no goldens: the reference interpreter is plain and keeps everything in memory.
+  // Programs whose inputs would take more than this many bytes in the interpreter (their dtypes,
+  // every device) get no goldens: the reference interpreter is plain and keeps everything in
+  // memory.
   uint64_t golden_input_limit_bytes = 2ull << 30;
   // Receives one line per program whose goldens could not be computed (the binary is still
   // written, without goldens for that program). May be null.
@@ -38,7 +39,7 @@ std::string golden_key(const std::string& loc, size_t result_index);
 binary::Binary compile_mlir(std::string_view text, const CompileOptions& options);
 
 // Goldens of one program run by the reference interpreter on the generated inputs.
-// Floating-point goldens are stored as f32; integer/bool ones in their dtype.
+// Goldens are stored in their value's dtype (f64 values as f32).
 // Throws Error(kUnsupported) when the inputs exceed `input_limit_bytes` (see CompileOptions),
 // and whatever the interpreter throws for a program it cannot run.
 binary::ProgramGoldens compute_goldens(const binary::Binary& binary, size_t program_index,
@@ -56,7 +57,7 @@ binary::ProgramGoldens compute_goldens(
     uint64_t budget_bytes = UINT64_MAX, uint64_t input_limit_bytes = 2ull << 30);
 
 // Throws Error(kUnsupported) when the program's inputs exceed `input_limit_bytes` in the
-// reference interpreter (f64, every device's shard of presharded inputs).
+// reference interpreter (in their dtypes, every device's shard of presharded inputs).
 void check_input_limit(const binary::Program& program, uint64_t input_limit_bytes);
 
 }  // namespace meshrt::compiler
