@@ -44,6 +44,26 @@ int64_t cache_index_bound(const Program& program, uint32_t id) {
   }
   return 0;
 }
+
+// True when value `id` holds quantized integers: the input of dequantize_unrolled or requantize.
+bool holds_quantized_values(const Program& program, uint32_t id) {
+  for (const Op& op : program.ops) {
+    if ((op.name == "dequantize_unrolled" || op.name == "requantize") && !op.operands.empty() &&
+        op.operands[0] == id)
+      return true;
+  }
+  return false;
+}
+
+// Quantized integers are drawn from [-128, 127] (unsigned storage: [0, 255]), the int8-like
+// range real quantized tensors use, so that dequantized values are of a sensible magnitude.
+void fill_quantized(HostTensor& t, uint64_t seed, uint64_t stream) {
+  const bool is_signed = t.dtype() == DataType::kInt32 || t.dtype() == DataType::kInt16 ||
+                         t.dtype() == DataType::kInt64;
+  fill_tensor(t, InitKind::kRandn, seed, stream, 256, /*integers=*/true);
+  if (!is_signed) return;
+  for (int64_t i = 0; i < t.volume(); ++i) t.set(i, t.at(i) - 128);
+}
 }  // namespace
 
 HostTensor generate_input(const Program& program, size_t input_index, DeviceId device,
@@ -53,6 +73,11 @@ HostTensor generate_input(const Program& program, size_t input_index, DeviceId d
   HostTensor t(input_shape(desc), desc.dtype);
   uint64_t stream = (static_cast<uint64_t>(input_index) + 1) << 32;
   if (desc.presharded) stream += device.value + 1;
+  if (init == InitKind::kRandn && !is_float(desc.dtype) && desc.dtype != DataType::kBool &&
+      holds_quantized_values(program, id)) {
+    fill_quantized(t, seed, stream);
+    return t;
+  }
   int64_t rows = embedding_rows(program, id);
   if (rows == 0) rows = std::min<int64_t>(cache_index_bound(program, id), 10);
   fill_tensor(t, init, seed, stream, rows > 0 ? rows : 10, /*integers=*/rows > 0);

@@ -270,6 +270,8 @@ const KernelTable& kernel_table() {
     register_collective_kernels(t);
     register_extra_kernels(t);
     register_transformer_kernels(t);
+    register_random_kernels(t);
+    register_quantization_kernels(t);
     return t;
   }();
   return table;

@@ -10,16 +10,18 @@
 
 #include "meshrt/binary/program.hpp"
 #include "parse_cursor.hpp"
+#include "parse_quant.hpp"
 
 namespace meshrt::compiler::detail {
 
 struct ParsedType {
   bool is_tensor = false;
   Shape shape;
-  std::optional<DataType> dtype;  // empty when the element type has no DataType
-  std::string element_text;       // element type as written ("bf16", "!quant.uniform<...>")
-  std::string text;               // the whole type as written
-  size_t offset = 0;              // where the type starts in the source
+  std::optional<DataType> dtype;   // empty when the element type has no DataType
+  std::string element_text;        // element type as written ("bf16", "!quant.uniform<...>")
+  std::optional<QuantType> quant;  // a !quant.uniform element type (dtype is its storage)
+  std::string text;                // the whole type as written
+  size_t offset = 0;               // where the type starts in the source
 };
 
 // A tensor type (`tensor<1x32xbf16>`, `tensor<f32>`, `tensor<4x4xf32, #layout>`) or any other

@@ -56,16 +56,22 @@ ParsedType parse_type(Cursor& cursor) {
     }
   }
   cursor.skip_ws();
-  if (cursor.peek_raw() == '!') {
+  const size_t element_at = cursor.pos();
+  if (at_quant_type(cursor)) {
+    type.quant = parse_quant_type(cursor);
+    type.element_text = std::string(cursor.text().substr(element_at, cursor.pos() - element_at));
+    type.dtype = type.quant->storage;
+  } else if (cursor.peek_raw() == '!') {
     type.element_text = std::string(cursor.skip_balanced());
   } else {
     type.element_text = cursor.parse_bare_id();
     if (cursor.peek_raw() == '<') type.element_text += std::string(cursor.skip_balanced());
   }
-  type.dtype = dtype_from_mlir(type.element_text);
+  if (!type.quant) type.dtype = dtype_from_mlir(type.element_text);
   if (cursor.try_consume(",")) cursor.skip_balanced();  // encoding, ignored
   cursor.expect(">");
   type.text = std::string(cursor.text().substr(type.offset, cursor.pos() - type.offset));
+  if (type.quant) check_quant_shape(cursor, element_at, *type.quant, type.shape, type.text);
   return type;
 }
 

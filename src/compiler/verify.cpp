@@ -116,6 +116,8 @@ const CheckTable& check_table() {
     add_compute_checks(t);
     add_extra_op_checks(t);
     add_transformer_checks(t);
+    add_random_checks(t);
+    add_quantization_checks(t);
     return t;
   }();
   return table;

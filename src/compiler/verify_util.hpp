@@ -64,6 +64,8 @@ void add_compute_checks(CheckTable& table);
 void add_conv_checks(CheckTable& table);
 void add_extra_op_checks(CheckTable& table);
 void add_transformer_checks(CheckTable& table);
+void add_random_checks(CheckTable& table);        // verify_random.cpp
+void add_quantization_checks(CheckTable& table);  // verify_quant.cpp
 
 const CheckTable& check_table();
 

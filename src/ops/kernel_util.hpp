@@ -38,6 +38,8 @@ void register_extra_ops(KernelTable& table);   // extra_ops.cpp
 void register_conv_extra(KernelTable& table);  // conv_extra.cpp
 void register_transformer(KernelTable& table);
 void register_attention(KernelTable& table);
+void register_random(KernelTable& table);        // random.cpp
+void register_quantization(KernelTable& table);  // quantization.cpp
 
 // Throws Error(code) with "op '<name>' at <loc>: <what>".
 [[noreturn]] void fail(ErrorCode code, const binary::Op& op, const std::string& what);

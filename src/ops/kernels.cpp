@@ -26,6 +26,8 @@ const KernelTable& table() {
     detail::register_extra_ops(t);
     detail::register_transformer(t);
     detail::register_attention(t);
+    detail::register_random(t);
+    detail::register_quantization(t);
     return t;
   }();
   return kTable;

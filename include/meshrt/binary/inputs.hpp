@@ -14,6 +14,8 @@ namespace meshrt::binary {
 //  - otherwise the full host tensor (`device` is ignored).
 // Integer arguments used as embedding indices are drawn below the table's row count (for
 // embedding and embedding_backward), scatter indices below the size of the scattered dim.
+// Quantized integers (the input of dequantize_unrolled / requantize) are drawn from
+// [-128, 127] ([0, 255] for unsigned storage) with randn init.
 HostTensor generate_input(const Program& program, size_t input_index, DeviceId device,
                           uint64_t seed, InitKind init);
 

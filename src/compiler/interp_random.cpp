@@ -1,0 +1,141 @@
+// Reference-interpreter kernel of ttir.rand, computed straight from the generator's definition
+// (docs/architecture.md, "Random numbers"): the element of flat index i takes
+// u = top 24 bits of splitmix64(seed * 2^32 + i) / 2^24 and the value low + (high - low) * u,
+// rounded to the result dtype and kept inside the dtype values of [low, high).
+//
+// Neighbouring dtype values are found arithmetically (frexp/ldexp on the format's significand
+// width) rather than from bit patterns, so this code shares nothing with the device kernel.
+#include "interp_random.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+
+#include "interp_kernels.hpp"
+
+namespace meshrt::compiler::interp {
+namespace {
+
+// What the float formats look like to the arithmetic below.
+struct FormatTraits {
+  int significand_bits;  // including the implicit leading bit
+  double smallest;       // smallest positive (subnormal) value
+  double largest;        // largest finite value
+};
+
+FormatTraits traits_of(DataType dtype) {
+  switch (dtype) {
+    case DataType::kFloat32:
+      return {24, std::ldexp(1.0, -149), static_cast<double>(std::numeric_limits<float>::max())};
+    case DataType::kBFloat16:
+      return {8, std::ldexp(1.0, -133), std::ldexp(255.0, 120)};
+    case DataType::kFloat16:
+      return {11, std::ldexp(1.0, -24), 65504.0};
+    default:
+      return {53, std::numeric_limits<double>::denorm_min(), std::numeric_limits<double>::max()};
+  }
+}
+
+// Distance from a finite magnitude m >= 0 (a value of the format) to the next larger one.
+double gap_up(double m, const FormatTraits& f) {
+  if (m == 0) return f.smallest;
+  int e = 0;
+  std::frexp(m, &e);  // m = s * 2^e with s in [0.5, 1)
+  return std::max(std::ldexp(1.0, e - f.significand_bits), f.smallest);
+}
+
+// Distance from a finite magnitude m > 0 (a value of the format) to the next smaller one: half
+// the usual gap when m is a power of two.
+double gap_down(double m, const FormatTraits& f) {
+  int e = 0;
+  const double s = std::frexp(m, &e);
+  const int exponent = s == 0.5 ? e - 1 - f.significand_bits : e - f.significand_bits;
+  return std::max(std::ldexp(1.0, exponent), f.smallest);
+}
+
+// The largest value of the format below `v` (a value of the format, or +-infinity).
+double value_below(double v, const FormatTraits& f) {
+  if (std::isinf(v)) return v > 0 ? f.largest : v;
+  if (v > 0) return v - gap_down(v, f);
+  return -(-v + gap_up(-v, f));
+}
+
+double value_above(double v, const FormatTraits& f) { return -value_below(-v, f); }
+
+// SplitMix64's output function: add the golden-ratio increment, then two xor-shift-multiply
+// rounds and a final xor-shift.
+uint64_t splitmix64(uint64_t key) {
+  struct Round {
+    int shift;
+    uint64_t multiplier;
+  };
+  constexpr std::array<Round, 2> kRounds = {Round{30, 0xBF58476D1CE4E5B9ull},
+                                            Round{27, 0x94D049BB133111EBull}};
+  uint64_t z = key + 0x9E3779B97F4A7C15ull;
+  for (const Round& r : kRounds) z = (z ^ (z >> r.shift)) * r.multiplier;
+  return z ^ (z >> 31);
+}
+
+std::vector<Tensor> rand_kernel(const OpContext& ctx, const std::vector<const Tensor*>& operands) {
+  ctx.expect_operands(operands.size(), 0);
+  const DataType dtype = ctx.result_dtype();
+  if (!is_float(dtype)) {
+    ctx.fail(ErrorCode::kInvalidArgument,
+             fmt::format("result element type {} is not a float type", mlir_name(dtype)));
+  }
+  if (ctx.op.has_attr("size")) {
+    const std::vector<int64_t> size = ctx.op.ints_attr("size");
+    if (Shape(size.begin(), size.end()) != ctx.result_shape()) {
+      ctx.fail(ErrorCode::kInvalidArgument,
+               fmt::format("size {} differs from the result shape {}", shape_to_string(size),
+                           shape_to_string(ctx.result_shape())));
+    }
+  }
+  const double low = ctx.op.float_attr_or("low", 0.0);
+  const double high = ctx.op.float_attr_or("high", 1.0);
+  const int64_t seed = ctx.op.int_attr_or("seed", 0);
+  if (seed < 0 || seed > int64_t{0xFFFFFFFF})
+    ctx.fail(ErrorCode::kInvalidArgument, fmt::format("seed {} is not a ui32", seed));
+  if (!(low < high))
+    ctx.fail(ErrorCode::kInvalidArgument, fmt::format("low {} is not below high {}", low, high));
+  const std::optional<RandRange> range = rand_range(low, high, dtype);
+  if (!range) {
+    ctx.fail(ErrorCode::kInvalidArgument,
+             fmt::format("no {} value lies in [{}, {})", mlir_name(dtype), low, high));
+  }
+  Tensor out(ctx.result_shape(), dtype);
+  for (int64_t i = 0; i < out.numel(); ++i) {
+    out.v[static_cast<size_t>(i)] = rand_element(
+        static_cast<uint32_t>(seed), static_cast<uint64_t>(i), low, high, dtype, *range);
+  }
+  return single(std::move(out));
+}
+
+}  // namespace
+
+std::optional<RandRange> rand_range(double low, double high, DataType dtype) {
+  if (!std::isfinite(low) || !std::isfinite(high) || !(low < high)) return std::nullopt;
+  const FormatTraits f = traits_of(dtype);
+  RandRange r;
+  r.first = round_to_dtype(low, dtype);
+  if (r.first < low) r.first = value_above(r.first, f);
+  r.last = round_to_dtype(high, dtype);
+  if (r.last >= high) r.last = value_below(r.last, f);
+  if (r.first > r.last) return std::nullopt;
+  return r;
+}
+
+double rand_element(uint32_t seed, uint64_t index, double low, double high, DataType dtype,
+                    const RandRange& range) {
+  const uint64_t key = uint64_t{seed} * 0x100000000ull + index;
+  const double u = std::ldexp(static_cast<double>(splitmix64(key) >> 40), -24);
+  const double x = low + (high - low) * u;
+  return std::clamp(round_to_dtype(x, dtype), range.first, range.last);
+}
+
+void register_random_kernels(KernelTable& table) { table.device["rand"] = rand_kernel; }
+
+}  // namespace meshrt::compiler::interp

@@ -1,0 +1,127 @@
+// Verifier rules for the quantization ops: quantize_unrolled (float -> storage integers),
+// dequantize_unrolled (storage integers -> float) and requantize (one quantization to another).
+// Per-axis parameters (an `axis` attribute) have one entry per index of that dim, or one entry
+// for all; per-tensor parameters have exactly one entry.
+#include <fmt/format.h>
+
+#include <optional>
+
+#include "verify_util.hpp"
+
+namespace meshrt::compiler::detail {
+
+namespace {
+
+bool is_integer(DataType dtype) { return !is_float(dtype) && dtype != DataType::kBool; }
+
+// The normalised `axis` attribute, if any, checked against `shape`.
+std::optional<int64_t> quant_axis(const OpChecker& c, const Shape& shape) {
+  if (!c.has("axis")) return std::nullopt;
+  return c.dim_index(c.int_attr("axis"), shape.size(), "quantization axis");
+}
+
+void expect_param_count(const OpChecker& c, int64_t count, const Shape& shape,
+                        std::optional<int64_t> axis, const std::string& what) {
+  if (count == 1) return;
+  if (!axis) {
+    c.fail(fmt::format("{} has {} entries but a per-tensor quantization (no axis) takes 1", what,
+                       count));
+  }
+  if (count != shape[*axis]) {
+    c.fail(fmt::format("{} has {} entries but dim {} (the quantization axis) of {} has size {}",
+                       what, count, *axis, shape_to_string(shape), shape[*axis]));
+  }
+}
+
+// scale (operand 1, float) and zero point (operand 2, integer) of the unrolled ops.
+void check_param_operands(const OpChecker& c, const Shape& shape) {
+  const std::optional<int64_t> axis = quant_axis(c, shape);
+  if (!is_float(c.operand(1).dtype))
+    c.fail(fmt::format("scale must be a float tensor, has {}", mlir_name(c.operand(1).dtype)));
+  if (!is_integer(c.operand(2).dtype))
+    c.fail(
+        fmt::format("zero point must be an integer tensor, has {}", mlir_name(c.operand(2).dtype)));
+  if (c.in(1).size() > 1)
+    c.fail(fmt::format("scale {} must have rank 1", shape_to_string(c.in(1))));
+  if (c.in(2).size() > 1)
+    c.fail(fmt::format("zero point {} must have rank 1", shape_to_string(c.in(2))));
+  expect_param_count(c, volume(c.in(1)), shape, axis, "scale");
+  expect_param_count(c, volume(c.in(2)), shape, axis, "zero point");
+}
+
+void check_storage_range(const OpChecker& c) {
+  if (!c.has("storage_min") && !c.has("storage_max")) return;
+  const int64_t lo = c.int_attr("storage_min"), hi = c.int_attr("storage_max");
+  if (lo > hi) c.fail(fmt::format("storage range [{}, {}] is empty", lo, hi));
+}
+
+void check_quantize(const OpChecker& c) {
+  c.expect_operands(3);
+  c.expect_results(1);
+  if (!is_float(c.operand(0).dtype))
+    c.fail(fmt::format("input must be a float tensor, has {}", mlir_name(c.operand(0).dtype)));
+  if (!is_integer(c.result(0).dtype))
+    c.fail(fmt::format("result must have an integer (storage) type, has {}",
+                       mlir_name(c.result(0).dtype)));
+  c.expect_result_shape(c.in(0));
+  check_param_operands(c, c.in(0));
+  check_storage_range(c);
+}
+
+void check_dequantize(const OpChecker& c) {
+  c.expect_operands(3);
+  c.expect_results(1);
+  if (!is_integer(c.operand(0).dtype))
+    c.fail(fmt::format("input must have an integer (storage) type, has {}",
+                       mlir_name(c.operand(0).dtype)));
+  if (!is_float(c.result(0).dtype))
+    c.fail(fmt::format("result must be a float tensor, has {}", mlir_name(c.result(0).dtype)));
+  c.expect_result_shape(c.in(0));
+  check_param_operands(c, c.in(0));
+}
+
+// Entry count of a number-list attribute (int, float, or a list of either); fails if missing.
+int64_t attr_count(const OpChecker& c, const std::string& key, bool positive) {
+  if (!c.has(key))
+    c.fail(
+        fmt::format("missing attribute '{}' (it comes from the quantized operand and result "
+                    "types)",
+                    key));
+  const binary::AttrValue& v = c.op.attrs.at(key);
+  std::vector<double> values;
+  if (auto* f = std::get_if<std::vector<double>>(&v)) values = *f;
+  if (auto* i = std::get_if<std::vector<int64_t>>(&v)) values.assign(i->begin(), i->end());
+  if (auto* d = std::get_if<double>(&v)) values = {*d};
+  if (auto* n = std::get_if<int64_t>(&v)) values = {static_cast<double>(*n)};
+  if (values.empty()) c.fail(fmt::format("attribute '{}' must be a non-empty number list", key));
+  for (double x : values) {
+    if (positive && !(x > 0 && x < 1e300))
+      c.fail(fmt::format("attribute '{}' holds {}, scales must be positive and finite", key, x));
+  }
+  return static_cast<int64_t>(values.size());
+}
+
+void check_requantize(const OpChecker& c) {
+  c.expect_operands(1);
+  c.expect_results(1);
+  if (!is_integer(c.operand(0).dtype) || !is_integer(c.result(0).dtype))
+    c.fail(fmt::format("operand and result must have integer (storage) types, have {} and {}",
+                       mlir_name(c.operand(0).dtype), mlir_name(c.result(0).dtype)));
+  c.expect_result_shape(c.in(0));
+  const std::optional<int64_t> axis = quant_axis(c, c.in(0));
+  for (const char* key : {"in_scale", "out_scale"})
+    expect_param_count(c, attr_count(c, key, true), c.in(0), axis, key);
+  for (const char* key : {"in_zero_point", "out_zero_point"})
+    expect_param_count(c, attr_count(c, key, false), c.in(0), axis, key);
+  check_storage_range(c);
+}
+
+}  // namespace
+
+void add_quantization_checks(CheckTable& table) {
+  table["quantize_unrolled"] = check_quantize;
+  table["dequantize_unrolled"] = check_dequantize;
+  table["requantize"] = check_requantize;
+}
+
+}  // namespace meshrt::compiler::detail

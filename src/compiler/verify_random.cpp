@@ -1,0 +1,56 @@
+// Verifier rule for ttir.rand: no operands, one float result whose shape is the `size`
+// attribute, an optional `dtype` equal to the result's element type, finite `low` < `high`
+// (defaults 0 and 1) with at least one value of the result dtype in [low, high), and a ui32
+// `seed` (default 0). Errors name the op, its loc and what is wrong.
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "interp_random.hpp"
+#include "verify_util.hpp"
+
+namespace meshrt::compiler::detail {
+
+namespace {
+
+void check_rand(const OpChecker& c) {
+  c.expect_operands(0);
+  c.expect_results(1);
+  const DataType dtype = c.result(0).dtype;
+  if (!is_float(dtype)) {
+    c.fail(
+        fmt::format("result element type {} is not a float type (rand makes f32, bf16, f16 or "
+                    "f64 values)",
+                    mlir_name(dtype)));
+  }
+  if (c.has("dtype")) {
+    const std::string name = c.string_attr("dtype");
+    if (dtype_from_mlir(name) != dtype) {
+      c.fail(fmt::format("dtype {} does not match the result element type {}", name,
+                         mlir_name(dtype)));
+    }
+  }
+  if (!c.has("size")) c.fail("attribute 'size' is missing");
+  const std::vector<int64_t> size = c.ints_attr("size");
+  if (size != c.out()) {
+    c.fail(fmt::format("size {} does not match the result shape {}", shape_to_string(size),
+                       shape_to_string(c.out())));
+  }
+  const double low = c.has("low") ? c.float_attr("low") : 0.0;
+  const double high = c.has("high") ? c.float_attr("high") : 1.0;
+  if (!std::isfinite(low) || !std::isfinite(high))
+    c.fail(fmt::format("low ({}) and high ({}) must be finite", low, high));
+  if (!(low < high)) c.fail(fmt::format("low ({}) must be less than high ({})", low, high));
+  if (!interp::rand_range(low, high, dtype)) {
+    c.fail(fmt::format("no {} value lies in [low, high) = [{}, {})", mlir_name(dtype), low, high));
+  }
+  const int64_t seed = c.int_attr_or("seed", 0);
+  if (seed < 0 || seed > int64_t{0xFFFFFFFF})
+    c.fail(fmt::format("seed {} is out of range for ui32", seed));
+}
+
+}  // namespace
+
+void add_random_checks(CheckTable& table) { table["rand"] = check_rand; }
+
+}  // namespace meshrt::compiler::detail
