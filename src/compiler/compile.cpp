@@ -88,15 +88,14 @@ void check_input_limit(const binary::Program& program, uint64_t input_limit) {
   uint64_t input_bytes = 0;
   for (uint32_t id : program.inputs) {
     const binary::TensorDesc& d = program.values[id];
-    input_bytes += element_size(d.dtype) * static_cast<uint64_t>(volume(binary::input_shape(d))) *
-                   (d.presharded ? devices : 1);
+    input_bytes +=
+        8 * static_cast<uint64_t>(volume(binary::input_shape(d))) * (d.presharded ? devices : 1);
   }
   if (input_bytes > input_limit) {
-    raise(
-        ErrorCode::kUnsupported,
-        fmt::format("program '{}': the reference interpreter would hold {:.1f} MiB of inputs, "
-                    "over the {} MiB limit (--golden-input-limit-mib)",
-                    program.name, static_cast<double>(input_bytes) / (1 << 20), input_limit >> 20));
+    raise(ErrorCode::kUnsupported,
+          fmt::format("the reference interpreter would hold {:.1f} MiB of inputs (f64), over the "
+                      "{} MiB limit (--golden-input-limit-mib)",
+                      static_cast<double>(input_bytes) / (1 << 20), input_limit >> 20));
   }
 }
 

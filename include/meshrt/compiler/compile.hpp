@@ -24,9 +24,8 @@ struct CompileOptions {
   // dropped (input/output goldens are kept) and the runtime recomputes what it needs.
   uint64_t golden_budget_bytes = 256ull << 20;
   bool goldens = true;  // false: store no goldens at all
-  // Programs whose inputs would take more than this many bytes in the interpreter (their dtypes,
-  // every device) get no goldens: the reference interpreter is plain and keeps everything in
-  // memory.
+  // Programs whose inputs would take more than this many bytes in the interpreter (f64, every
+  // device) get no goldens: the reference interpreter is plain and keeps everything in memory.
   uint64_t golden_input_limit_bytes = 2ull << 30;
   // Receives one line per program whose goldens could not be computed (the binary is still
   // written, without goldens for that program). May be null.
@@ -57,7 +56,7 @@ binary::ProgramGoldens compute_goldens(
     uint64_t budget_bytes = UINT64_MAX, uint64_t input_limit_bytes = 2ull << 30);
 
 // Throws Error(kUnsupported) when the program's inputs exceed `input_limit_bytes` in the
-// reference interpreter (in their dtypes, every device's shard of presharded inputs).
+// reference interpreter (f64, every device's shard of presharded inputs).
 void check_input_limit(const binary::Program& program, uint64_t input_limit_bytes);
 
 }  // namespace meshrt::compiler
