@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
 
@@ -65,17 +64,12 @@ double value_below(double v, const FormatTraits& f) {
 
 double value_above(double v, const FormatTraits& f) { return -value_below(-v, f); }
 
-// SplitMix64's output function: add the golden-ratio increment, then two xor-shift-multiply
-// rounds and a final xor-shift.
+// SplitMix64's output function: add the golden-ratio increment, then xor-shift-multiply twice
+// and xor-shift once.
 uint64_t splitmix64(uint64_t key) {
-  struct Round {
-    int shift;
-    uint64_t multiplier;
-  };
-  constexpr std::array<Round, 2> kRounds = {Round{30, 0xBF58476D1CE4E5B9ull},
-                                            Round{27, 0x94D049BB133111EBull}};
   uint64_t z = key + 0x9E3779B97F4A7C15ull;
-  for (const Round& r : kRounds) z = (z ^ (z >> r.shift)) * r.multiplier;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
 }
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -207,13 +208,26 @@ inline void check_allgather(Communicator& comm, size_t base) {
 }
 
 // Rank 0 arrives 150 ms late: nobody may leave the barrier before it arrives.
+// No rank leaves a barrier before the last rank has entered it: rank 0 enters late and sends
+// the moment it did (steady_clock is one monotonic clock for every process of a host, and the
+// suite's worlds are on one host); every rank must have left after that moment.
 inline void check_barrier(Communicator& comm) {
   using namespace std::chrono;
   comm.barrier(generous());
-  auto start = steady_clock::now();
-  if (comm.rank() == 0) std::this_thread::sleep_for(milliseconds(150));
+  int64_t entered_ns = 0;
+  if (comm.rank() == 0) {
+    std::this_thread::sleep_for(milliseconds(150));
+    entered_ns = duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+  }
   comm.barrier(generous());
-  EXPECT_GE(steady_clock::now() - start, milliseconds(140)) << "rank " << comm.rank();
+  const int64_t left_ns =
+      duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+  Bytes b(sizeof entered_ns);
+  std::memcpy(b.data(), &entered_ns, sizeof entered_ns);
+  comm.broadcast(b, 0, generous());
+  std::memcpy(&entered_ns, b.data(), sizeof entered_ns);
+  EXPECT_GE(left_ns, entered_ns) << "rank " << comm.rank() << " left the barrier "
+                                 << (entered_ns - left_ns) / 1000 << " us before rank 0 entered";
 }
 
 // Every rank waits for a message nobody sends: kTimeout naming both ranks, on time.
