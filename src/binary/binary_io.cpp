@@ -6,6 +6,7 @@
 
 #include "meshrt/common/error.hpp"
 #include "meshrt/common/file_io.hpp"
+#include "meshrt/common/untrusted.hpp"
 #include "meshrt/schemas/binary_generated.h"
 
 namespace meshrt::binary {
@@ -103,6 +104,23 @@ std::vector<T> to_vec(const flatbuffers::Vector<V>* v) {
 
 std::string str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
 
+// Limits on what a binary may claim before anything is sized from it: the DRAM and host
+// memory preflights then see sizes that cannot overflow.
+constexpr size_t kMaxRank = 32;
+constexpr uint64_t kMaxElements = uint64_t{1} << 48;
+constexpr uint32_t kMaxMeshSide = 1u << 16;
+constexpr uint64_t kMaxMeshChips = uint64_t{1} << 20;
+
+// Every read of a binary names the file and what is wrong with it.
+[[noreturn]] void corrupt(const std::string& name, const std::string& what) {
+  raise(ErrorCode::kInvalidArgument, fmt::format("{}: corrupted binary: {}", name, what));
+}
+
+template <typename T>
+const T& need(const T* field, const std::string& name, const std::string& what) {
+  return present(field, ErrorCode::kInvalidArgument, name + ": corrupted binary", what);
+}
+
 DataType read_dtype(fbs::DataType t, const std::string& name) {
   auto raw = static_cast<uint8_t>(t);
   if (raw > static_cast<uint8_t>(DataType::kInt16)) {
@@ -111,47 +129,85 @@ DataType read_dtype(fbs::DataType t, const std::string& name) {
   return static_cast<DataType>(raw);
 }
 
-AttrValue read_attr(const fbs::NamedAttr& a, const std::string& name) {
+// An enum stored as a byte: its value when it is one of the `count` the schema defines.
+template <typename E, typename F>
+E read_enum(F raw, uint8_t count, const std::string& name, const std::string& what) {
+  auto v = static_cast<uint8_t>(raw);
+  if (v >= count)
+    corrupt(name, fmt::format("{} has code {}, not one of the {} defined", what, v, count));
+  return static_cast<E>(v);
+}
+
+Shape read_shape(const flatbuffers::Vector<int64_t>* v, const std::string& name,
+                 const std::string& what) {
+  Shape shape = to_vec<int64_t>(v);
+  if (shape.size() > kMaxRank) {
+    corrupt(name, fmt::format("{} has rank {} (at most {})", what, shape.size(), kMaxRank));
+  }
+  if (!checked_volume(shape, kMaxElements)) {
+    corrupt(name, fmt::format("{} has shape {}: a negative dim or more than 2^48 elements", what,
+                              shape_to_string(shape)));
+  }
+  return shape;
+}
+
+AttrValue read_attr(const fbs::NamedAttr& a, const std::string& name, const std::string& where) {
+  const std::string what = fmt::format("{} attribute '{}'", where, a.name()->str());
   switch (a.value_type()) {
     case fbs::AttrValue::BoolAttr:
-      return a.value_as_BoolAttr()->value();
+      return need(a.value_as_BoolAttr(), name, what + " value").value();
     case fbs::AttrValue::IntAttr:
-      return static_cast<int64_t>(a.value_as_IntAttr()->value());
+      return static_cast<int64_t>(need(a.value_as_IntAttr(), name, what + " value").value());
     case fbs::AttrValue::FloatAttr:
-      return a.value_as_FloatAttr()->value();
+      return need(a.value_as_FloatAttr(), name, what + " value").value();
     case fbs::AttrValue::StringAttr:
-      return str(a.value_as_StringAttr()->value());
+      return str(need(a.value_as_StringAttr(), name, what + " value").value());
     case fbs::AttrValue::IntArrayAttr:
-      return to_vec<int64_t>(a.value_as_IntArrayAttr()->values());
+      return to_vec<int64_t>(need(a.value_as_IntArrayAttr(), name, what + " value").values());
     case fbs::AttrValue::FloatArrayAttr:
-      return to_vec<double>(a.value_as_FloatArrayAttr()->values());
+      return to_vec<double>(need(a.value_as_FloatArrayAttr(), name, what + " value").values());
     case fbs::AttrValue::DenseAttr: {
-      const auto* d = a.value_as_DenseAttr();
-      return DenseElements{to_vec<int64_t>(d->shape()), read_dtype(d->dtype(), name),
-                           to_vec<double>(d->values())};
+      const auto& d = need(a.value_as_DenseAttr(), name, what + " value");
+      DenseElements e{read_shape(d.shape(), name, what), read_dtype(d.dtype(), name),
+                      to_vec<double>(d.values())};
+      if (e.values.size() != 1 && e.values.size() != static_cast<size_t>(volume(e.shape))) {
+        corrupt(name, fmt::format("{} holds {} values for shape {}", what, e.values.size(),
+                                  shape_to_string(e.shape)));
+      }
+      return e;
     }
     default:
       break;
   }
-  raise(ErrorCode::kInvalidArgument,
-        fmt::format("{}: attribute '{}' has no value", name, a.name()->str()));
+  raise(ErrorCode::kInvalidArgument, fmt::format("{}: {} has no value", name, what));
 }
 
 Program read_program(const fbs::Program& p, const std::string& name) {
   Program out;
   out.name = p.name()->str();
+  const std::string where = fmt::format("program '{}'", out.name);
   out.is_private = p.private_();
-  if (p.mesh_shape()) out.mesh_shape = MeshShape{p.mesh_shape()->rows(), p.mesh_shape()->cols()};
+  if (p.mesh_shape()) {
+    uint32_t rows = p.mesh_shape()->rows(), cols = p.mesh_shape()->cols();
+    if (rows == 0 || cols == 0 || rows > kMaxMeshSide || cols > kMaxMeshSide ||
+        uint64_t{rows} * cols > kMaxMeshChips) {
+      corrupt(name, fmt::format("{} has a {}x{} mesh (at most {} chips)", where, rows, cols,
+                                kMaxMeshChips));
+    }
+    out.mesh_shape = MeshShape{rows, cols};
+  }
   if (p.values()) {
     for (const auto* d : *p.values()) {
+      const std::string what = fmt::format("{} value {}", where, out.values.size());
       TensorDesc desc;
-      desc.shape = to_vec<int64_t>(d->shape());
+      desc.shape = read_shape(d->shape(), name, what);
       desc.dtype = read_dtype(d->dtype(), name);
-      desc.layout = static_cast<Layout>(d->layout());
-      desc.buffer = static_cast<BufferType>(d->buffer());
-      desc.memory_layout = static_cast<MemoryLayout>(d->memory_layout());
+      desc.layout = read_enum<Layout>(d->layout(), 2, name, what + " layout");
+      desc.buffer = read_enum<BufferType>(d->buffer(), 2, name, what + " buffer type");
+      desc.memory_layout =
+          read_enum<MemoryLayout>(d->memory_layout(), 2, name, what + " memory layout");
       desc.presharded = d->presharded();
-      desc.local_shape = to_vec<int64_t>(d->local_shape());
+      desc.local_shape = read_shape(d->local_shape(), name, what + " local shape");
       desc.name = str(d->name());
       desc.argument_type = str(d->argument_type());
       out.values.push_back(std::move(desc));
@@ -184,7 +240,8 @@ Program read_program(const fbs::Program& p, const std::string& name) {
       check_ids(op.results, fmt::format("op '{}' ({}) result", op.name, op.loc));
       check_ids(op.frees, fmt::format("op '{}' ({}) free list", op.name, op.loc));
       if (o->attrs()) {
-        for (const auto* a : *o->attrs()) op.attrs[a->name()->str()] = read_attr(*a, name);
+        const std::string what = fmt::format("{} op '{}' ({})", where, op.name, op.loc);
+        for (const auto* a : *o->attrs()) op.attrs[a->name()->str()] = read_attr(*a, name, what);
       }
       out.ops.push_back(std::move(op));
     }
@@ -195,24 +252,19 @@ Program read_program(const fbs::Program& p, const std::string& name) {
 ProgramGoldens read_goldens(const fbs::ProgramGoldens& g, const std::string& name) {
   ProgramGoldens out;
   out.seed = g.seed();
-  out.init = static_cast<InitKind>(g.init());
+  out.init = read_enum<InitKind>(g.init(), 4, name, "the goldens' input init kind");
   if (!g.goldens()) return out;
   for (const auto* t : *g.goldens()) {
     Golden golden;
     golden.loc = t->loc()->str();
     golden.device_id = t->device_id();
-    Shape shape = to_vec<int64_t>(t->shape());
+    const std::string what = fmt::format("golden '{}'", golden.loc);
+    Shape shape = read_shape(t->shape(), name, what);
     DataType dtype = read_dtype(t->dtype(), name);
     size_t have = t->data() ? t->data()->size() : 0;
-    uint64_t need = element_size(dtype);
-    for (int64_t d : shape) {
-      if (d < 0 || (d > 0 && need > (uint64_t{1} << 40) / static_cast<uint64_t>(d))) {
-        need = UINT64_MAX;
-        break;
-      }
-      need *= static_cast<uint64_t>(d);
-    }
-    if (need != have) {
+    // The data is inside the file, so a shape that matches it cannot claim more than the file.
+    uint64_t need_bytes = *checked_volume(shape, kMaxElements) * element_size(dtype);
+    if (need_bytes != have) {
       raise(ErrorCode::kInvalidArgument,
             fmt::format("{}: golden '{}' has {} bytes but its shape {} does not match", name,
                         golden.loc, have, shape_to_string(shape)));

@@ -10,6 +10,8 @@
 #include "meshrt/binary/system_desc.hpp"
 #include "meshrt/cli/cli.hpp"
 #include "meshrt/common/error.hpp"
+#include "meshrt/common/file_io.hpp"
+#include "meshrt/compiler/verify.hpp"
 #include "meshrt/runtime/memory_plan.hpp"
 
 namespace meshrt::cli {
@@ -36,28 +38,31 @@ int cmd_check(const CheckOptions& o, comm::Communicator& comm) {
     try {
       binary::LoadOptions lo;
       lo.ignore_version = o.ignore_version;
-      binary::Binary bin = binary::load_binary_file(file, lo);
+      binary::Binary bin = compiler::load_verified(read_file_bytes(file), file, lo);
       json programs = json::array();
       for (const auto& p : bin.programs) {
         uint64_t peak = runtime::peak_device_bytes(p);
         bool fits_mesh = p.mesh_shape.volume() <= cluster.mesh.volume();
         bool fits_dram = peak <= dram;
-        programs.push_back({{"program", p.name}, {"mesh_shape", p.mesh_shape.to_string()},
+        programs.push_back({{"program", p.name},
+                            {"mesh_shape", p.mesh_shape.to_string()},
                             {"peak_dram_bytes_per_device", peak},
-                            {"dram_bytes_per_device", dram}, {"mesh_fits", fits_mesh},
+                            {"dram_bytes_per_device", dram},
+                            {"mesh_fits", fits_mesh},
                             {"memory_fits", fits_dram}});
         if (!fits_mesh) {
-          problems.push_back(fmt::format("program '{}' needs a {} mesh ({} chips); the system has {}",
-                                         p.name, p.mesh_shape.to_string(), p.mesh_shape.volume(),
-                                         cluster.mesh.volume()));
+          problems.push_back(
+              fmt::format("program '{}' needs a {} mesh ({} chips); the system has {}", p.name,
+                          p.mesh_shape.to_string(), p.mesh_shape.volume(), cluster.mesh.volume()));
         }
         if (!fits_dram) {
-          problems.push_back(fmt::format("program '{}' needs {} bytes of DRAM per chip; a chip has {}",
-                                         p.name, peak, dram));
+          problems.push_back(fmt::format(
+              "program '{}' needs {} bytes of DRAM per chip; a chip has {}", p.name, peak, dram));
         }
       }
       if (cluster.chip.arch != "wormhole_b0") {
-        problems.push_back(fmt::format("arch '{}' is not supported (wormhole_b0 only)", cluster.chip.arch));
+        problems.push_back(
+            fmt::format("arch '{}' is not supported (wormhole_b0 only)", cluster.chip.arch));
       }
       entry["programs"] = programs;
       entry["result"] = problems.empty() ? "pass" : "error";

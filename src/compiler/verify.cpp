@@ -224,3 +224,14 @@ void verify_and_annotate(binary::Binary& binary, const std::string& path) {
 }
 
 }  // namespace meshrt::compiler
+
+namespace meshrt::compiler {
+
+binary::Binary load_verified(std::span<const uint8_t> bytes, const std::string& name,
+                             const binary::LoadOptions& options) {
+  binary::Binary loaded = binary::deserialize(bytes, name, options);
+  verify_and_annotate(loaded, name);
+  return loaded;
+}
+
+}  // namespace meshrt::compiler

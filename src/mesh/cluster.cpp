@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 #include <utility>
@@ -55,6 +56,14 @@ void validate_chip(const ChipDesc& chip, const std::string& where) {
   };
   if (chip.grid_x == 0 || chip.grid_y == 0)
     bad(fmt::format("grid {}x{} must be non-empty", chip.grid_x, chip.grid_y));
+  if (chip.grid_x > 1024 || chip.grid_y > 1024)
+    bad(fmt::format("grid {}x{} is larger than 1024 cores per side", chip.grid_x, chip.grid_y));
+  if (chip.dram_channels > 1024)
+    bad(fmt::format("{} DRAM channels is more than 1024", chip.dram_channels));
+  constexpr uint64_t kMaxBankBytes = uint64_t{1} << 48;
+  if (chip.l1_bytes_per_core > kMaxBankBytes || chip.dram_bytes_per_channel > kMaxBankBytes ||
+      chip.trace_region_bytes > kMaxBankBytes)
+    bad("l1_bytes_per_core, dram_bytes_per_channel and trace_region_bytes must be at most 2^48");
   if (chip.l1_bytes_per_core == 0) bad("l1_bytes_per_core must be > 0");
   if (chip.dram_channels == 0) bad("dram_channels must be > 0");
   if (chip.dram_bytes_per_channel == 0) bad("dram_bytes_per_channel must be > 0");
@@ -64,9 +73,12 @@ void validate_chip(const ChipDesc& chip, const std::string& where) {
   if (chip.trace_region_bytes / chip.dram_channels > chip.dram_bytes_per_channel)
     bad(fmt::format("trace_region_bytes {} exceeds the DRAM ({} channels x {} bytes)",
                     chip.trace_region_bytes, chip.dram_channels, chip.dram_bytes_per_channel));
-  if (!(chip.clock_ghz > 0) || !(chip.dram_bandwidth_gbs > 0) || !(chip.eth_bandwidth_gbs > 0) ||
-      !(chip.matmul_tflops_bf16 > 0) || !(chip.eth_hop_latency_ns >= 0))
-    bad("clock, bandwidths and matmul_tflops_bf16 must be > 0, eth_hop_latency_ns >= 0");
+  auto positive = [](double x) { return x > 0 && std::isfinite(x); };
+  if (!positive(chip.clock_ghz) || !positive(chip.dram_bandwidth_gbs) ||
+      !positive(chip.eth_bandwidth_gbs) || !positive(chip.matmul_tflops_bf16) ||
+      !(chip.eth_hop_latency_ns >= 0 && std::isfinite(chip.eth_hop_latency_ns)))
+    bad("clock, bandwidths and matmul_tflops_bf16 must be finite and > 0, eth_hop_latency_ns "
+        "finite and >= 0");
 }
 
 void validate_hosts(const ClusterDesc& cluster) {
@@ -149,15 +161,22 @@ ClusterDesc builtin_cluster(const std::string& name) {
 
 void validate_cluster(const ClusterDesc& cluster) {
   if (cluster.name.empty()) raise(ErrorCode::kInvalidArgument, "cluster has an empty name");
+  if (cluster.mesh.rows > kMaxClusterSide || cluster.mesh.cols > kMaxClusterSide ||
+      uint64_t{cluster.mesh.rows} * cluster.mesh.cols > kMaxClusterChips)
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("cluster '{}': mesh {}x{} is larger than meshrt simulates (at most {} per "
+                      "side and {} chips)",
+                      cluster.name, cluster.mesh.rows, cluster.mesh.cols, kMaxClusterSide,
+                      kMaxClusterChips));
   if (cluster.mesh.volume() == 0)
     raise(ErrorCode::kInvalidArgument,
           fmt::format("cluster '{}': mesh {} is empty", cluster.name, cluster.mesh.to_string()));
   validate_chip(cluster.chip, cluster.name);
   validate_hosts(cluster);
   validate_links(cluster);
-  if (!(cluster.host_bandwidth_gbs > 0))
+  if (!(cluster.host_bandwidth_gbs > 0) || !std::isfinite(cluster.host_bandwidth_gbs))
     raise(ErrorCode::kInvalidArgument,
-          fmt::format("cluster '{}': host_bandwidth_gbs must be > 0", cluster.name));
+          fmt::format("cluster '{}': host_bandwidth_gbs must be finite and > 0", cluster.name));
 }
 
 uint32_t link_count(const ClusterDesc& cluster, DeviceId a, DeviceId b) {

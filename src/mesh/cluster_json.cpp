@@ -33,7 +33,8 @@ class FieldReader {
 
   void reject_unknown(const json& object, const std::string& prefix,
                       std::initializer_list<const char*> known) const {
-    for (const auto& [key, value] : object.items()) {
+    for (const auto& item : object.items()) {
+      const std::string& key = item.key();
       bool ok = std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
       if (!ok) fail(prefix + key, "unknown field");
     }

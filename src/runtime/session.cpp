@@ -14,6 +14,7 @@
 #include "meshrt/comm/channel.hpp"
 #include "meshrt/comm/local.hpp"
 #include "meshrt/common/error.hpp"
+#include "meshrt/compiler/verify.hpp"
 #include "meshrt/report/memory_json.hpp"
 
 namespace meshrt::runtime::detail {
@@ -145,7 +146,7 @@ std::vector<uint8_t> Session::execute(const wire::Command& c) {
       binary::LoadOptions lo;
       lo.ignore_version = c.ignore_version;
       binaries[c.handle] =
-          std::make_shared<const binary::Binary>(binary::deserialize(c.bytes, c.name, lo));
+          std::make_shared<const binary::Binary>(compiler::load_verified(c.bytes, c.name, lo));
       break;
     }
     case wire::Kind::kReleaseBinary:
@@ -395,10 +396,20 @@ std::shared_ptr<Job> Session::start_job(const wire::Command& c) {
   for (const auto& j : jobs_) {
     if (j->overlaps(*job)) earlier.push_back(j->finished);
   }
-  job->finished = std::async(std::launch::async, [this, job, c, bin, view = m.view, earlier] {
-                    for (const auto& e : earlier) e.wait();
-                    run_job(*job, c, bin, *view);
-                  }).share();
+  // The future's shared state keeps this callable as long as the future lives, and the job
+  // holds that future: the callable moves what it captured into locals, so a finished job keeps
+  // only its result and no job keeps the jobs it waited for alive.
+  job->finished =
+      std::async(std::launch::async, [this, job, c, bin, view = m.view, earlier]() mutable {
+        auto waits = std::move(earlier);
+        auto self = std::move(job);
+        auto command = std::move(c);
+        auto program = std::move(bin);
+        auto mesh_view = std::move(view);
+        for (const auto& e : waits) e.wait();
+        waits.clear();
+        run_job(*self, command, program, *mesh_view);
+      }).share();
   jobs_.push_back(job);
   return job;
 }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <optional>
 
 #include "meshrt/schemas/commands_generated.h"
 
@@ -25,12 +26,19 @@ std::shared_ptr<const HostTensor> get_tensor(const fb::Tensor* t, int from) {
     raise(ErrorCode::kRankFailed, fmt::format("rank {} sent a tensor without shape or data", from));
   }
   Shape shape(t->shape()->begin(), t->shape()->end());
-  auto out = std::make_shared<HostTensor>(shape, static_cast<DataType>(t->dtype()));
-  if (out->size_bytes() != t->data()->size()) {
+  if (t->dtype() > static_cast<uint8_t>(DataType::kInt16)) {
     raise(ErrorCode::kRankFailed,
-          fmt::format("rank {} sent a {} tensor of {} bytes, expected {}", from,
-                      shape_to_string(shape), t->data()->size(), out->size_bytes()));
+          fmt::format("rank {} sent a tensor of unknown data type code {}", from, t->dtype()));
   }
+  const auto dtype = static_cast<DataType>(t->dtype());
+  // The bytes are in the message: a shape that matches them cannot claim more than it holds.
+  std::optional<uint64_t> elements = checked_volume(shape, t->data()->size());
+  if (!elements || *elements * element_size(dtype) != t->data()->size()) {
+    raise(ErrorCode::kRankFailed,
+          fmt::format("rank {} sent a {} tensor of {} {} bytes", from, shape_to_string(shape),
+                      t->data()->size(), mlir_name(dtype)));
+  }
+  auto out = std::make_shared<HostTensor>(HostTensor::uninitialized(shape, dtype));
   if (out->size_bytes()) std::memcpy(out->data(), t->data()->data(), out->size_bytes());
   return out;
 }
@@ -134,6 +142,10 @@ Command decode_command(std::span<const uint8_t> bytes) {
   const fb::Command* in = flatbuffers::GetRoot<fb::Command>(bytes.data());
   Command c;
   c.seq = in->seq();
+  if (static_cast<uint8_t>(in->kind()) > static_cast<uint8_t>(Kind::kShutdown)) {
+    raise(ErrorCode::kRankFailed, fmt::format("command {} from rank 0 has unknown kind {}", c.seq,
+                                              static_cast<unsigned>(in->kind())));
+  }
   c.kind = static_cast<Kind>(in->kind());
   c.handle = in->handle();
   c.target = in->target();
@@ -158,6 +170,10 @@ Command decode_command(std::span<const uint8_t> bytes) {
     c.program_index = s->program_index();
     if (const auto* e = s->options()) {
       c.exec.seed = e->seed();
+      if (e->init() > static_cast<uint8_t>(InitKind::kOnes)) {
+        raise(ErrorCode::kRankFailed,
+              fmt::format("command {} from rank 0 has unknown init kind {}", c.seq, e->init()));
+      }
       c.exec.init = static_cast<InitKind>(e->init());
       c.exec.check_golden = e->check_golden();
       c.exec.golden = {e->pcc(), e->atol(), e->rtol()};
@@ -192,7 +208,9 @@ Response decode_response(std::span<const uint8_t> bytes, int from) {
   r.seq = in->seq();
   r.rank = in->rank();
   r.ok = in->ok();
-  r.code = static_cast<ErrorCode>(in->code());
+  r.code = in->code() > static_cast<uint8_t>(ErrorCode::kInternal)
+               ? ErrorCode::kInternal
+               : static_cast<ErrorCode>(in->code());
   if (in->message()) r.message = in->message()->str();
   if (in->payload()) r.payload.assign(in->payload()->begin(), in->payload()->end());
   return r;

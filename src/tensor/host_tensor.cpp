@@ -15,6 +15,17 @@ int64_t volume(const Shape& shape) {
   return v;
 }
 
+std::optional<uint64_t> checked_volume(const Shape& shape, uint64_t limit) {
+  uint64_t v = 1;
+  for (int64_t d : shape) {
+    if (d < 0) return std::nullopt;
+    if (d != 0 && v > limit / static_cast<uint64_t>(d)) return std::nullopt;
+    v *= static_cast<uint64_t>(d);
+  }
+  if (v > limit) return std::nullopt;
+  return v;
+}
+
 std::vector<int64_t> row_major_strides(const Shape& shape) {
   std::vector<int64_t> s(shape.size(), 1);
   for (size_t i = shape.size(); i-- > 1;) s[i - 1] = s[i] * shape[i];
@@ -26,7 +37,8 @@ std::string shape_to_string(const Shape& shape) {
   return fmt::format("{}", fmt::join(shape, "x"));
 }
 
-HostTensor::HostTensor(Shape shape, DataType dtype) : HostTensor(std::move(shape), dtype, NoFill{}) {
+HostTensor::HostTensor(Shape shape, DataType dtype)
+    : HostTensor(std::move(shape), dtype, NoFill{}) {
   std::fill(bytes_.begin(), bytes_.end(), std::byte{0});
 }
 
@@ -60,10 +72,14 @@ HostTensor HostTensor::from_doubles(Shape shape, DataType dtype, const std::vect
 
 std::string_view to_string(InitKind kind) {
   switch (kind) {
-    case InitKind::kRandn: return "randn";
-    case InitKind::kArange: return "arange";
-    case InitKind::kZeros: return "zeros";
-    case InitKind::kOnes: return "ones";
+    case InitKind::kRandn:
+      return "randn";
+    case InitKind::kArange:
+      return "arange";
+    case InitKind::kZeros:
+      return "zeros";
+    case InitKind::kOnes:
+      return "ones";
   }
   return "randn";
 }
@@ -100,9 +116,15 @@ void fill_tensor(HostTensor& t, InitKind kind, uint64_t seed, uint64_t stream, i
   for (int64_t i = 0; i < n; ++i) {
     double v = 0;
     switch (kind) {
-      case InitKind::kZeros: v = 0; break;
-      case InitKind::kOnes: v = 1; break;
-      case InitKind::kArange: v = static_cast<double>(i); break;
+      case InitKind::kZeros:
+        v = 0;
+        break;
+      case InitKind::kOnes:
+        v = 1;
+        break;
+      case InitKind::kArange:
+        v = static_cast<double>(i);
+        break;
       case InitKind::kRandn: {
         uint64_t a = mix(key + 2 * static_cast<uint64_t>(i));
         if (t.dtype() == DataType::kBool) {

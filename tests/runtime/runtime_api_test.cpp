@@ -231,4 +231,27 @@ TEST(RuntimeApi, UserInputsAreCheckedAgainstTheirOwnGoldens) {
   rt::releaseBinary(bin);
 }
 
+// A binary is untrusted: one whose program the compiler would refuse (here a relu whose result
+// has another shape than its operand, which a kernel would write past) is refused at load,
+// with the verifier's message, and nothing stays loaded.
+TEST(RuntimeApi, LoadingReverifiesPrograms) {
+  meshrt::compiler::CompileOptions co;
+  co.path = "relu.mlir";
+  meshrt::binary::Binary b = meshrt::compiler::compile_mlir(
+      "func.func @f(%a: tensor<32x32xf32>) -> tensor<32x32xf32> {\n"
+      "  %0 = \"ttir.relu\"(%a) : (tensor<32x32xf32>) -> tensor<32x32xf32> loc(\"r\")\n"
+      "  return %0 : tensor<32x32xf32>\n}\n",
+      co);
+  rt::Binary good = rt::Binary::loadFromBytes(meshrt::binary::serialize(b), "good.ttnn");
+  rt::releaseBinary(good);
+  b.programs[0].values[1].shape = {64, 64};
+  expect_error([&] { rt::Binary::loadFromBytes(meshrt::binary::serialize(b), "bad.ttnn"); },
+               ErrorCode::kInvalidArgument, "bad.ttnn: op 'relu' at loc 'r': result shape 64x64");
+  b.programs[0].values[1].shape = {32, 32};
+  b.programs[0].ops[0].frees = {0, 1};  // a stored free list is recomputed, not trusted
+  rt::Binary reannotated = rt::Binary::loadFromBytes(meshrt::binary::serialize(b), "frees.ttnn");
+  EXPECT_TRUE(reannotated.get().programs[0].ops[0].frees.empty());
+  rt::releaseBinary(reannotated);
+}
+
 }  // namespace

@@ -5,9 +5,12 @@
 // an immutable set built once; safe to use from any thread.
 #pragma once
 
+#include <cstdint>
 #include <set>
+#include <span>
 #include <string>
 
+#include "meshrt/binary/binary_io.hpp"
 #include "meshrt/binary/program.hpp"
 
 namespace meshrt::compiler {
@@ -20,6 +23,13 @@ namespace meshrt::compiler {
 // actual") (line:col from Op::src_line/src_col, omitted when unknown); Error(kUnsupported) for
 // an op name outside supported_ops().
 void verify_and_annotate(binary::Binary& binary, const std::string& path);
+
+// Binary bytes as they are loaded to run or check: deserialize() (its checks of the bytes),
+// then verify_and_annotate() on every program, since a binary is untrusted input (shapes,
+// attributes and calls checked again, last uses recomputed rather than read). Throws the
+// first error of either, naming `name`.
+binary::Binary load_verified(std::span<const uint8_t> bytes, const std::string& name,
+                             const binary::LoadOptions& options = {});
 
 // The set of TTIR op names (without "ttir.") the verifier accepts.
 const std::set<std::string>& supported_ops();

@@ -106,10 +106,14 @@ std::vector<std::string> builtin_cluster_names();
 // sorted by (a, b).
 std::vector<EthLink> grid_links(const MeshShape& mesh, uint32_t count);
 
-// Checks: mesh and chip sizes non-zero; L1_SMALL fits in L1 and the trace region in DRAM; hosts
-// non-empty, uniquely named, inside the mesh, non-overlapping and covering it; links between
-// distinct existing devices, count >= 1, no pair twice. Throws Error(kInvalidArgument) naming
-// what is wrong.
+// The largest cluster meshrt simulates.
+inline constexpr uint32_t kMaxClusterSide = 1u << 16;
+inline constexpr uint64_t kMaxClusterChips = uint64_t{1} << 20;
+
+// Checks: mesh and chip sizes non-zero and at most the limits above; L1_SMALL fits in L1 and the
+// trace region in DRAM; hosts non-empty, uniquely named, inside the mesh, non-overlapping and
+// covering it; links between distinct existing devices, count >= 1, no pair twice. Throws
+// Error(kInvalidArgument) naming what is wrong.
 void validate_cluster(const ClusterDesc& cluster);
 
 // Number of Ethernet links between `a` and `b` (either order); 0 if they are not neighbours.

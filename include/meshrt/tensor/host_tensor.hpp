@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -20,6 +21,9 @@ namespace meshrt {
 using Shape = std::vector<int64_t>;
 
 int64_t volume(const Shape& shape);
+// Elements of `shape` when every dim is >= 0 and their product is at most `limit`, else
+// nullopt (never overflows): for shapes read from untrusted bytes.
+std::optional<uint64_t> checked_volume(const Shape& shape, uint64_t limit);
 // Row-major strides in elements.
 std::vector<int64_t> row_major_strides(const Shape& shape);
 // "1x1x32x128" (empty shape: "scalar").
