@@ -95,14 +95,11 @@ Offset<fbs::ProgramGoldens> write_goldens(FlatBufferBuilder& b, const ProgramGol
                                    b.CreateVector(tensors));
 }
 
-template <typename T, typename V>
-std::vector<T> to_vec(const flatbuffers::Vector<V>* v) {
-  std::vector<T> out;
-  if (v) out.assign(v->begin(), v->end());
-  return out;
+// A string of the binary (absent: empty). Names, locs and sources end up in JSON result files.
+std::string text(const flatbuffers::String* s, const std::string& name, const std::string& what) {
+  if (!s) return {};
+  return utf8_text(s->str(), ErrorCode::kInvalidArgument, name + ": corrupted binary", what);
 }
-
-std::string str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
 
 // Limits on what a binary may claim before anything is sized from it: the DRAM and host
 // memory preflights then see sizes that cannot overflow.
@@ -140,7 +137,7 @@ E read_enum(F raw, uint8_t count, const std::string& name, const std::string& wh
 
 Shape read_shape(const flatbuffers::Vector<int64_t>* v, const std::string& name,
                  const std::string& what) {
-  Shape shape = to_vec<int64_t>(v);
+  Shape shape = scalars<int64_t>(v);
   if (shape.size() > kMaxRank) {
     corrupt(name, fmt::format("{} has rank {} (at most {})", what, shape.size(), kMaxRank));
   }
@@ -152,7 +149,8 @@ Shape read_shape(const flatbuffers::Vector<int64_t>* v, const std::string& name,
 }
 
 AttrValue read_attr(const fbs::NamedAttr& a, const std::string& name, const std::string& where) {
-  const std::string what = fmt::format("{} attribute '{}'", where, a.name()->str());
+  const std::string key = text(a.name(), name, where + " attribute name");
+  const std::string what = fmt::format("{} attribute '{}'", where, key);
   switch (a.value_type()) {
     case fbs::AttrValue::BoolAttr:
       return need(a.value_as_BoolAttr(), name, what + " value").value();
@@ -161,15 +159,15 @@ AttrValue read_attr(const fbs::NamedAttr& a, const std::string& name, const std:
     case fbs::AttrValue::FloatAttr:
       return need(a.value_as_FloatAttr(), name, what + " value").value();
     case fbs::AttrValue::StringAttr:
-      return str(need(a.value_as_StringAttr(), name, what + " value").value());
+      return text(need(a.value_as_StringAttr(), name, what + " value").value(), name, what);
     case fbs::AttrValue::IntArrayAttr:
-      return to_vec<int64_t>(need(a.value_as_IntArrayAttr(), name, what + " value").values());
+      return scalars<int64_t>(need(a.value_as_IntArrayAttr(), name, what + " value").values());
     case fbs::AttrValue::FloatArrayAttr:
-      return to_vec<double>(need(a.value_as_FloatArrayAttr(), name, what + " value").values());
+      return scalars<double>(need(a.value_as_FloatArrayAttr(), name, what + " value").values());
     case fbs::AttrValue::DenseAttr: {
       const auto& d = need(a.value_as_DenseAttr(), name, what + " value");
       DenseElements e{read_shape(d.shape(), name, what), read_dtype(d.dtype(), name),
-                      to_vec<double>(d.values())};
+                      scalars<double>(d.values())};
       if (e.values.size() != 1 && e.values.size() != static_cast<size_t>(volume(e.shape))) {
         corrupt(name, fmt::format("{} holds {} values for shape {}", what, e.values.size(),
                                   shape_to_string(e.shape)));
@@ -184,7 +182,7 @@ AttrValue read_attr(const fbs::NamedAttr& a, const std::string& name, const std:
 
 Program read_program(const fbs::Program& p, const std::string& name) {
   Program out;
-  out.name = p.name()->str();
+  out.name = text(p.name(), name, "a program name");
   const std::string where = fmt::format("program '{}'", out.name);
   out.is_private = p.private_();
   if (p.mesh_shape()) {
@@ -208,13 +206,13 @@ Program read_program(const fbs::Program& p, const std::string& name) {
           read_enum<MemoryLayout>(d->memory_layout(), 2, name, what + " memory layout");
       desc.presharded = d->presharded();
       desc.local_shape = read_shape(d->local_shape(), name, what + " local shape");
-      desc.name = str(d->name());
-      desc.argument_type = str(d->argument_type());
+      desc.name = text(d->name(), name, what + " name");
+      desc.argument_type = text(d->argument_type(), name, what + " argument type");
       out.values.push_back(std::move(desc));
     }
   }
-  out.inputs = to_vec<uint32_t>(p.inputs());
-  out.outputs = to_vec<uint32_t>(p.outputs());
+  out.inputs = scalars<uint32_t>(p.inputs());
+  out.outputs = scalars<uint32_t>(p.outputs());
   const auto n = static_cast<uint32_t>(out.values.size());
   auto check_ids = [&](const std::vector<uint32_t>& ids, const std::string& what) {
     for (uint32_t id : ids) {
@@ -230,18 +228,20 @@ Program read_program(const fbs::Program& p, const std::string& name) {
   if (p.ops()) {
     for (const auto* o : *p.ops()) {
       Op op;
-      op.name = o->name()->str();
-      op.loc = str(o->loc());
-      op.debug_str = str(o->debug_str());
-      op.operands = to_vec<uint32_t>(o->operands());
-      op.results = to_vec<uint32_t>(o->results());
-      op.frees = to_vec<uint32_t>(o->frees());
+      op.name = text(o->name(), name, where + " op name");
+      op.loc = text(o->loc(), name, fmt::format("{} op '{}' loc", where, op.name));
+      op.debug_str = text(o->debug_str(), name, fmt::format("{} op '{}' text", where, op.name));
+      op.operands = scalars<uint32_t>(o->operands());
+      op.results = scalars<uint32_t>(o->results());
+      op.frees = scalars<uint32_t>(o->frees());
       check_ids(op.operands, fmt::format("op '{}' ({}) operand", op.name, op.loc));
       check_ids(op.results, fmt::format("op '{}' ({}) result", op.name, op.loc));
       check_ids(op.frees, fmt::format("op '{}' ({}) free list", op.name, op.loc));
       if (o->attrs()) {
         const std::string what = fmt::format("{} op '{}' ({})", where, op.name, op.loc);
-        for (const auto* a : *o->attrs()) op.attrs[a->name()->str()] = read_attr(*a, name, what);
+        for (const auto* a : *o->attrs()) {
+          op.attrs[text(a->name(), name, what + " attribute name")] = read_attr(*a, name, what);
+        }
       }
       out.ops.push_back(std::move(op));
     }
@@ -256,7 +256,7 @@ ProgramGoldens read_goldens(const fbs::ProgramGoldens& g, const std::string& nam
   if (!g.goldens()) return out;
   for (const auto* t : *g.goldens()) {
     Golden golden;
-    golden.loc = t->loc()->str();
+    golden.loc = text(t->loc(), name, "a golden's loc");
     golden.device_id = t->device_id();
     const std::string what = fmt::format("golden '{}'", golden.loc);
     Shape shape = read_shape(t->shape(), name, what);
@@ -297,8 +297,10 @@ bool looks_like_binary(std::span<const uint8_t> bytes) {
   return bytes.size() >= 8 && std::memcmp(bytes.data() + 8, "MRTB", 4) == 0;
 }
 
-Binary deserialize(std::span<const uint8_t> bytes, const std::string& name,
+Binary deserialize(std::span<const uint8_t> given, const std::string& name,
                    const LoadOptions& options) {
+  std::vector<uint8_t> storage;
+  std::span<const uint8_t> bytes = aligned(given, storage);
   if (bytes.size() < 12) {
     raise(ErrorCode::kInvalidArgument,
           fmt::format("{}: not a meshrt binary: {} bytes is too short", name, bytes.size()));
@@ -325,7 +327,7 @@ Binary deserialize(std::span<const uint8_t> bytes, const std::string& name,
     out.version =
         Version{root->version()->major(), root->version()->minor(), root->version()->patch()};
   }
-  out.schema_hash = str(root->schema_hash());
+  out.schema_hash = text(root->schema_hash(), name, "the schema hash");
   if (!options.ignore_version) {
     if (out.version != current_version()) {
       raise(ErrorCode::kIncompatible,
@@ -339,8 +341,8 @@ Binary deserialize(std::span<const uint8_t> bytes, const std::string& name,
                         name, out.schema_hash.substr(0, 12), current_schema_hash().substr(0, 12)));
     }
   }
-  out.mlir_source = str(root->mlir());
-  out.source_path = str(root->source_path());
+  out.mlir_source = text(root->mlir(), name, "the MLIR source");
+  out.source_path = text(root->source_path(), name, "the source path");
   if (root->programs()) {
     for (const auto* p : *root->programs()) out.programs.push_back(read_program(*p, name));
   }

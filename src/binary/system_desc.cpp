@@ -9,6 +9,7 @@
 #include "meshrt/binary/binary_io.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/common/file_io.hpp"
+#include "meshrt/common/untrusted.hpp"
 #include "meshrt/schemas/system_desc_generated.h"
 
 namespace meshrt::binary {
@@ -38,12 +39,10 @@ HostCpu discover_host_cpu() {
 std::vector<uint8_t> serialize_system_desc(const SystemDesc& d) {
   flatbuffers::FlatBufferBuilder b;
   const ChipDesc& c = d.cluster.chip;
-  auto chip = fbs::CreateChipDescFb(b, b.CreateString(c.arch), c.grid_x, c.grid_y,
-                                    c.l1_bytes_per_core, c.dram_channels,
-                                    c.dram_bytes_per_channel, c.l1_small_bytes,
-                                    c.trace_region_bytes, c.clock_ghz, c.dram_bandwidth_gbs,
-                                    c.eth_bandwidth_gbs, c.eth_hop_latency_ns,
-                                    c.matmul_tflops_bf16);
+  auto chip = fbs::CreateChipDescFb(
+      b, b.CreateString(c.arch), c.grid_x, c.grid_y, c.l1_bytes_per_core, c.dram_channels,
+      c.dram_bytes_per_channel, c.l1_small_bytes, c.trace_region_bytes, c.clock_ghz,
+      c.dram_bandwidth_gbs, c.eth_bandwidth_gbs, c.eth_hop_latency_ns, c.matmul_tflops_bf16);
   std::vector<flatbuffers::Offset<fbs::EthLinkFb>> links;
   for (const auto& l : d.cluster.links) {
     links.push_back(fbs::CreateEthLinkFb(b, l.a.value, l.b.value, l.count));
@@ -57,8 +56,8 @@ std::vector<uint8_t> serialize_system_desc(const SystemDesc& d) {
       cpu = fbs::CreateHostCpuFb(b, b.CreateString(hc.hostname), hc.packages, hc.numa_nodes,
                                  hc.cores, hc.pus);
     }
-    hosts.push_back(fbs::CreateHostFb(b, b.CreateString(h.name), h.box.offset.row,
-                                      h.box.offset.col, h.box.shape.rows, h.box.shape.cols, cpu));
+    hosts.push_back(fbs::CreateHostFb(b, b.CreateString(h.name), h.box.offset.row, h.box.offset.col,
+                                      h.box.shape.rows, h.box.shape.cols, cpu));
   }
   fbs::SysVersion v(d.version.major, d.version.minor, d.version.patch);
   auto root = fbs::CreateSystemDesc(b, &v, b.CreateString(current_schema_hash()),
@@ -73,7 +72,9 @@ bool looks_like_system_desc(std::span<const uint8_t> bytes) {
   return bytes.size() >= 12 && std::memcmp(bytes.data() + 8, "MRTS", 4) == 0;
 }
 
-SystemDesc deserialize_system_desc(std::span<const uint8_t> bytes, const std::string& name) {
+SystemDesc deserialize_system_desc(std::span<const uint8_t> given, const std::string& name) {
+  std::vector<uint8_t> storage;
+  std::span<const uint8_t> bytes = aligned(given, storage);
   if (!looks_like_system_desc(bytes)) {
     raise(ErrorCode::kInvalidArgument,
           fmt::format("{}: not a meshrt system description (identifier 'MRTS' missing)", name));
@@ -86,15 +87,18 @@ SystemDesc deserialize_system_desc(std::span<const uint8_t> bytes, const std::st
           fmt::format("{}: truncated or corrupted system description", name));
   }
   const auto* root = fbs::GetSizePrefixedSystemDesc(bytes.data());
+  auto text = [&](const flatbuffers::String* s, const char* what) {
+    return s ? utf8_text(s->str(), ErrorCode::kInvalidArgument, name, what) : std::string();
+  };
   SystemDesc d;
   if (root->version()) {
     d.version = {root->version()->major(), root->version()->minor(), root->version()->patch()};
   }
-  d.cluster.name = root->cluster_name() ? root->cluster_name()->str() : "";
+  d.cluster.name = text(root->cluster_name(), "the cluster name");
   d.cluster.mesh = MeshShape{root->mesh_rows(), root->mesh_cols()};
   if (const auto* c = root->chip()) {
     ChipDesc& chip = d.cluster.chip;
-    chip.arch = c->arch() ? c->arch()->str() : "";
+    chip.arch = text(c->arch(), "the chip arch");
     chip.grid_x = c->grid_x();
     chip.grid_y = c->grid_y();
     chip.l1_bytes_per_core = c->l1_bytes_per_core();
@@ -115,11 +119,11 @@ SystemDesc deserialize_system_desc(std::span<const uint8_t> bytes, const std::st
   }
   if (root->hosts()) {
     for (const auto* h : *root->hosts()) {
-      d.cluster.hosts.push_back({h->name() ? h->name()->str() : "",
-                                 MeshBox{{h->box_row(), h->box_col()},
-                                         MeshShape{h->box_rows(), h->box_cols()}}});
+      d.cluster.hosts.push_back(
+          {text(h->name(), "a host name"),
+           MeshBox{{h->box_row(), h->box_col()}, MeshShape{h->box_rows(), h->box_cols()}}});
       if (const auto* cpu = h->cpu()) {
-        d.host_cpus.push_back({cpu->hostname() ? cpu->hostname()->str() : "", cpu->packages(),
+        d.host_cpus.push_back({text(cpu->hostname(), "a hostname"), cpu->packages(),
                                cpu->numa_nodes(), cpu->cores(), cpu->pus()});
       }
     }

@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
+
+#include "meshrt/common/untrusted.hpp"
 
 #include "parse_module.hpp"
 
@@ -276,6 +279,13 @@ void ModuleParser::finish() {
 }  // namespace detail
 
 binary::Binary parse_mlir(std::string_view text, const ParseOptions& options) {
+  if (size_t at = invalid_utf8_at(text); at != std::string_view::npos) {
+    size_t line = 1 + std::count(text.begin(), text.begin() + static_cast<long>(at), '\n');
+    size_t line_start = at == 0 ? std::string_view::npos : text.rfind('\n', at - 1);
+    size_t col = line_start == std::string_view::npos ? at + 1 : at - line_start;
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("{}:{}:{}: the text is not UTF-8 (byte {})", options.path, line, col, at));
+  }
   return detail::ModuleParser(text, options).run();
 }
 

@@ -200,7 +200,7 @@ ClusterDesc cluster_from_json_text(std::string_view text, const std::string& sou
   json root;
   try {
     root = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax, bad UTF-8, numbers out of range
     raise(ErrorCode::kInvalidArgument,
           fmt::format("cluster file '{}': malformed JSON: {}", source_name, e.what()));
   }

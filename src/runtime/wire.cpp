@@ -6,6 +6,7 @@
 #include <cstring>
 #include <optional>
 
+#include "meshrt/common/untrusted.hpp"
 #include "meshrt/schemas/commands_generated.h"
 
 namespace meshrt::runtime::wire {
@@ -25,7 +26,7 @@ std::shared_ptr<const HostTensor> get_tensor(const fb::Tensor* t, int from) {
   if (!t || !t->shape() || !t->data()) {
     raise(ErrorCode::kRankFailed, fmt::format("rank {} sent a tensor without shape or data", from));
   }
-  Shape shape(t->shape()->begin(), t->shape()->end());
+  Shape shape = scalars<int64_t>(t->shape());
   if (t->dtype() > static_cast<uint8_t>(DataType::kInt16)) {
     raise(ErrorCode::kRankFailed,
           fmt::format("rank {} sent a tensor of unknown data type code {}", from, t->dtype()));
@@ -133,7 +134,9 @@ std::vector<uint8_t> encode(const Command& c, const std::vector<uint32_t>* only)
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
-Command decode_command(std::span<const uint8_t> bytes) {
+Command decode_command(std::span<const uint8_t> given) {
+  std::vector<uint8_t> storage;
+  std::span<const uint8_t> bytes = aligned(given, storage);
   flatbuffers::Verifier v(bytes.data(), bytes.size(), 64, 100000000);
   if (!v.VerifyBuffer<fb::Command>(nullptr)) {
     raise(ErrorCode::kRankFailed,
@@ -151,14 +154,14 @@ Command decode_command(std::span<const uint8_t> bytes) {
   c.target = in->target();
   if (const auto* l = in->load()) {
     if (l->name()) c.name = l->name()->str();
-    if (l->bytes()) c.bytes.assign(l->bytes()->begin(), l->bytes()->end());
+    c.bytes = scalars<uint8_t>(l->bytes());
     c.ignore_version = l->ignore_version();
   }
   if (const auto* o = in->open()) {
     if (o->cluster_json()) c.cluster_json = o->cluster_json()->str();
     c.shape = {o->rows(), o->cols()};
     c.offset = {o->offset_row(), o->offset_col()};
-    if (o->device_ids()) c.device_ids.assign(o->device_ids()->begin(), o->device_ids()->end());
+    c.device_ids = scalars<uint32_t>(o->device_ids());
     c.l1_small_size = o->l1_small_size();
     c.trace_region_size = o->trace_region_size();
   }
@@ -197,7 +200,9 @@ std::vector<uint8_t> encode(const Response& r) {
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
-Response decode_response(std::span<const uint8_t> bytes, int from) {
+Response decode_response(std::span<const uint8_t> given, int from) {
+  std::vector<uint8_t> storage;
+  std::span<const uint8_t> bytes = aligned(given, storage);
   flatbuffers::Verifier v(bytes.data(), bytes.size(), 64, 100000000);
   if (!v.VerifyBuffer<fb::Response>(nullptr)) {
     raise(ErrorCode::kRankFailed,
@@ -212,7 +217,7 @@ Response decode_response(std::span<const uint8_t> bytes, int from) {
                ? ErrorCode::kInternal
                : static_cast<ErrorCode>(in->code());
   if (in->message()) r.message = in->message()->str();
-  if (in->payload()) r.payload.assign(in->payload()->begin(), in->payload()->end());
+  r.payload = scalars<uint8_t>(in->payload());
   return r;
 }
 
@@ -222,7 +227,9 @@ std::vector<uint8_t> encode_value(const TensorValue& value) {
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
-TensorValue decode_value(std::span<const uint8_t> bytes, int from) {
+TensorValue decode_value(std::span<const uint8_t> given, int from) {
+  std::vector<uint8_t> storage;
+  std::span<const uint8_t> bytes = aligned(given, storage);
   flatbuffers::Verifier v(bytes.data(), bytes.size(), 64, 100000000);
   if (!v.VerifyBuffer<fb::Input>(nullptr)) {
     raise(ErrorCode::kRankFailed, fmt::format("malformed op output from rank {}", from));

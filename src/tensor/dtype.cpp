@@ -144,6 +144,8 @@ double saturate(double v) {
   if (std::isnan(v)) return 0;
   double lo = static_cast<double>(std::numeric_limits<T>::lowest());
   double hi = static_cast<double>(std::numeric_limits<T>::max());
+  // int64's maximum rounds up to 2^63 as a double, which no longer converts back: stay below.
+  if (hi >= std::ldexp(1.0, std::numeric_limits<T>::digits)) hi = std::nextafter(hi, 0.0);
   v = std::trunc(v);
   return v < lo ? lo : (v > hi ? hi : v);
 }
