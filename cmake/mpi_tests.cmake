@@ -11,18 +11,22 @@
 # COMMAND may be any program (a gtest main, bin/ttrt, a script) and may use generator
 # expressions such as $<TARGET_FILE:target>. mpirun gets --oversubscribe, --bind-to none and the
 # shared-memory transports (--mca btl self,vader --mca oob_tcp_if_include lo), runs as root
-# (OMPI_ALLOW_RUN_AS_ROOT*), and is wrapped by cmake/run_mpi_test.sh, which enforces TIMEOUT with
-# timeout(1) (exit 124, process group killed) below the CTest TIMEOUT belt.
+# (OMPI_ALLOW_RUN_AS_ROOT*), and is wrapped by cmake/run_checked_test.sh, which enforces TIMEOUT
+# with timeout(1) (exit 124, process group killed) below the CTest TIMEOUT belt.
+#
+# meshrt_add_checked_test(NAME name [TIMEOUT s] [EXPECT_FAILURE] [OUTPUT_MATCHES re...]
+#                         [LABELS l...] COMMAND exe args...)
+# The same wrapper for a command without mpirun: exit status and output are both checked.
 find_program(MESHRT_MPIRUN NAMES ${MPIEXEC_EXECUTABLE} mpirun mpiexec REQUIRED)
-set(MESHRT_MPI_TEST_RUNNER ${CMAKE_CURRENT_LIST_DIR}/run_mpi_test.sh)
+set(MESHRT_CHECKED_TEST_RUNNER ${CMAKE_CURRENT_LIST_DIR}/run_checked_test.sh)
 set(MESHRT_MPIRUN_LOCAL_ARGS --oversubscribe --bind-to none --mca btl self,vader
     --mca oob_tcp_if_include lo)
 
-function(meshrt_add_mpi_test)
-  cmake_parse_arguments(ARG "EXPECT_FAILURE" "NAME;NP;TIMEOUT"
-                        "MPI_ARGS;ENVIRONMENT;OUTPUT_MATCHES;LABELS;COMMAND" ${ARGN})
-  if(NOT ARG_NAME OR NOT ARG_NP OR NOT ARG_COMMAND)
-    message(FATAL_ERROR "meshrt_add_mpi_test needs NAME, NP and COMMAND")
+function(meshrt_add_checked_test)
+  cmake_parse_arguments(ARG "EXPECT_FAILURE" "NAME;TIMEOUT"
+                        "OUTPUT_MATCHES;LABELS;ENVIRONMENT;COMMAND" ${ARGN})
+  if(NOT ARG_NAME OR NOT ARG_COMMAND)
+    message(FATAL_ERROR "meshrt_add_checked_test needs NAME and COMMAND")
   endif()
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
@@ -36,13 +40,27 @@ function(meshrt_add_mpi_test)
     list(APPEND match_args --match ${re})
   endforeach()
   add_test(NAME ${ARG_NAME}
-    COMMAND bash ${MESHRT_MPI_TEST_RUNNER} --expect ${expect} --timeout ${ARG_TIMEOUT} ${match_args}
-            -- ${MESHRT_MPIRUN} -np ${ARG_NP} ${MESHRT_MPIRUN_LOCAL_ARGS} ${ARG_MPI_ARGS}
-            ${ARG_COMMAND})
+    COMMAND bash ${MESHRT_CHECKED_TEST_RUNNER} --expect ${expect} --timeout ${ARG_TIMEOUT}
+            ${match_args} -- ${ARG_COMMAND})
   math(EXPR belt "${ARG_TIMEOUT} + 30")
-  set_tests_properties(${ARG_NAME} PROPERTIES
-    TIMEOUT ${belt}
-    PROCESSORS ${ARG_NP}
-    LABELS "mpi;${ARG_LABELS}"
-    ENVIRONMENT "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;${ARG_ENVIRONMENT}")
+  set_tests_properties(${ARG_NAME} PROPERTIES TIMEOUT ${belt} LABELS "${ARG_LABELS}"
+    ENVIRONMENT "${ARG_ENVIRONMENT}")
+endfunction()
+
+function(meshrt_add_mpi_test)
+  cmake_parse_arguments(ARG "EXPECT_FAILURE" "NAME;NP;TIMEOUT"
+                        "MPI_ARGS;ENVIRONMENT;OUTPUT_MATCHES;LABELS;COMMAND" ${ARGN})
+  if(NOT ARG_NAME OR NOT ARG_NP OR NOT ARG_COMMAND)
+    message(FATAL_ERROR "meshrt_add_mpi_test needs NAME, NP and COMMAND")
+  endif()
+  set(failure)
+  if(ARG_EXPECT_FAILURE)
+    set(failure EXPECT_FAILURE)
+  endif()
+  meshrt_add_checked_test(NAME ${ARG_NAME} TIMEOUT ${ARG_TIMEOUT} ${failure}
+    OUTPUT_MATCHES ${ARG_OUTPUT_MATCHES} LABELS mpi ${ARG_LABELS}
+    ENVIRONMENT OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ${ARG_ENVIRONMENT}
+    COMMAND ${MESHRT_MPIRUN} -np ${ARG_NP} ${MESHRT_MPIRUN_LOCAL_ARGS} ${ARG_MPI_ARGS}
+            ${ARG_COMMAND})
+  set_tests_properties(${ARG_NAME} PROPERTIES PROCESSORS ${ARG_NP})
 endfunction()

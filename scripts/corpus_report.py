@@ -25,7 +25,7 @@ for line in open(os.path.join(work, "compile.tsv")):
         if entry is None:
             verdict, msg = "error", "not run"
         elif entry["result"] == "pass":
-            programs = entry.get("program_results", {}).values()
+            programs = entry.get("meshrt", {}).get("programs", {}).values()
             if any(p["golden"]["checked"] > 0 for p in programs):
                 verdict, msg = "pass", ""
             else:

@@ -67,7 +67,7 @@ void fill_quantized(HostTensor& t, uint64_t seed, uint64_t stream) {
 }  // namespace
 
 HostTensor generate_input(const Program& program, size_t input_index, DeviceId device,
-                          uint64_t seed, InitKind init) {
+                          uint64_t seed, InitKind init, uint32_t ones_density) {
   uint32_t id = program.inputs.at(input_index);
   const TensorDesc& desc = program.values[id];
   HostTensor t(input_shape(desc), desc.dtype);
@@ -80,7 +80,7 @@ HostTensor generate_input(const Program& program, size_t input_index, DeviceId d
   }
   int64_t rows = embedding_rows(program, id);
   if (rows == 0) rows = std::min<int64_t>(cache_index_bound(program, id), 10);
-  fill_tensor(t, init, seed, stream, rows > 0 ? rows : 10, /*integers=*/rows > 0);
+  fill_tensor(t, init, seed, stream, rows > 0 ? rows : 10, /*integers=*/rows > 0, ones_density);
   return t;
 }
 

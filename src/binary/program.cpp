@@ -73,6 +73,22 @@ const DenseElements& Op::dense_attr(const std::string& key) const {
   attr_error(*this, key, "is not a dense elements attribute");
 }
 
+std::string mlir_loc(const std::string& key) {
+  std::string name = key, suffix;
+  size_t hash = key.rfind('#');
+  if (hash != std::string::npos && hash + 1 < key.size() &&
+      key.find_first_not_of("0123456789", hash + 1) == std::string::npos) {
+    name = key.substr(0, hash);
+    suffix = key.substr(hash);
+  }
+  std::string out = "loc(\"";
+  for (char c : name) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\")" + suffix;
+}
+
 std::string Version::to_string() const { return fmt::format("{}.{}.{}", major, minor, patch); }
 
 }  // namespace meshrt::binary

@@ -4,6 +4,7 @@
 #include <hwloc.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstring>
 
 #include "meshrt/binary/binary_io.hpp"
@@ -135,6 +136,30 @@ SystemDesc deserialize_system_desc(std::span<const uint8_t> given, const std::st
     raise(ErrorCode::kInvalidArgument, fmt::format("{}: {}", name, e.what()));
   }
   return d;
+}
+
+ClusterDesc cluster_from_bytes(std::span<const uint8_t> bytes, const std::string& name) {
+  if (looks_like_system_desc(bytes)) return deserialize_system_desc(bytes, name).cluster;
+  if (looks_like_binary(bytes)) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("{}: a meshrt program binary (.ttnn), not a cluster description (a cluster "
+                      "JSON or a .ttsys system description)",
+                      name));
+  }
+  size_t first = 0;
+  while (first < bytes.size() && std::isspace(bytes[first])) ++first;
+  if (first == bytes.size() || bytes[first] != '{') {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("{}: not a cluster description: neither a .ttsys system description nor a "
+                      "cluster JSON object",
+                      name));
+  }
+  return cluster_from_json_text(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), name);
+}
+
+ClusterDesc load_cluster_file(const std::string& path) {
+  return cluster_from_bytes(read_file_bytes(path), path);
 }
 
 SystemDesc load_system_desc_file(const std::string& path) {

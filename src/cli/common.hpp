@@ -3,8 +3,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
+
+#include "commands.hpp"
 
 #include "meshrt/comm/communicator.hpp"
 #include "meshrt/mesh/cluster.hpp"
@@ -14,10 +17,10 @@ namespace meshrt::cli {
 
 using nlohmann::json;
 
-// Expands FILE|DIR arguments into files with `extension` (directories recursively, sorted).
-// A path that does not exist is returned as is, so the caller reports it per file.
+// Expands FILE|DIR arguments into files with one of `extensions` (directories recursively,
+// sorted). A path that is not a directory is returned as is, so the caller reports it per file.
 std::vector<std::string> expand_inputs(const std::vector<std::string>& paths,
-                                       const std::string& extension);
+                                       const std::vector<std::string>& extensions);
 
 // Writes pretty JSON atomically (rank 0 only; callers check).
 void write_json_file(const std::string& path, const json& value);
@@ -28,13 +31,34 @@ void write_npy(const std::string& path, const HostTensor& tensor);
 // Rank 0 reads a file and every rank gets its bytes, or every rank gets the same error.
 std::vector<uint8_t> read_file_everywhere(comm::Communicator& comm, const std::string& path);
 
-// The cluster to use: --cluster FILE (read on rank 0, shared), else the built-in "default",
-// or the smallest built-in cluster with enough chips for `mesh` when "default" is too small.
+// The cluster file a command names: --cluster FILE, else $TT_CLUSTER (what tt-run exports
+// from a rank binding or its --cluster), else "" (a built-in cluster).
+std::string launch_cluster_path(const std::string& cluster_path);
+
+// The cluster to use: launch_cluster_path() (a cluster JSON or .ttsys, told apart by content,
+// read on rank 0 and shared), else the built-in "default", or the smallest built-in cluster
+// with enough chips for `mesh` when "default" is too small.
 ClusterDesc choose_cluster(comm::Communicator& comm, const std::string& cluster_path,
                            const MeshShape& mesh);
 
-// spdlog: every line tagged with the rank; level from TTRT_LOGGER_LEVEL; optional file sink.
+// spdlog: every line tagged with the rank; level from TTRT_LOGGER_LEVEL (else LOGGER_LEVEL,
+// else info when a log file is given and warning otherwise); the file sink gets every line the
+// logger prints. Rank 0 throws Error(kInvalidArgument) naming --log-file when it cannot be
+// opened; another rank (whose host may not have the directory) warns and logs to stderr only.
 void setup_logging(int rank, const std::string& log_file);
+
+// An error that ends a command: "error: <message>" on stderr (rank 0) and the log file.
+void report_error(int rank, const std::string& message);
+
+// Rank 0, before anything runs: --result-file and --log-file must be files that can be written
+// (their directory exists and takes a file, they are not directories), --artifact-dir must
+// not be a file and, when the command will write artifacts, is created and must take a file.
+// Throws Error(kInvalidArgument) naming the flag, the path and the cause.
+void preflight_paths(const CommonOptions& o, bool writes_artifacts);
+
+// --dirty-tensor-schedule "index:iterations,...": loop -> input indices (empty text: none).
+// Throws Error(kInvalidArgument) naming the bad entry.
+std::map<uint32_t, std::vector<uint32_t>> parse_dirty_tensor_schedule(const std::string& text);
 
 std::string json_file_name(const std::string& result_file, const std::string& fallback);
 

@@ -24,12 +24,15 @@ int cmd_compile(const CompileOptions& o, comm::Communicator& comm) {
   c.golden_input_limit_bytes = o.golden_input_limit_mib << 20;
   std::vector<std::string> warnings;
   c.warnings = &warnings;
+  std::string mesh_note;
+  c.mesh_note = &mesh_note;
   std::string text = read_file_text(o.input);
   binary::Binary bin = compiler::compile_mlir(text, c);
   std::string out = o.output;
   if (out.empty()) out = std::filesystem::path(o.input).replace_extension(".ttnn").string();
   binary::save_binary_file(out, bin);
   for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
+  if (!mesh_note.empty()) std::cout << mesh_note << "\n";
   size_t ops = 0, goldens = 0;
   for (const auto& p : bin.programs) ops += p.ops.size();
   for (const auto& g : bin.goldens) goldens += g.goldens.size();

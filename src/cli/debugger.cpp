@@ -64,7 +64,8 @@ void print_output(std::ostream& out, rt::Binary bin, rt::CallbackContext p, rt::
 
 }  // namespace
 
-void install_debugger(std::istream& in, std::ostream& out, const RunOptions& options) {
+rt::debug::OpCallback make_debugger(std::istream& in, std::ostream& out,
+                                    const RunOptions& options) {
   auto stepping = std::make_shared<bool>(true);
   report::GoldenOptions tol{options.pcc, options.atol, options.rtol};
   auto post = [&in, &out, stepping, tol](rt::Binary bin, rt::CallbackContext p, rt::OpContext op) {
@@ -101,7 +102,7 @@ void install_debugger(std::istream& in, std::ostream& out, const RunOptions& opt
       out << "  commands: n(ext), c(ontinue), p(rint) [output], q(uit)\n";
     }
   };
-  rt::debug::Hooks::get(std::nullopt, post);
+  return post;
 }
 
 }  // namespace meshrt::cli

@@ -11,10 +11,14 @@ namespace meshrt::cli {
 
 // {"device_duration_ns" (modelled, critical chip, one loop), "critical_device",
 //  "critical_device_busy_ns", "host_duration_ns" (measured, all loops), "loops", "perf_rows",
-//  "device_time": "modelled", "host_time": "measured"}
-json perf_totals_json(const runtime::ProgramResult& r, double host_seconds, uint32_t loops);
+//  "device_time": "modelled", "host_time": "measured"}; with `host_only` the modelled figures
+// are left out ("device_time": "not modelled (--host-only)").
+json perf_totals_json(const runtime::ProgramResult& r, double host_seconds, uint32_t loops,
+                      bool host_only = false);
 
 // "  perf: modelled device time 12.345 us (critical chip 3), host 0.042 s (measured, 1 loop)"
-std::string perf_summary_line(const runtime::ProgramResult& r, double host_seconds, uint32_t loops);
+// (with `host_only`: the host time alone).
+std::string perf_summary_line(const runtime::ProgramResult& r, double host_seconds, uint32_t loops,
+                              bool host_only = false);
 
 }  // namespace meshrt::cli

@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 namespace meshrt::cli {
 
 Progress::Progress(bool controller, size_t files, uint32_t loops)
-    : active_(controller && isatty(STDOUT_FILENO) && (files > 1 || loops > 1)),
+    : active_(controller && isatty(STDERR_FILENO) && !std::getenv("OMPI_COMM_WORLD_SIZE") &&
+              (files > 1 || loops > 1)),
       files_(files),
       loops_(loops) {}
 

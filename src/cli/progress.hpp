@@ -1,5 +1,6 @@
 // Progress for long runs (directories, many loops): one self-overwriting line on stderr, only
-// on rank 0 and only when stdout is a terminal, so logs and CI stay quiet.
+// on rank 0, only when stderr is a terminal and not under mpirun (which forwards a rank's
+// output into logs), so logs and CI stay free of escape codes.
 // Not thread-safe; used by the driving thread.
 #pragma once
 

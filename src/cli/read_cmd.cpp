@@ -1,4 +1,7 @@
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
 
 #include <iostream>
 #include <map>
@@ -13,6 +16,8 @@
 #include "meshrt/mesh/cluster.hpp"
 
 namespace meshrt::cli {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -40,7 +45,8 @@ json per_program(const binary::Binary& bin, const std::function<json(const binar
 
 json binary_section(const binary::Binary& bin, const std::string& section) {
   if (section == "version") {
-    return {{"version", bin.version.to_string()}, {"schema_hash", bin.schema_hash},
+    return {{"version", bin.version.to_string()},
+            {"schema_hash", bin.schema_hash},
             {"source", bin.source_path}};
   }
   if (section == "system_desc") {
@@ -67,16 +73,21 @@ json binary_section(const binary::Binary& bin, const std::string& section) {
     });
   }
   if (section == "mesh_shape") {
-    return per_program(bin, [](const binary::Program& p) { return json(p.mesh_shape.to_string()); });
+    return per_program(bin,
+                       [](const binary::Program& p) { return json(p.mesh_shape.to_string()); });
   }
   if (section == "programs") {
     json list = json::array();
     for (size_t i = 0; i < bin.programs.size(); ++i) {
       const auto& p = bin.programs[i];
       size_t goldens = i < bin.goldens.size() ? bin.goldens[i].goldens.size() : 0;
-      list.push_back({{"index", i}, {"name", p.name}, {"private", p.is_private},
-                      {"mesh_shape", p.mesh_shape.to_string()}, {"num_inputs", p.inputs.size()},
-                      {"num_outputs", p.outputs.size()}, {"num_ops", p.ops.size()},
+      list.push_back({{"index", i},
+                      {"name", p.name},
+                      {"private", p.is_private},
+                      {"mesh_shape", p.mesh_shape.to_string()},
+                      {"num_inputs", p.inputs.size()},
+                      {"num_outputs", p.outputs.size()},
+                      {"num_ops", p.ops.size()},
                       {"num_goldens", goldens}});
     }
     return list;
@@ -93,8 +104,11 @@ json system_desc_json(const binary::SystemDesc& d) {
   json j = json::parse(cluster_to_json_text(d.cluster));
   json cpus = json::array();
   for (const auto& c : d.host_cpus) {
-    cpus.push_back({{"hostname", c.hostname}, {"packages", c.packages},
-                    {"numa_nodes", c.numa_nodes}, {"cores", c.cores}, {"pus", c.pus}});
+    cpus.push_back({{"hostname", c.hostname},
+                    {"packages", c.packages},
+                    {"numa_nodes", c.numa_nodes},
+                    {"cores", c.cores},
+                    {"pus", c.pus}});
   }
   return {{"version", d.version.to_string()}, {"cluster", j}, {"host_cpus", cpus}};
 }
@@ -103,37 +117,68 @@ json system_desc_json(const binary::SystemDesc& d) {
 
 int cmd_read(const ReadOptions& o, comm::Communicator& comm) {
   if (comm.rank() != 0) return kExitOk;
+  if (o.common.clean_artifacts) {
+    std::error_code ec;
+    fs::remove_all(o.common.artifact_dir, ec);
+  }
   json results = json::array();
+  json sections = json::array();
   bool failed = false;
-  std::vector<std::string> files = expand_inputs(o.paths, ".ttnn");
-  if (files.empty()) raise(ErrorCode::kNotFound, "no .ttnn files found in the given paths");
+  std::vector<std::string> files = expand_inputs(o.paths, {".ttnn", ".ttsys"});
+  if (files.empty()) {
+    results.push_back({{"file_path", fmt::format("{}", fmt::join(o.paths, " "))},
+                       {"result", "error"},
+                       {"exception", "no binaries found at the given path"},
+                       {"log_file", o.common.log_file},
+                       {"artifacts", o.common.artifact_dir}});
+    write_json_file(o.common.result_file, results);
+    raise(ErrorCode::kNotFound,
+          fmt::format("no .ttnn or .ttsys files found in {}", fmt::join(o.paths, ", ")));
+  }
   for (const auto& file : files) {
-    json entry = {{"file_path", file}};
+    json entry = {
+        {"file_path", file}, {"log_file", o.common.log_file}, {"artifacts", o.common.artifact_dir}};
+    spdlog::info("reading section={} from binary={}", o.section, file);
     try {
       std::vector<uint8_t> bytes = read_file_bytes(file);
+      json content;
       if (binary::looks_like_system_desc(bytes)) {
-        entry["content"] = system_desc_json(binary::deserialize_system_desc(bytes, file));
+        content = system_desc_json(binary::deserialize_system_desc(bytes, file));
       } else {
         binary::LoadOptions lo;
         lo.ignore_version = o.ignore_version;
-        entry["content"] = binary_section(binary::deserialize(bytes, file, lo), o.section);
+        content = binary_section(binary::deserialize(bytes, file, lo), o.section);
+      }
+      if (!o.quiet) {
+        if (o.section == "mlir" && content.contains("source")) {
+          std::cout << "// " << file << "\n" << content["source"].get<std::string>() << "\n";
+        } else {
+          std::cout << json{{"file_path", file}, {o.section, content}}.dump(2) << "\n";
+        }
+      }
+      sections.push_back({{"file_path", file}, {o.section, content}});
+      if (o.common.save_artifacts) {
+        fs::path dir = fs::path(o.common.artifact_dir) / fs::path(file).filename();
+        fs::create_directories(dir);
+        fs::copy_file(file, dir / fs::path(file).filename(), fs::copy_options::overwrite_existing);
       }
       entry["result"] = "pass";
+      entry["exception"] = "";
     } catch (const Error& e) {
       failed = true;
       entry["result"] = "error";
       entry["exception"] = e.what();
       std::cerr << "error: " << e.what() << "\n";
-    }
-    if (!o.quiet && entry.contains("content")) {
-      std::cout << (o.section == "mlir" && entry["content"].contains("source")
-                        ? entry["content"]["source"].get<std::string>()
-                        : entry["content"].dump(2))
-                << "\n";
+    } catch (const fs::filesystem_error& e) {
+      failed = true;
+      entry["result"] = "error";
+      entry["exception"] = fmt::format("saving the artifacts of {}: {}", file, e.what());
+      std::cerr << "error: " << entry["exception"].get<std::string>() << "\n";
     }
     results.push_back(entry);
   }
-  write_json_file(o.result_file, results);
+  if (!o.read_file.empty()) write_json_file(o.read_file, sections);
+  write_json_file(o.common.result_file, results);
   return failed ? kExitError : kExitOk;
 }
 

@@ -16,7 +16,9 @@
 #include "meshrt/cli/cli.hpp"
 #include "meshrt/comm/local.hpp"
 #include "meshrt/common/error.hpp"
+#include "meshrt/compiler/compile.hpp"
 #include "meshrt/report/perf.hpp"
+#include "meshrt/runtime/debug.hpp"
 #include "meshrt/runtime/runtime.hpp"
 #include "meshrt/runtime/serve.hpp"
 #include "progress.hpp"
@@ -30,6 +32,8 @@ namespace rt = tt::runtime;
 
 namespace {
 
+// The programs --program-index selects; Error(kNotFound) (the binary is skipped, as in ttrt)
+// when the index is past the binary's programs.
 std::vector<size_t> select_programs(const binary::Binary& bin, const std::string& index) {
   std::vector<size_t> out;
   if (index == "all") {
@@ -37,19 +41,11 @@ std::vector<size_t> select_programs(const binary::Binary& bin, const std::string
       if (!bin.programs[i].is_private) out.push_back(i);
     return out;
   }
-  size_t n = 0;
-  try {
-    size_t used = 0;
-    n = std::stoul(index, &used);
-    if (used != index.size()) throw std::invalid_argument(index);
-  } catch (const std::exception&) {
-    raise(ErrorCode::kInvalidArgument,
-          fmt::format("--program-index must be 'all' or a number, got '{}'", index));
-  }
+  const size_t n = std::stoul(index);  // digits only: checked when the flags were parsed
   if (n >= bin.programs.size()) {
-    raise(ErrorCode::kNotFound, fmt::format("--program-index {} is out of range: the binary has {} "
-                                            "program(s)",
-                                            n, bin.programs.size()));
+    raise(ErrorCode::kNotFound,
+          fmt::format("--program-index {} is out of range: the binary has {} program(s)", n,
+                      bin.programs.size()));
   }
   return {n};
 }
@@ -80,12 +76,13 @@ struct BinaryGuard {
   }
 };
 
-rt::MeshDeviceOptions mesh_options(const ClusterDesc& cluster, const MeshShape& shape) {
+rt::MeshDeviceOptions mesh_options(const RunOptions& o, const ClusterDesc& cluster,
+                                   const MeshShape& shape) {
   rt::MeshDeviceOptions mo;
   mo.cluster = cluster;
   mo.meshShape = std::vector<uint32_t>{shape.rows, shape.cols};
   mo.l1SmallSize = cluster.chip.l1_small_bytes;
-  mo.traceRegionSize = cluster.chip.trace_region_bytes;
+  mo.traceRegionSize = o.trace_region_size ? o.trace_region_size : cluster.chip.trace_region_bytes;
   return mo;
 }
 
@@ -94,27 +91,153 @@ runtime::ExecOptions exec_options(const RunOptions& o, const binary::Binary& bin
   const auto& stored = index < bin.goldens.size() ? bin.goldens[index] : binary::ProgramGoldens{};
   exec.seed = o.seed_given ? o.seed : stored.seed;
   exec.init = o.init_given ? init_kind_from_string(o.init) : stored.init;
+  exec.ones_density = o.ones_density;
   exec.check_golden = !o.disable_golden && !o.identity;
-  exec.golden = {o.pcc, o.atol, o.rtol};
-  exec.collect_memory = o.memory;
+  exec.check_op_goldens = !o.disable_ttrt_callbacks;
+  exec.golden = {o.pcc, o.atol, o.rtol, o.atol_allclose, o.rtol_allclose};
+  exec.golden_diff_topk = o.golden_diff_topk;
+  exec.collect_memory =
+      !o.disable_ttrt_callbacks &&
+      (o.memory || o.memory_log_level == "operation" || o.memory_log_level == "any");
+  exec.fabric = report::parse_fabric_config(o.fabric_config);
   exec.inject_fault_loc = o.inject_fault;
   exec.debug_leak_loc = o.debug_leak;
   return exec;
 }
 
-// `each_loop(loop, nullptr)` runs before and `each_loop(loop, &result)` after every loop.
+// --memory-log-level: memory views in the log, per op (operation) and/or after the program.
+void log_memory(const RunOptions& o, const runtime::ProgramResult& r, rt::Device device) {
+  std::string level = o.memory_log_level;
+  std::transform(level.begin(), level.end(), level.begin(), ::tolower);
+  auto line = [](const device::MemoryView& v) {
+    return fmt::format(
+        "device {}: DRAM {} of {} B/bank allocated, L1 {} of {}, L1_SMALL {} of {}, "
+        "TRACE {} of {}",
+        v.device.value, v.dram.total_bytes_allocated_per_bank, v.dram.total_bytes_per_bank,
+        v.l1.total_bytes_allocated_per_bank, v.l1.total_bytes_per_bank,
+        v.l1_small.total_bytes_allocated_per_bank, v.l1_small.total_bytes_per_bank,
+        v.trace.total_bytes_allocated_per_bank, v.trace.total_bytes_per_bank);
+  };
+  if (level == "operation" || level == "any") {
+    for (const auto& m : r.memory) {
+      for (const auto& v : m.views) spdlog::info("memory after op {}: {}", m.loc, line(v));
+    }
+  }
+  if (level == "program" || level == "any") {
+    const auto ids = rt::getDeviceIds(device);
+    for (size_t d = 0; d < ids.size(); ++d) {
+      auto views = rt::getMemoryView(device, static_cast<int>(d));
+      const auto& dram = views[rt::MemoryBufferType::DRAM];
+      const auto& l1 = views[rt::MemoryBufferType::L1];
+      spdlog::info("memory after program: device {}: DRAM {} of {} B/bank allocated, L1 {} of {}",
+                   d, dram.totalBytesAllocatedPerBank, dram.totalBytesPerBank,
+                   l1.totalBytesAllocatedPerBank, l1.totalBytesPerBank);
+    }
+  }
+}
+
+// The per-op callbacks `ttrt run` installs: --save-golden-tensors writes each op's golden and
+// device tensors per device into the running program's artifact folder, --debugger steps.
+class RunCallbacks {
+ public:
+  explicit RunCallbacks(const RunOptions& o) : o_(o) {}
+  bool active() const { return save_ || debugger_.has_value(); }
+  void install() {
+    if (o_.disable_ttrt_callbacks) return;
+    save_ = o_.save_golden_tensors;
+    if (o_.debugger) debugger_ = make_debugger(std::cin, std::cout, o_);
+    if (!active()) return;
+    rt::debug::Hooks::get(std::nullopt, [this](rt::Binary bin, rt::CallbackContext p,
+                                               rt::OpContext op) { post_op(bin, p, op); });
+  }
+  void uninstall() {
+    if (active()) rt::debug::Hooks::get().unregisterHooks();
+  }
+  void set_program_dir(std::string dir) { dir_ = std::move(dir); }
+
+ private:
+  void post_op(rt::Binary bin, rt::CallbackContext p, rt::OpContext op) {
+    if (save_) save(bin, p, op);
+    if (debugger_) (*debugger_)(bin, p, op);
+  }
+  // ttrt's file names ({loc}_{device}_golden / _device, sanitized), as .npy.
+  void save(rt::Binary bin, rt::CallbackContext p, rt::OpContext op) {
+    const std::string loc = rt::getOpLocInfo(op);
+    auto goldens = rt::getDebugInfoGolden(bin, compiler::golden_key(loc, 0));
+    auto outputs = rt::getOpOutputTensor(op, p, 0);
+    for (const auto& [d, t] : outputs) {
+      auto g = goldens.count(d) ? goldens.find(d) : goldens.find(binary::Golden::kAllDevices);
+      const std::string stem =
+          fmt::format("{}/{}_{}", dir_, sanitized_name(binary::mlir_loc(loc)), d);
+      if (g != goldens.end()) write_npy(stem + "_golden.npy", *rt::getHostTensor(g->second));
+      write_npy(stem + "_device.npy", *rt::getHostTensor(t));
+    }
+  }
+  static std::string sanitized_name(std::string name) {
+    for (char& c : name) {
+      if (std::string_view(":\"/\\|?*").find(c) != std::string_view::npos ||
+          static_cast<unsigned char>(c) < 0x20) {
+        c = '_';
+      }
+    }
+    return name;
+  }
+  const RunOptions& o_;
+  bool save_ = false;
+  std::optional<rt::debug::OpCallback> debugger_;
+  std::string dir_;
+};
+
+// Notes for flags that are accepted but change nothing here, once per command.
+void note_flags(const RunOptions& o) {
+  if (o.dump_kernels || o.load_kernels) {
+    std::cerr << fmt::format(
+        "note: --{}: meshrt's kernels are simulator code, not device binaries: there is "
+        "nothing to {} (no effect)\n",
+        o.dump_kernels ? "dump-kernels" : "load-kernels", o.dump_kernels ? "dump" : "load");
+  }
+  struct Flag {
+    const char* name;
+    bool set;
+  };
+  const Flag silicon[] = {
+      {"--use-loc-for-kernel-name", o.use_loc_for_kernel_name},
+      {"--kernel-source-dir", !o.kernel_source_dir.empty()},
+      {"--disable-device-address-validation", o.disable_device_address_validation},
+      {"--blocking-cq", o.blocking_cq},
+      {"--disable-swap-binary-operands", o.disable_swap_binary_operands},
+      {"--disable-read-update-index-for-kv-cache", o.disable_read_update_index_for_kv_cache},
+      {"--disable-blackhole-workarounds", o.disable_blackhole_workarounds},
+      {"--disable-eth-dispatch", o.disable_eth_dispatch},
+      {"--dump-device-rate", o.dump_device_rate != 1000},
+      {"--enable-perf-trace", o.enable_perf_trace}};
+  for (const Flag& f : silicon) {
+    if (f.set) spdlog::debug("{} tunes silicon: no effect on the simulator", f.name);
+  }
+  for (const auto& [loop, inputs] : parse_dirty_tensor_schedule(o.dirty_tensor_schedule)) {
+    spdlog::info(
+        "--dirty-tensor-schedule: input(s) {} uploaded again after {} loop(s) (every loop uploads "
+        "its inputs to the simulated chips)",
+        fmt::join(inputs, ","), loop);
+  }
+}
+
+// The per-loop runs of one program: `each_loop(loop, nullptr)` before and `each_loop(loop,
+// &result)` after every loop. Returns the last loop's result.
 runtime::ProgramResult run_loops(
     const RunOptions& o, rt::Device device, const rt::Binary& bin, size_t index,
-    const runtime::ExecOptions& exec, double& seconds,
+    const runtime::ExecOptions& exec, std::vector<LoopTiming>& timings,
     const std::function<void(uint32_t, runtime::ProgramResult*)>& each_loop = {}) {
   runtime::ProgramResult result;
-  auto start = std::chrono::steady_clock::now();
   for (uint32_t loop = 0; loop < o.loops; ++loop) {
     if (each_loop) each_loop(loop, nullptr);
+    auto start = std::chrono::steady_clock::now();
     result = rt::runProgram(device, bin, static_cast<uint32_t>(index), exec);
+    timings.push_back({static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                 std::chrono::steady_clock::now() - start)
+                                                 .count())});
     if (each_loop) each_loop(loop, &result);
   }
-  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 
@@ -132,7 +255,7 @@ ProgramOutcome run_data_parallel(const RunOptions& o, RunReport& report, const s
           fmt::format("--data-parallel: {} sub-meshes do not tile the {} mesh of cluster '{}'",
                       p.to_string(), c.to_string(), cluster.name));
   }
-  MeshGuard parent{rt::openMeshDevice(mesh_options(cluster, c))};
+  MeshGuard parent{rt::openMeshDevice(mesh_options(o, cluster, c))};
   runtime::ExecOptions exec = exec_options(o, bin.get(), index);
   const uint64_t base_seed = exec.seed;
   struct SubMesh {
@@ -140,6 +263,7 @@ ProgramOutcome run_data_parallel(const RunOptions& o, RunReport& report, const s
     MeshCoordinate offset;
     uint64_t seed = 0;
     std::vector<rt::PendingRun> loops;
+    std::vector<std::chrono::steady_clock::time_point> launched;
   };
   std::vector<SubMesh> subs;
   const auto start = std::chrono::steady_clock::now();
@@ -168,13 +292,13 @@ ProgramOutcome run_data_parallel(const RunOptions& o, RunReport& report, const s
   for (size_t k = 0; k < subs.size(); ++k) {
     SubMesh& sub = subs[k];
     runtime::ProgramResult result;
-    double seconds = 0;
+    std::vector<LoopTiming> timings;
     std::string error;
     std::vector<report::OpPerfRow> rows;  // every loop's, with keep_all_loops
     for (uint32_t loop = 0; loop < sub.loops.size(); ++loop) {
       try {
         result = sub.loops[loop].get();
-        seconds += result.host_seconds;
+        timings.push_back({static_cast<uint64_t>(result.host_seconds * 1e9)});
         for (auto& row : result.perf) row.loop = loop;
         if (keep_all_loops) rows.insert(rows.end(), result.perf.begin(), result.perf.end());
       } catch (const Error& e) {
@@ -183,13 +307,15 @@ ProgramOutcome run_data_parallel(const RunOptions& o, RunReport& report, const s
       }
     }
     if (keep_all_loops) result.perf = std::move(rows);
+    double seconds = 0;
+    for (const auto& t : timings) seconds += static_cast<double>(t.submit_ns) / 1e9;
     busy_seconds += seconds;
     slowest_device_ns =
         std::max(slowest_device_ns, report::perf_totals(result.perf).device_duration_ns);
     report.set_subdir(fmt::format("submesh_{}", k));
     ProgramOutcome one;
     if (error.empty()) {
-      one = report.program_outcome(file, bin.get(), index, cluster, result, seconds);
+      one = report.program_outcome(file, bin.get(), index, cluster, result, timings);
       if (after_program) {
         after_program(FinishedProgram{file, bin.get(), index, cluster, result, seconds,
                                       fmt::format("submesh_{}", k)},
@@ -208,6 +334,7 @@ ProgramOutcome run_data_parallel(const RunOptions& o, RunReport& report, const s
     details["seed"] = sub.seed;
     details["device_ids"] = rt::getDeviceIds(sub.mesh.device);  // chips of the cluster
     submeshes.push_back(details);
+    if (k == 0) all.loops = one.loops;  // program_results: the first sub-mesh's loops
     if (one.result == "error" || (one.result == "test_error" && all.result == "pass")) {
       all.result = one.result;
     }
@@ -235,23 +362,64 @@ ProgramOutcome run_data_parallel(const RunOptions& o, RunReport& report, const s
   return all;
 }
 
+// --inject-fault / --debug-leak name an op by its loc: one the binary does not have would
+// silently change nothing, so it is an error.
+void check_loc_flags(const RunOptions& o, const binary::Binary& bin, const std::string& file) {
+  for (const auto& [flag, loc] :
+       {std::pair<const char*, const std::string&>{"--inject-fault", o.inject_fault},
+        {"--debug-leak", o.debug_leak}}) {
+    if (loc.empty()) continue;
+    bool found = false;
+    std::vector<std::string> some;
+    for (const auto& p : bin.programs) {
+      for (const auto& op : p.ops) {
+        found = found || op.loc == loc;
+        if (some.size() < 8) some.push_back(op.loc);
+      }
+    }
+    if (!found) {
+      raise(ErrorCode::kInvalidArgument,
+            fmt::format("{} '{}': no op of {} has that loc (its ops: {}{})", flag, loc, file,
+                        fmt::join(some, ", "), some.size() == 8 ? ", ..." : ""));
+    }
+  }
+}
+
+// --benchmark as ttrt has it: 2 loops of program 0, program cache on, no goldens.
+RunOptions effective_options(const RunOptions& given) {
+  RunOptions o = given;
+  if (o.benchmark) {
+    o.loops = 2;
+    o.enable_program_cache = true;
+    o.disable_golden = true;
+    o.program_index = "0";
+  }
+  return o;
+}
+
 }  // namespace
 
-int run_binaries(const RunOptions& o, comm::Communicator& comm, const ProgramHook& after_program,
-                 bool keep_all_loops) {
+int run_binaries(const RunOptions& given, comm::Communicator& comm,
+                 const ProgramHook& after_program, ReportMode mode) {
+  const RunOptions o = effective_options(given);
   rt::setCommunicator(&comm);
   auto solo = comm::make_single_process();  // rank 0 reads files alone; workers get bytes
-  if (o.clean_artifacts) {
+  if (o.common.clean_artifacts) {
     std::error_code ec;
-    fs::remove_all(o.artifact_dir, ec);
+    fs::remove_all(o.common.artifact_dir, ec);
   }
-  std::vector<std::string> files = expand_inputs(o.paths, ".ttnn");
-  RunReport report(o, true);
-  if (files.empty()) {
-    std::cerr << "error: no .ttnn files found in the given paths\n";
-    return kExitError;
+  std::vector<std::string> files = expand_inputs(o.paths, {".ttnn"});
+  RunReport report(o, true, mode);
+  if (files.empty()) {  // as ttrt: one error entry naming the path
+    BinaryOutcome none;
+    none.file = fmt::format("{}", fmt::join(o.paths, " "));
+    none.error = fmt::format("no binaries found or executed at path: {}", none.file);
+    report.add_binary(std::move(none));
+    return report.finish();
   }
-  if (o.debugger) install_debugger(std::cin, std::cout, o);
+  note_flags(o);
+  RunCallbacks callbacks(o);
+  callbacks.install();
   Progress progress(true, files.size(), o.loops);
   for (size_t file_index = 0; file_index < files.size(); ++file_index) {
     const std::string& file = files[file_index];
@@ -259,37 +427,60 @@ int run_binaries(const RunOptions& o, comm::Communicator& comm, const ProgramHoo
     outcome.file = file;
     std::string error;
     ErrorCode code = ErrorCode::kInternal;
+    spdlog::info("evaluating binary={}", file);
     try {
       std::vector<uint8_t> bytes = read_file_everywhere(*solo, file);
-      BinaryGuard bin{rt::Binary::loadFromBytes(bytes, file, o.ignore_version)};
-      for (size_t index : select_programs(bin.binary.get(), o.program_index)) {
+      BinaryGuard bin;
+      try {
+        bin.binary = rt::Binary::loadFromBytes(bytes, file, o.ignore_version);
+      } catch (const Error& e) {
+        outcome.skipped = e.code() == ErrorCode::kIncompatible;  // another version, as ttrt
+        throw;
+      }
+      std::vector<size_t> selected;
+      try {
+        selected = select_programs(bin.binary.get(), o.program_index);
+      } catch (const Error&) {
+        outcome.skipped = true;
+        throw;
+      }
+      check_loc_flags(o, bin.binary.get(), file);
+      for (size_t index : selected) {
         const binary::Program& program = bin.binary.get().programs[index];
         ClusterDesc cluster = choose_cluster(*solo, o.cluster, program.mesh_shape);
+        outcome.cluster = cluster.name;
+        callbacks.set_program_dir(report.program_dir(file, index));
+        if (o.save_golden_tensors) fs::create_directories(report.program_dir(file, index));
+        spdlog::info("evaluating program={} for binary={} on cluster '{}'", index, file,
+                     cluster.name);
         if (o.data_parallel) {
           outcome.programs.push_back(run_data_parallel(o, report, file, bin.binary, index, cluster,
-                                                       after_program, keep_all_loops));
+                                                       after_program, mode.perf));
           continue;
         }
-        MeshGuard mesh{rt::openMeshDevice(mesh_options(cluster, program.mesh_shape))};
-        double seconds = 0;
+        MeshGuard mesh{rt::openMeshDevice(mesh_options(o, cluster, program.mesh_shape))};
+        std::vector<LoopTiming> timings;
         std::vector<report::OpPerfRow> earlier_loops;  // perf rows of every loop but the last
         auto each_loop = [&](uint32_t loop, runtime::ProgramResult* r) {
           if (!r) return progress.update(file_index, file, loop);
           for (auto& row : r->perf) row.loop = loop;
-          if (keep_all_loops && loop + 1 < o.loops) {
+          if (mode.perf && loop + 1 < o.loops) {
             earlier_loops.insert(earlier_loops.end(), r->perf.begin(), r->perf.end());
           }
         };
         runtime::ProgramResult result =
             run_loops(o, mesh.device, bin.binary, index, exec_options(o, bin.binary.get(), index),
-                      seconds, each_loop);
+                      timings, each_loop);
         progress.clear();
+        log_memory(o, result, mesh.device);
         if (!earlier_loops.empty()) {
           earlier_loops.insert(earlier_loops.end(), result.perf.begin(), result.perf.end());
           result.perf = std::move(earlier_loops);
         }
+        double seconds = 0;
+        for (const auto& t : timings) seconds += static_cast<double>(t.submit_ns) / 1e9;
         outcome.programs.push_back(
-            report.program_outcome(file, bin.binary.get(), index, cluster, result, seconds));
+            report.program_outcome(file, bin.binary.get(), index, cluster, result, timings));
         if (after_program) {
           after_program(FinishedProgram{file, bin.binary.get(), index, cluster, result, seconds},
                         outcome.programs.back());
@@ -305,21 +496,24 @@ int run_binaries(const RunOptions& o, comm::Communicator& comm, const ProgramHoo
       outcome.error_code = code;
     }
     std::string combined = outcome.error;
+    spdlog::info("{}: test case={}", outcome.error.empty() ? "finished" : "ERROR", file);
     report.add_binary(std::move(outcome));
     if (comm.size() > 1 && (code == ErrorCode::kTimeout || code == ErrorCode::kRankFailed) &&
         !error.empty()) {
       // Ranks are out of step: results so far are on disk; end the whole job.
       std::cerr << "error: " << combined << "; ending the job\n";
+      callbacks.uninstall();
       comm.abort_job(kExitError);
       return kExitError;
     }
   }
+  callbacks.uninstall();
   progress.clear();
   return report.finish();
 }
 
 int cmd_run(const RunOptions& o, comm::Communicator& comm) {
-  return run_binaries(o, comm, {}, false);
+  return run_binaries(o, comm, {}, ReportMode{});
 }
 
 bool is_run_command(int argc, char** argv) {

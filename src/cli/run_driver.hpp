@@ -29,9 +29,9 @@ struct FinishedProgram {
 // May add to outcome.details (rank 0) and throw meshrt::Error (the binary then errors).
 using ProgramHook = std::function<void(const FinishedProgram& run, ProgramOutcome& outcome)>;
 
-// `keep_all_loops`: result.perf holds the rows of every loop (OpPerfRow::loop tells which),
-// not only the last one's.
+// `mode.perf`: result.perf holds the rows of every loop (OpPerfRow::loop tells which), not only
+// the last one's, and program_results get the perf totals.
 int run_binaries(const RunOptions& o, comm::Communicator& comm, const ProgramHook& after_program,
-                 bool keep_all_loops);
+                 ReportMode mode);
 
 }  // namespace meshrt::cli

@@ -57,7 +57,7 @@ std::string golden_key(const std::string& loc, size_t result_index) {
 
 binary::ProgramGoldens compute_goldens(const binary::Binary& bin, size_t program_index,
                                        uint64_t seed, InitKind init, uint64_t budget,
-                                       uint64_t input_limit) {
+                                       uint64_t input_limit, uint32_t ones_density) {
   const binary::Program& program = bin.programs.at(program_index);
   const uint32_t devices = program.mesh_shape.volume();
   check_input_limit(program, input_limit);
@@ -68,11 +68,11 @@ binary::ProgramGoldens compute_goldens(const binary::Binary& bin, size_t program
     if (desc.presharded) {
       for (uint32_t d = 0; d < devices; ++d) {
         per_device.push_back(std::make_shared<const HostTensor>(
-            binary::generate_input(program, i, DeviceId{d}, seed, init)));
+            binary::generate_input(program, i, DeviceId{d}, seed, init, ones_density)));
       }
     } else {
       auto full = std::make_shared<const HostTensor>(
-          binary::generate_input(program, i, DeviceId{0}, seed, init));
+          binary::generate_input(program, i, DeviceId{0}, seed, init, ones_density));
       per_device.assign(devices, full);
     }
     inputs.push_back(per_device);
@@ -138,6 +138,7 @@ binary::Binary compile_mlir(std::string_view text, const CompileOptions& options
   ParseOptions parse;
   parse.path = options.path;
   parse.mesh_override = options.mesh_override;
+  parse.mesh_note = options.mesh_note;
   binary::Binary bin = parse_mlir(text, parse);
   verify_and_annotate(bin, options.path);
   bin.version = binary::current_version();

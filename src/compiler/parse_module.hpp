@@ -15,6 +15,11 @@
 
 namespace meshrt::compiler::detail {
 
+// The mesh the programs' mesh_shard ops need (mesh_inference.cpp); `note` (may be null) gets
+// how it was found. A single-chip program (no mesh op at all) needs 1x1. Throws
+// Error(kInvalidArgument) ending in "compile with --mesh-shape R,C" when it cannot be told.
+MeshShape infer_mesh(const binary::Binary& bin, const std::string& path, std::string* note);
+
 // What an SSA name refers to inside a function.
 struct ValueRef {
   bool is_empty = false;          // defined by ttir.empty: a DPS destination placeholder

@@ -243,10 +243,8 @@ void ModuleParser::parse_signature(FunctionScope& scope) {
 void ModuleParser::finish() {
   binary_.source_path = options_.path;
   binary_.mlir_source = std::string(c_.text());
-  MeshShape mesh = module_mesh_ ? *module_mesh_ : options_.mesh_override.value_or(MeshShape{1, 1});
   for (size_t p = 0; p < binary_.programs.size(); ++p) {
     binary::Program& program = binary_.programs[p];
-    program.mesh_shape = mesh;
     std::set<std::string> used;
     std::vector<std::string> names(program.ops.size());
     // Explicit locations first, in op order; later duplicates get a suffix.
@@ -266,6 +264,22 @@ void ModuleParser::finish() {
     }
     for (size_t i = 0; i < program.ops.size(); ++i) program.ops[i].loc = std::move(names[i]);
   }
+  // The mesh: ttcore.meshes, else --mesh-shape, else what the mesh_shard ops need.
+  if (module_mesh_ && options_.mesh_override && !(*module_mesh_ == *options_.mesh_override)) {
+    raise(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: --mesh-shape {} contradicts the module's ttcore.meshes ({})",
+                    options_.path, options_.mesh_override->to_string(), module_mesh_->to_string()));
+  }
+  MeshShape mesh;
+  if (module_mesh_) {
+    mesh = *module_mesh_;
+  } else if (options_.mesh_override) {
+    mesh = *options_.mesh_override;
+  } else {
+    mesh = infer_mesh(binary_, options_.path, options_.mesh_note);
+  }
+  for (binary::Program& program : binary_.programs) program.mesh_shape = mesh;
   for (const PendingCall& call : calls_) {
     auto it = program_index_.find(call.callee);
     if (it == program_index_.end()) {

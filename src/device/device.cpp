@@ -27,8 +27,11 @@ ChipDesc checked(DeviceId id, const ChipDesc& chip) {
   return chip;
 }
 
+// The trace region split over the DRAM banks, each share rounded up to the bank alignment so
+// the region holds at least what was asked.
 uint64_t trace_bytes_per_bank(const ChipDesc& chip) {
-  return (chip.trace_region_bytes / chip.dram_channels) & ~(kDramAlignment - 1);
+  const uint64_t share = (chip.trace_region_bytes + chip.dram_channels - 1) / chip.dram_channels;
+  return (share + kDramAlignment - 1) & ~(kDramAlignment - 1);
 }
 
 }  // namespace

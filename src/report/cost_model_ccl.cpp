@@ -1,8 +1,13 @@
 // Collectives over the mesh's links (see docs/perf-model.md, "Collectives").
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <string>
 
+#include "meshrt/common/error.hpp"
 #include "meshrt/report/cost_model.hpp"
 
 namespace meshrt::report {
@@ -60,6 +65,56 @@ std::pair<double, double> ring_times(const std::vector<ChipLink>& links, double 
 
 }  // namespace
 
+FabricConfig parse_fabric_config(std::string_view text) {
+  std::string t(text);
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (FabricConfig f : {FabricConfig::kDisabled, FabricConfig::k1D, FabricConfig::k1DRing,
+                         FabricConfig::k2D, FabricConfig::k2DTorusX, FabricConfig::k2DTorusY,
+                         FabricConfig::k2DTorusXY, FabricConfig::kCustom}) {
+    if (t == to_string(f)) return f;
+  }
+  raise(ErrorCode::kInvalidArgument,
+        fmt::format("--fabric-config '{}' is not one of disabled, fabric_1d, fabric_1d_ring, "
+                    "fabric_2d, fabric_2d_torus_x, fabric_2d_torus_y, fabric_2d_torus_xy, custom",
+                    text));
+}
+
+std::string_view to_string(FabricConfig fabric) {
+  switch (fabric) {
+    case FabricConfig::kDisabled:
+      return "disabled";
+    case FabricConfig::k1D:
+      return "fabric_1d";
+    case FabricConfig::k1DRing:
+      return "fabric_1d_ring";
+    case FabricConfig::k2D:
+      return "fabric_2d";
+    case FabricConfig::k2DTorusX:
+      return "fabric_2d_torus_x";
+    case FabricConfig::k2DTorusY:
+      return "fabric_2d_torus_y";
+    case FabricConfig::k2DTorusXY:
+      return "fabric_2d_torus_xy";
+    case FabricConfig::kCustom:
+      return "custom";
+  }
+  return "fabric_1d";
+}
+
+bool fabric_ring_on_axis(FabricConfig fabric, uint32_t axis) {
+  switch (fabric) {
+    case FabricConfig::k1DRing:
+    case FabricConfig::k2DTorusXY:
+      return true;
+    case FabricConfig::k2DTorusX:  // wraps along X: the lines of a mesh row (axis 1)
+      return axis == 1;
+    case FabricConfig::k2DTorusY:
+      return axis == 0;
+    default:
+      return false;
+  }
+}
+
 ChipLink chip_link(const ClusterDesc& cluster, const MeshShape& mesh, DeviceId a, DeviceId b,
                    const CostParams& params) {
   ChipLink l;
@@ -101,8 +156,10 @@ OpCost model_line_collective(const binary::Op& op, const binary::TensorDesc& in,
   std::vector<ChipLink> links;
   for (size_t i = 0; i + 1 < n; ++i)
     links.push_back(chip_link(cluster, mesh, line[i], line[i + 1], params));
-  const bool ring = n > 2 && link_count(cluster, to_cluster(cluster, mesh, line.front()),
-                                        to_cluster(cluster, mesh, line.back())) > 0;
+  const uint32_t axis = static_cast<uint32_t>(op.int_attr_or("cluster_axis", 0));
+  const bool ring = n > 2 && fabric_ring_on_axis(params.fabric, axis) &&
+                    link_count(cluster, to_cluster(cluster, mesh, line.front()),
+                               to_cluster(cluster, mesh, line.back())) > 0;
   if (ring) links.push_back(chip_link(cluster, mesh, line.back(), line.front(), params));
   auto times = [&](double piece) {
     return ring ? ring_times(links, piece) : line_times(links, piece);

@@ -9,11 +9,19 @@ namespace meshrt::report {
 namespace {
 using nlohmann::json;
 
+// tt-metal's block table: one entry per block in address order, every field a string, the
+// blocks chained by prevID/nextID (-1 at the ends), as ttrt's memory report prints them.
 json stats_json(const device::BankStats& s) {
   json blocks = json::array();
-  for (const auto& b : s.block_table) {
-    blocks.push_back({{"address", b.address}, {"size", b.size},
-                      {"allocated", b.allocated ? "yes" : "no"}});
+  const auto n = static_cast<int64_t>(s.block_table.size());
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& b = s.block_table[static_cast<size_t>(i)];
+    blocks.push_back({{"allocated", b.allocated ? "yes" : "no"},
+                      {"nextID", std::to_string(i + 1 < n ? i + 1 : -1)},
+                      {"prevID", std::to_string(i - 1)},
+                      {"size", std::to_string(b.size)},
+                      {"address", std::to_string(b.address)},
+                      {"blockID", std::to_string(i)}});
   }
   return {{"num_banks", s.num_banks},
           {"total_bytes_per_bank", s.total_bytes_per_bank},
@@ -32,7 +40,8 @@ device::BankStats stats_from(const json& j) {
   s.largest_contiguous_bytes_free_per_bank =
       j.at("largest_contiguous_bytes_free_per_bank").get<uint64_t>();
   for (const auto& b : j.at("block_table")) {
-    s.block_table.push_back({b.at("address").get<uint64_t>(), b.at("size").get<uint64_t>(),
+    s.block_table.push_back({std::stoull(b.at("address").get<std::string>()),
+                             std::stoull(b.at("size").get<std::string>()),
                              b.at("allocated").get<std::string>() == "yes"});
   }
   return s;
@@ -58,7 +67,7 @@ device::MemoryView memory_view_from_json(std::string_view text) {
     v.l1_small = stats_from(j.at("l1_small"));
     v.trace = stats_from(j.at("trace"));
     return v;
-  } catch (const json::exception& e) {
+  } catch (const std::exception& e) {  // json errors, and std::stoull's on bad numbers
     raise(ErrorCode::kInvalidArgument, std::string("malformed memory view: ") + e.what());
   }
 }

@@ -90,7 +90,7 @@ PerfTotals perf_totals(const std::vector<OpPerfRow>& rows) {
 }
 
 namespace {
-constexpr size_t kWordsPerRow = 12;
+constexpr size_t kWordsPerRow = 15;
 }
 
 std::vector<uint64_t> rows_to_words(const std::vector<OpPerfRow>& rows) {
@@ -100,7 +100,8 @@ std::vector<uint64_t> rows_to_words(const std::vector<OpPerfRow>& rows) {
     w.insert(w.end(),
              {r.program_index, r.op_index, r.global_call_count, r.loop, r.device_id,
               static_cast<uint64_t>(static_cast<uint32_t>(r.rank)), static_cast<uint64_t>(r.family),
-              r.core_count, r.host_start_ns, r.host_end_ns, r.device_start_ns, r.device_end_ns});
+              r.core_count, r.host_start_ns, r.host_end_ns, r.device_start_ns, r.device_end_ns,
+              r.op_to_op_ns, r.compute_ns, r.bandwidth_ns});
   }
   return w;
 }
@@ -130,6 +131,9 @@ std::vector<OpPerfRow> rows_from_words(const std::vector<uint64_t>& w) {
     r.host_end_ns = p[9];
     r.device_start_ns = p[10];
     r.device_end_ns = p[11];
+    r.op_to_op_ns = p[12];
+    r.compute_ns = p[13];
+    r.bandwidth_ns = p[14];
   }
   return rows;
 }

@@ -69,8 +69,6 @@ std::string_view metal_dtype(DataType dt) {
   return "UNKNOWN";
 }
 
-constexpr int kInputs = 2;  // INPUT_0, INPUT_1 (tt-metal prints as many as the widest op)
-
 const char* const kTensorFields[] = {"W", "Z", "Y", "X", "LAYOUT", "DATATYPE", "MEMORY"};
 
 // W, Z, Y, X (leading dims folded into W), layout, datatype, memory.
@@ -114,73 +112,141 @@ std::string format_attributes(const binary::Op& op) {
   return s + "}";
 }
 
-std::vector<std::string> ops_perf_csv_columns() {
-  std::vector<std::string> c = {"OP CODE",
-                                "OP TYPE",
-                                "GLOBAL CALL COUNT",
-                                "DEVICE ID",
-                                "ATTRIBUTES",
-                                "CORE COUNT",
-                                "HOST START TS",
-                                "HOST END TS",
-                                "HOST DURATION [ns]",
-                                "DEVICE FW START CYCLE",
-                                "DEVICE FW END CYCLE",
-                                "DEVICE FW DURATION [ns]",
-                                "DEVICE KERNEL DURATION [ns]"};
-  for (int i = 0; i < kInputs; ++i)
+namespace {
+
+// tt-metal's columns in ttrt's order, before the tensor groups and after them.
+const char* const kLeadColumns[] = {"OP CODE",
+                                    "OP TYPE",
+                                    "GLOBAL CALL COUNT",
+                                    "DEVICE ID",
+                                    "ATTRIBUTES",
+                                    "MATH FIDELITY",
+                                    "CORE COUNT",
+                                    "PARALLELIZATION STRATEGY",
+                                    "HOST START TS",
+                                    "HOST END TS",
+                                    "HOST DURATION [ns]",
+                                    "DEVICE FW START CYCLE",
+                                    "DEVICE FW END CYCLE",
+                                    "OP TO OP LATENCY [ns]",
+                                    "OP TO OP LATENCY BR/NRISC START [ns]",
+                                    "DEVICE FW DURATION [ns]",
+                                    "DEVICE KERNEL DURATION [ns]",
+                                    "DEVICE KERNEL DURATION DM START [ns]",
+                                    "DEVICE KERNEL DURATION PER CORE MIN [ns]",
+                                    "DEVICE KERNEL DURATION PER CORE MAX [ns]",
+                                    "DEVICE KERNEL DURATION PER CORE AVG [ns]",
+                                    "DEVICE KERNEL FIRST TO LAST START [ns]",
+                                    "DEVICE BRISC KERNEL DURATION [ns]",
+                                    "DEVICE NCRISC KERNEL DURATION [ns]",
+                                    "DEVICE TRISC0 KERNEL DURATION [ns]",
+                                    "DEVICE TRISC1 KERNEL DURATION [ns]",
+                                    "DEVICE TRISC2 KERNEL DURATION [ns]",
+                                    "DEVICE ERISC KERNEL DURATION [ns]",
+                                    "DEVICE COMPUTE CB WAIT FRONT [ns]",
+                                    "DEVICE COMPUTE CB RESERVE BACK [ns]",
+                                    "DISPATCH TOTAL CQ CMD OP TIME [ns]",
+                                    "DISPATCH GO SEND WAIT TIME [ns]"};
+const char* const kTrailColumns[] = {"METAL TRACE ID",
+                                     "METAL TRACE REPLAY SESSION ID",
+                                     "COMPUTE KERNEL SOURCE",
+                                     "COMPUTE KERNEL HASH",
+                                     "DATA MOVEMENT KERNEL SOURCE",
+                                     "DATA MOVEMENT KERNEL HASH",
+                                     "BRISC MAX KERNEL SIZE [B]",
+                                     "NCRISC MAX KERNEL SIZE [B]",
+                                     "TRISC 0 MAX KERNEL SIZE [B]",
+                                     "TRISC 1 MAX KERNEL SIZE [B]",
+                                     "TRISC 2 MAX KERNEL SIZE [B]",
+                                     "ERISC MAX KERNEL SIZE [B]",
+                                     "PM IDEAL [ns]",
+                                     "PM COMPUTE [ns]",
+                                     "PM BANDWIDTH [ns]",
+                                     "PM REQ I BW",
+                                     "PM REQ O BW",
+                                     "PM FPU UTIL (%)",
+                                     "NOC UTIL (%)",
+                                     "DRAM BW UTIL (%)",
+                                     "NPE CONG IMPACT (%)",
+                                     "LOC",
+                                     "CONST_EVAL_OP",
+                                     "INPUT_LAYOUT_CONVERSION_OP",
+                                     "PROGRAM_METADATA"};
+
+std::string py_bool(bool b) { return b ? "True" : "False"; }
+
+}  // namespace
+
+std::vector<std::string> ops_perf_csv_columns(size_t inputs) {
+  std::vector<std::string> c(std::begin(kLeadColumns), std::end(kLeadColumns));
+  for (size_t i = 0; i < std::max<size_t>(inputs, 1); ++i)
     for (const char* f : kTensorFields) c.push_back(fmt::format("INPUT_{}_{}", i, f));
   for (const char* f : kTensorFields) c.push_back(fmt::format("OUTPUT_0_{}", f));
-  c.emplace_back("LOC");
-  c.emplace_back("PROGRAM_METADATA");
+  c.insert(c.end(), std::begin(kTrailColumns), std::end(kTrailColumns));
   return c;
 }
 
 std::vector<std::string> ops_perf_cells(const binary::Binary& bin, const ChipDesc& chip,
-                                        const OpPerfRow& r, bool host_only) {
+                                        const OpPerfRow& r, bool host_only,
+                                        const PerfMetadata& meta, size_t inputs) {
   const binary::Op& op = op_of(bin, r);
   const binary::Program& p = bin.programs[r.program_index];
   std::vector<std::string> cells;
+  auto blank = [&](size_t n) { cells.insert(cells.end(), n, ""); };
+  auto modelled = [&](uint64_t v) { cells.push_back(host_only ? "" : std::to_string(v)); };
   cells.push_back(op.name);
   cells.push_back(op_type(r.family));
   cells.push_back(std::to_string(r.global_call_count));
   cells.push_back(std::to_string(r.device_id));
   cells.push_back(format_attributes(op));
+  blank(1);  // MATH FIDELITY
   cells.push_back(host_only ? "" : std::to_string(r.core_count));
+  blank(1);  // PARALLELIZATION STRATEGY
   cells.push_back(std::to_string(r.host_start_ns));
   cells.push_back(std::to_string(r.host_end_ns));
   cells.push_back(std::to_string(r.host_duration_ns()));
-  if (host_only) {
-    cells.insert(cells.end(), 4, "");
-  } else {
-    auto cycles = [&](uint64_t ns) {
-      return std::to_string(static_cast<uint64_t>(static_cast<double>(ns) * chip.clock_ghz));
-    };
-    cells.push_back(cycles(r.device_start_ns));
-    cells.push_back(cycles(r.device_end_ns));
-    cells.push_back(std::to_string(r.device_duration_ns()));
-    cells.push_back(std::to_string(r.device_duration_ns()));
-  }
-  for (int i = 0; i < kInputs; ++i) {
-    const binary::TensorDesc* d =
-        static_cast<size_t>(i) < op.operands.size() ? &p.values[op.operands[i]] : nullptr;
+  auto cycles = [&](uint64_t ns) {
+    return static_cast<uint64_t>(static_cast<double>(ns) * chip.clock_ghz);
+  };
+  modelled(cycles(r.device_start_ns));  // DEVICE FW START CYCLE
+  modelled(cycles(r.device_end_ns));    // DEVICE FW END CYCLE
+  modelled(r.op_to_op_ns);              // OP TO OP LATENCY [ns]
+  blank(1);                             // OP TO OP LATENCY BR/NRISC START [ns]
+  modelled(r.device_duration_ns());     // DEVICE FW DURATION [ns]
+  modelled(r.device_duration_ns());     // DEVICE KERNEL DURATION [ns]
+  blank(15);                            // per-core and per-RISC-V timers, CB waits, dispatch
+  for (size_t i = 0; i < std::max<size_t>(inputs, 1); ++i) {
+    const binary::TensorDesc* d = i < op.operands.size() ? &p.values[op.operands[i]] : nullptr;
     tensor_cells(d, r.device_id, cells);
   }
   tensor_cells(op.results.empty() ? nullptr : &p.values[op.results[0]], r.device_id, cells);
-  cells.push_back(op.loc);
-  cells.push_back(
-      fmt::format("{{\"program\": \"{}\", \"program_index\": {}, \"loop\": {}, \"rank\": {}, "
-                  "\"family\": \"{}\", \"device_time\": \"{}\", \"host_time\": \"measured\"}}",
-                  p.name, r.program_index, r.loop, r.rank, to_string(r.family),
-                  host_only ? "not recorded (--host-only)" : "modelled"));
+  blank(12);                         // trace ids, kernel sources and sizes
+  modelled(r.device_duration_ns());  // PM IDEAL [ns]: the cost model's time
+  modelled(r.compute_ns);            // PM COMPUTE [ns]
+  modelled(r.bandwidth_ns);          // PM BANDWIDTH [ns]
+  blank(6);                          // PM requests, utilisations
+  cells.push_back(binary::mlir_loc(op.loc));
+  cells.emplace_back("false");  // CONST_EVAL_OP
+  cells.emplace_back("false");  // INPUT_LAYOUT_CONVERSION_OP
+  cells.push_back(fmt::format(
+      "{{'loop_number': {}, 'program_index': {}, 'disable_eth_dispatch': {}, "
+      "'enable_program_cache': {}, 'dump_device_rate': {}, 'meshrt_program': '{}', "
+      "'meshrt_rank': {}, 'meshrt_family': '{}', 'meshrt_fabric_config': '{}', "
+      "'meshrt_device_time': '{}', 'meshrt_host_time': 'measured'}}",
+      r.loop, r.program_index, py_bool(meta.disable_eth_dispatch),
+      py_bool(meta.enable_program_cache), meta.dump_device_rate, p.name, r.rank,
+      to_string(r.family), meta.fabric_config, host_only ? "not modelled" : "modelled"));
   return cells;
 }
 
 std::string ops_perf_csv(const binary::Binary& bin, const ChipDesc& chip,
-                         const std::vector<OpPerfRow>& rows, bool host_only) {
-  std::string out = fmt::format("{}\n", fmt::join(ops_perf_csv_columns(), ","));
+                         const std::vector<OpPerfRow>& rows, bool host_only,
+                         const PerfMetadata& meta) {
+  size_t inputs = 1;
+  for (const OpPerfRow& r : rows) inputs = std::max(inputs, op_of(bin, r).operands.size());
+  std::string out = fmt::format("{}\n", fmt::join(ops_perf_csv_columns(inputs), ","));
   for (const OpPerfRow& r : rows) {
-    std::vector<std::string> cells = ops_perf_cells(bin, chip, r, host_only);
+    std::vector<std::string> cells = ops_perf_cells(bin, chip, r, host_only, meta, inputs);
     for (std::string& c : cells) c = quote(c);
     out += fmt::format("{}\n", fmt::join(cells, ","));
   }

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "meshrt/binary/binary_io.hpp"
+#include "meshrt/binary/system_desc.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/common/file_io.hpp"
 #include "meshrt/report/memory_json.hpp"
@@ -38,8 +39,10 @@ MeshShape shape_from(const std::vector<uint32_t>& v, const char* what) {
 
 meshrt::ClusterDesc resolve_cluster(const MeshDeviceOptions& o) {
   if (o.cluster) return *o.cluster;
-  if (!o.clusterPath.empty()) return meshrt::load_cluster(o.clusterPath);
-  if (const char* env = std::getenv("TT_CLUSTER"); env && *env) return meshrt::load_cluster(env);
+  if (!o.clusterPath.empty()) return meshrt::binary::load_cluster_file(o.clusterPath);
+  if (const char* env = std::getenv("TT_CLUSTER"); env && *env) {
+    return meshrt::binary::load_cluster_file(env);
+  }
   return meshrt::builtin_cluster("default");
 }
 
@@ -298,11 +301,12 @@ std::vector<std::map<std::string, std::string>> readDeviceProfilerResults(Device
   if (it == s.last_runs.end()) return {};
   const ProgramRun& run = PendingRun(it->second).get();
   const meshrt::binary::Binary& bin = *it->second->binary;
-  const std::vector<std::string> columns = meshrt::report::ops_perf_csv_columns();
   std::vector<std::map<std::string, std::string>> rows;
   for (const auto& row : run.perf) {
+    const size_t inputs = meshrt::report::op_of(bin, row).operands.size();
+    const std::vector<std::string> columns = meshrt::report::ops_perf_csv_columns(inputs);
     std::vector<std::string> cells =
-        meshrt::report::ops_perf_cells(bin, mesh.view->cluster().chip, row, false);
+        meshrt::report::ops_perf_cells(bin, mesh.view->cluster().chip, row, false, {}, inputs);
     std::map<std::string, std::string> m;
     for (size_t c = 0; c < columns.size() && c < cells.size(); ++c) m[columns[c]] = cells[c];
     rows.push_back(std::move(m));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -51,6 +52,34 @@ struct Value {
 
 bool is_mesh_only(const binary::Op& op) { return op.name == "mesh_shard"; }
 
+GoldenDiff top_differences(const std::string& key, uint32_t device, const HostTensor& golden,
+                           const HostTensor& got, uint32_t k) {
+  GoldenDiff d;
+  d.key = key;
+  d.device_id = device;
+  d.integer = !is_float(golden.dtype());
+  std::vector<GoldenDiff::Entry> all(static_cast<size_t>(golden.volume()));
+  for (int64_t i = 0; i < golden.volume(); ++i) {
+    double g = golden.at(i), o = got.at(i);
+    all[static_cast<size_t>(i)] = {g, o, std::fabs(g - o), i};
+  }
+  auto largest = [&](auto diff_of) {
+    std::vector<GoldenDiff::Entry> v = all;
+    for (auto& e : v) e.diff = diff_of(e);
+    auto key_of = [](const GoldenDiff::Entry& e) { return std::isnan(e.diff) ? INFINITY : e.diff; };
+    const size_t n = std::min<size_t>(k, v.size());
+    std::partial_sort(v.begin(), v.begin() + static_cast<long>(n), v.end(),
+                      [&](const auto& a, const auto& b) { return key_of(a) > key_of(b); });
+    v.resize(n);
+    return v;
+  };
+  d.absolute = largest([](const GoldenDiff::Entry& e) { return e.diff; });
+  d.relative = largest([](const GoldenDiff::Entry& e) {
+    return e.golden == 0 ? (e.diff == 0 ? 0.0 : INFINITY) : e.diff / std::fabs(e.golden);
+  });
+  return d;
+}
+
 class Executor {
  public:
   Executor(MeshContext& mesh, const binary::Binary& bin, const ExecOptions& options,
@@ -90,7 +119,7 @@ class Executor {
   const GoldenTable* goldens_;
   ProgramResult& r_;
   uint64_t op_seq_ = 0;
-  PerfRecorder perf_{mesh_};  // modelled chip clocks and per-op perf rows
+  PerfRecorder perf_{mesh_, o_.fabric};  // modelled chip clocks and per-op perf rows
 };
 
 std::shared_ptr<DeviceShard> Executor::place(size_t local, std::shared_ptr<const HostTensor> data,
@@ -143,12 +172,12 @@ std::vector<Value> Executor::make_inputs(size_t program_index) {
   for (size_t i = 0; i < p.inputs.size(); ++i) {
     if (p.values[p.inputs[i]].presharded) {
       for (DeviceId d : mesh_.local_devices()) {
-        generated[i].shards[d.value] =
-            std::make_shared<const HostTensor>(binary::generate_input(p, i, d, o_.seed, o_.init));
+        generated[i].shards[d.value] = std::make_shared<const HostTensor>(
+            binary::generate_input(p, i, d, o_.seed, o_.init, o_.ones_density));
       }
     } else if (mesh_.is_controller()) {
       generated[i].host = std::make_shared<const HostTensor>(
-          binary::generate_input(p, i, DeviceId{0}, o_.seed, o_.init));
+          binary::generate_input(p, i, DeviceId{0}, o_.seed, o_.init, o_.ones_density));
     }
   }
   return adopt_inputs(program_index, generated);
@@ -291,6 +320,12 @@ void Executor::run_mesh_shard(const binary::Program& p, const binary::Op& op, Va
 }
 
 void Executor::run_collective(const binary::Program& p, const binary::Op& op, Values& values) {
+  if (o_.fabric == report::FabricConfig::kDisabled && mesh_.shape().volume() > 1) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("collective '{}' at {} needs a fabric between the chips, but the fabric is "
+                      "disabled (--fabric-config disabled)",
+                      op.name, op.loc));
+  }
   const uint32_t in_id = op.operands.at(0), out_id = op.results.at(0);
   Value& in = values.at(in_id);
   ensure_on_device(p, in_id, in);
@@ -391,7 +426,7 @@ void Executor::after_op(const binary::Program& p, const binary::Op& op, Values& 
   if (!o_.debug_leak_loc.empty() && op.loc == o_.debug_leak_loc && !mesh_.local_devices().empty()) {
     mesh_.device(0).allocate(device::BufferType::kDram, 2048, 2048);  // never freed, on purpose
   }
-  if (o_.check_golden && op.name != "call") {
+  if (o_.check_golden && o_.check_op_goldens && op.name != "call") {
     for (size_t k = 0; k < op.results.size(); ++k) {
       std::string key = compiler::golden_key(op.loc, k);
       const Value& v = values.at(op.results[k]);
@@ -495,9 +530,9 @@ ProgramResult run_program(MeshContext& mesh, const binary::Binary& bin, size_t p
   ProgramResult result;
   std::unique_ptr<GoldenTable> goldens;
   if (options.check_golden) {
-    goldens = user_inputs
-                  ? std::make_unique<GoldenTable>(bin, program_index, *user_inputs)
-                  : std::make_unique<GoldenTable>(bin, program_index, options.seed, options.init);
+    goldens = user_inputs ? std::make_unique<GoldenTable>(bin, program_index, *user_inputs)
+                          : std::make_unique<GoldenTable>(bin, program_index, options.seed,
+                                                          options.init, options.ones_density);
     result.golden_source_stored = goldens->stored();
     result.golden_unavailable_reason = goldens->unavailable();
   }
@@ -512,12 +547,6 @@ ProgramResult run_program(MeshContext& mesh, const binary::Binary& bin, size_t p
     inputs.clear();
     for (size_t i = 0; i < outputs.size(); ++i) {
       result.outputs.push_back(exec.collect(program, program.outputs[i], outputs[i]));
-      // On a single chip an output is simply the tensor: report it as a whole tensor.
-      TensorValue& last = result.outputs.back();
-      if (mesh.shape().volume() == 1 && !last.host && last.shards.size() == 1) {
-        last.host = last.shards.begin()->second;
-        last.shards.clear();
-      }
     }
     // Output goldens, compared where the value lives.
     if (options.check_golden) {
@@ -541,6 +570,30 @@ ProgramResult run_program(MeshContext& mesh, const binary::Binary& bin, size_t p
     result.leaked_buffers += mesh.device(l).live_buffer_count();
   }
   gather_results_to_controller(mesh, program, result);
+  // On a single chip an output is simply the tensor: rank 0 reports it as a whole tensor.
+  for (TensorValue& out : result.outputs) {
+    if (mesh.shape().volume() == 1 && !out.host && out.shards.size() == 1) {
+      out.host = out.shards.begin()->second;
+      out.shards.clear();
+    }
+  }
+  if (mesh.is_controller() && options.golden_diff_topk > 0 && goldens) {
+    for (const OpGoldenResult& g : result.goldens) {
+      if (g.metrics.passed || g.loc.rfind("output_", 0) != 0) continue;
+      const size_t i = std::stoul(g.loc.substr(7));
+      if (i >= result.outputs.size()) continue;
+      const TensorValue& out = result.outputs[i];
+      const bool host = g.device_id == binary::Golden::kAllDevices;
+      const HostTensor* golden =
+          host ? goldens->find_host(g.loc) : goldens->find(g.loc, g.device_id);
+      std::shared_ptr<const HostTensor> got = host ? out.host : nullptr;
+      if (!host && out.shards.count(g.device_id)) got = out.shards.at(g.device_id);
+      if (!host && !got && out.host && mesh.shape().volume() == 1) got = out.host;
+      if (!golden || !got || golden->volume() != got->volume()) continue;
+      result.golden_diffs.push_back(
+          top_differences(g.loc, g.device_id, *golden, *got, options.golden_diff_topk));
+    }
+  }
   return result;
 }
 

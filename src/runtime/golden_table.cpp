@@ -25,15 +25,19 @@ void GoldenTable::index(const binary::ProgramGoldens& goldens) {
 }
 
 GoldenTable::GoldenTable(const binary::Binary& bin, size_t program_index, uint64_t seed,
-                         InitKind init) {
+                         InitKind init, uint32_t ones_density) {
   if (program_index < bin.goldens.size()) {
     const auto& stored = bin.goldens[program_index];
-    if (stored.seed == seed && stored.init == init && !stored.goldens.empty()) {
+    const bool same_ones = init != InitKind::kOnes || ones_density <= 1;
+    if (stored.seed == seed && stored.init == init && same_ones && !stored.goldens.empty()) {
       index(stored);
       return;
     }
   }
-  compute([&] { return compiler::compute_goldens(bin, program_index, seed, init); });
+  compute([&] {
+    return compiler::compute_goldens(bin, program_index, seed, init, UINT64_MAX, 2ull << 30,
+                                     ones_density);
+  });
 }
 
 GoldenTable::GoldenTable(const binary::Binary& bin, size_t program_index,

@@ -14,7 +14,8 @@ namespace meshrt::runtime {
 
 class GoldenTable {
  public:
-  GoldenTable(const binary::Binary& binary, size_t program_index, uint64_t seed, InitKind init);
+  GoldenTable(const binary::Binary& binary, size_t program_index, uint64_t seed, InitKind init,
+              uint32_t ones_density = 1);
   // Goldens of user inputs: `inputs` must be complete on this rank (the host tensor of each
   // whole input and every device's shard of each presharded one), else every result counts as
   // unchecked with the reason in unavailable().

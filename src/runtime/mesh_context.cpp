@@ -6,50 +6,59 @@
 
 namespace meshrt::runtime {
 
-std::vector<MeshBox> place_mesh(const ClusterDesc& cluster, const MeshShape& mesh,
-                                int num_ranks) {
-  if (mesh.volume() > cluster.mesh.volume()) {
+std::vector<int> chip_owners(const ClusterDesc& cluster, const MeshBox& box, int num_ranks) {
+  const MeshShape& c = cluster.mesh;
+  if (box.offset.row + box.shape.rows > c.rows || box.offset.col + box.shape.cols > c.cols) {
     raise(ErrorCode::kIncompatible,
-          fmt::format("the program needs a {} mesh ({} chips) but cluster '{}' has {} chips ({})",
-                      mesh.to_string(), mesh.volume(), cluster.name, cluster.mesh.volume(),
-                      cluster.mesh.to_string()));
+          fmt::format("the program needs a {} mesh ({} chips) but cluster '{}' has {} chips ({}){}",
+                      box.shape.to_string(), box.shape.volume(), cluster.name, c.volume(),
+                      c.to_string(),
+                      box.shape.volume() <= c.volume()
+                          ? fmt::format(" from offset ({},{})", box.offset.row, box.offset.col)
+                          : ""));
   }
-  if (mesh == cluster.mesh && cluster.hosts.size() == static_cast<size_t>(num_ranks)) {
-    std::vector<MeshBox> boxes;
-    for (const auto& h : cluster.hosts) boxes.push_back(h.box);
-    return boxes;
+  std::vector<int> owners(box.shape.volume(), 0);
+  if (num_ranks > 1 && cluster.hosts.size() == static_cast<size_t>(num_ranks)) {
+    for (uint32_t d = 0; d < box.shape.volume(); ++d) {
+      MeshCoordinate at = box.shape.coord_of(DeviceId{d});
+      at = {at.row + box.offset.row, at.col + box.offset.col};
+      owners[d] = static_cast<int>(host_index_of(cluster, c.device_at(at)));
+    }
+    return owners;
   }
-  return split_evenly(mesh, static_cast<uint32_t>(num_ranks));
+  for (int k = std::min<int>(num_ranks, static_cast<int>(box.shape.volume())); k > 1; --k) {
+    std::vector<MeshBox> parts;
+    try {
+      parts = split_evenly(box.shape, static_cast<uint32_t>(k));
+    } catch (const Error&) {
+      continue;
+    }
+    for (uint32_t d = 0; d < box.shape.volume(); ++d) {
+      for (size_t r = 0; r < parts.size(); ++r) {
+        if (parts[r].contains(box.shape.coord_of(DeviceId{d}))) owners[d] = static_cast<int>(r);
+      }
+    }
+    break;
+  }
+  return owners;
 }
 
 MeshContext::MeshContext(const ClusterDesc& cluster, const MeshShape& mesh,
                          comm::Communicator& comm, MeshCoordinate offset)
     : cluster_(cluster), mesh_(mesh), comm_(&comm) {
-  boxes_ = place_mesh(cluster, mesh, comm.size());
-  owner_.assign(mesh.volume(), -1);
+  owner_ = chip_owners(cluster, MeshBox{offset, mesh}, comm.size());
   local_index_.assign(mesh.volume(), -1);
-  for (size_t r = 0; r < boxes_.size(); ++r) {
-    for (uint32_t d = 0; d < mesh.volume(); ++d) {
-      if (boxes_[r].contains(mesh.coord_of(DeviceId{d}))) owner_[d] = static_cast<int>(r);
-    }
-  }
   for (uint32_t d = 0; d < mesh.volume(); ++d) {
-    if (owner_[d] < 0) {
-      raise(ErrorCode::kInvalidArgument,
-            fmt::format("device {} of the {} mesh is owned by no rank", d, mesh.to_string()));
-    }
+    MeshCoordinate c = mesh.coord_of(DeviceId{d});
+    DeviceId physical = cluster.mesh.device_at({c.row + offset.row, c.col + offset.col});
+    std::shared_ptr<device::Device> chip;
     if (owner_[d] == comm.rank()) {
       local_index_[d] = static_cast<int>(local_ids_.size());
       local_ids_.push_back(DeviceId{d});
-      devices_.push_back(std::make_shared<device::Device>(DeviceId{d}, cluster.chip));
+      chip = std::make_shared<device::Device>(DeviceId{d}, cluster.chip);
+      devices_.push_back(chip);
     }
-  }
-  for (uint32_t d = 0; d < mesh.volume(); ++d) {
-    MeshCoordinate c = mesh.coord_of(DeviceId{d});
-    MeshCoordinate at{c.row + offset.row, c.col + offset.col};
-    DeviceId physical = cluster.mesh.contains(at) ? cluster.mesh.device_at(at) : DeviceId{d};
-    int local = local_index_[d];
-    slots_.push_back({physical, owner_[d], local >= 0 ? devices_[static_cast<size_t>(local)] : nullptr});
+    slots_.push_back({physical, owner_[d], std::move(chip)});
   }
 }
 
@@ -57,9 +66,8 @@ MeshContext::MeshContext(const ClusterDesc& cluster, const MeshShape& mesh,
                          comm::Communicator& comm, std::vector<ChipSlot> slots)
     : cluster_(cluster), mesh_(mesh), comm_(&comm), slots_(std::move(slots)) {
   if (slots_.size() != mesh.volume()) {
-    raise(ErrorCode::kInvalidArgument,
-          fmt::format("a {} mesh needs {} chips, got {}", mesh.to_string(), mesh.volume(),
-                      slots_.size()));
+    raise(ErrorCode::kInvalidArgument, fmt::format("a {} mesh needs {} chips, got {}",
+                                                   mesh.to_string(), mesh.volume(), slots_.size()));
   }
   owner_.assign(mesh.volume(), -1);
   local_index_.assign(mesh.volume(), -1);

@@ -6,7 +6,8 @@
 
 namespace meshrt::runtime {
 
-PerfRecorder::PerfRecorder(MeshContext& mesh) : mesh_(mesh) {
+PerfRecorder::PerfRecorder(MeshContext& mesh, report::FabricConfig fabric) : mesh_(mesh) {
+  params_.fabric = fabric;
   for (size_t l = 0; l < mesh.local_devices().size(); ++l) {
     base_ns_ = std::max(base_ns_, mesh.device(l).clock_ns());
   }
@@ -19,6 +20,8 @@ void PerfRecorder::record(uint32_t program_index, const binary::Program& p, uint
                           std::vector<report::OpPerfRow>& rows) {
   const binary::Op& op = p.ops[op_index];
   core_count_ = 0;
+  compute_ns_ = bandwidth_ns_ = 0;
+  const std::vector<uint64_t> before = clock_;
   family_ = report::op_family(op.name);
   if (op.name == "mesh_shard") {
     model_mesh_shard(p, op);
@@ -44,6 +47,9 @@ void PerfRecorder::record(uint32_t program_index, const binary::Program& p, uint
     r.host_end_ns = host_end_ns;
     r.device_start_ns = start_[d];
     r.device_end_ns = clock_[d];
+    r.op_to_op_ns = start_[d] > before[d] ? start_[d] - before[d] : 0;
+    r.compute_ns = compute_ns_;
+    r.bandwidth_ns = bandwidth_ns_;
     mesh_.device(l).sync_clock_to(base_ns_ + clock_[d]);
   }
 }
@@ -55,6 +61,8 @@ void PerfRecorder::model_device(const binary::Program& p, const binary::Op& op) 
   for (uint32_t id : op.results) out_.push_back(&desc(p, id));
   report::OpCost c = report::model_device_op(op, in_, out_, mesh_.cluster().chip, params_);
   core_count_ = c.core_count;
+  compute_ns_ = static_cast<uint64_t>(c.compute_ns);
+  bandwidth_ns_ = static_cast<uint64_t>(c.memory_ns);
   for (size_t d = 0; d < clock_.size(); ++d) {
     start_[d] = clock_[d];
     clock_[d] += c.duration_ns;
@@ -95,6 +103,8 @@ void PerfRecorder::model_line(const binary::Program& p, const binary::Op& op) {
     for (DeviceId x : line) at = std::max(at, clock_[x.value]);  // wait for every participant
     report::OpCost cost =
         report::model_line_collective(op, in, out, mesh_.cluster(), mesh, line, params_);
+    bandwidth_ns_ =
+        std::max<uint64_t>(bandwidth_ns_, static_cast<uint64_t>(cost.link_ns + cost.memory_ns));
     for (DeviceId x : line) {
       start_[x.value] = at;
       clock_[x.value] = at + cost.duration_ns;

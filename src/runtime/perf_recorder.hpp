@@ -21,7 +21,7 @@ namespace meshrt::runtime {
 
 class PerfRecorder {
  public:
-  explicit PerfRecorder(MeshContext& mesh);
+  PerfRecorder(MeshContext& mesh, report::FabricConfig fabric);
 
   static uint64_t now_ns() {
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -50,6 +50,7 @@ class PerfRecorder {
   std::vector<uint64_t> clock_;  // per mesh device, program-relative
   std::vector<uint64_t> start_;  // per mesh device, of the op being recorded
   uint32_t core_count_ = 0;
+  uint64_t compute_ns_ = 0, bandwidth_ns_ = 0;  // roofline terms of the op being recorded
   report::OpFamily family_ = report::OpFamily::kEltwise;
   std::vector<const binary::TensorDesc*> in_, out_;
 };

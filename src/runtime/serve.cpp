@@ -45,8 +45,8 @@ int serve(comm::Communicator& world) {
       command = wire::decode_command(bytes);
       shutdown = command.kind == wire::Kind::kShutdown;
       response.seq = command.seq;
-      spdlog::debug("rank {} executes command {} '{}'", world.rank(), command.seq,
-                    wire::kind_name(command.kind));
+      spdlog::info("rank {} executes command {} '{}'", world.rank(), command.seq,
+                   wire::kind_name(command.kind));
       if (command.kind == wire::Kind::kSubmit) {
         ++submits;
         if (submits == exit_at) _exit(3);

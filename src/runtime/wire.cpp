@@ -117,10 +117,12 @@ std::vector<uint8_t> encode(const Command& c, const std::vector<uint32_t>* only)
       break;
     case Kind::kSubmit: {
       const ExecOptions& e = c.exec;
-      auto opts = fb::CreateExecOptions(b, e.seed, static_cast<uint8_t>(e.init), e.check_golden,
-                                        e.golden.pcc, e.golden.atol, e.golden.rtol,
-                                        e.collect_memory, b.CreateString(e.inject_fault_loc),
-                                        b.CreateString(e.debug_leak_loc), c.hooks);
+      auto opts = fb::CreateExecOptions(
+          b, e.seed, static_cast<uint8_t>(e.init), e.check_golden, e.golden.pcc, e.golden.atol,
+          e.golden.rtol, e.collect_memory, b.CreateString(e.inject_fault_loc),
+          b.CreateString(e.debug_leak_loc), c.hooks, e.ones_density, e.check_op_goldens,
+          static_cast<uint8_t>(e.fabric), e.golden_diff_topk, e.golden.atol_allclose,
+          e.golden.rtol_allclose);
       std::vector<flatbuffers::Offset<fb::Input>> inputs;
       for (const auto& v : c.inputs) inputs.push_back(put_input(b, v, only));
       submit = fb::CreateSubmitArgs(b, c.program_index, opts, c.has_inputs, b.CreateVector(inputs));
@@ -179,11 +181,19 @@ Command decode_command(std::span<const uint8_t> given) {
       }
       c.exec.init = static_cast<InitKind>(e->init());
       c.exec.check_golden = e->check_golden();
-      c.exec.golden = {e->pcc(), e->atol(), e->rtol()};
+      c.exec.golden = {e->pcc(), e->atol(), e->rtol(), e->atol_allclose(), e->rtol_allclose()};
       c.exec.collect_memory = e->collect_memory();
       if (e->inject_fault_loc()) c.exec.inject_fault_loc = e->inject_fault_loc()->str();
       if (e->debug_leak_loc()) c.exec.debug_leak_loc = e->debug_leak_loc()->str();
       c.hooks = e->hooks();
+      c.exec.ones_density = e->ones_density();
+      c.exec.check_op_goldens = e->check_op_goldens();
+      c.exec.golden_diff_topk = e->golden_diff_topk();
+      if (e->fabric() > static_cast<uint8_t>(report::FabricConfig::kCustom)) {
+        raise(ErrorCode::kRankFailed,
+              fmt::format("command {} from rank 0 has unknown fabric {}", c.seq, e->fabric()));
+      }
+      c.exec.fabric = static_cast<report::FabricConfig>(e->fabric());
     }
     c.has_inputs = s->has_inputs();
     if (s->inputs()) {

@@ -105,7 +105,7 @@ double unit(uint64_t bits) { return (static_cast<double>(bits >> 11) + 0.5) * 0x
 }  // namespace
 
 void fill_tensor(HostTensor& t, InitKind kind, uint64_t seed, uint64_t stream, int64_t int_high,
-                 bool integers) {
+                 bool integers, uint32_t ones_density) {
   const int64_t n = t.volume();
   const uint64_t key = mix(seed ^ mix(stream + 0x51ed27ull));
   // Integers in a float dtype stay below the first integer it cannot represent exactly.
@@ -120,7 +120,7 @@ void fill_tensor(HostTensor& t, InitKind kind, uint64_t seed, uint64_t stream, i
         v = 0;
         break;
       case InitKind::kOnes:
-        v = 1;
+        v = ones_density <= 1 || mix(key + 2 * static_cast<uint64_t>(i)) % ones_density == 0;
         break;
       case InitKind::kArange:
         v = static_cast<double>(i);

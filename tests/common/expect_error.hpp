@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "meshrt/common/error.hpp"
@@ -23,6 +24,11 @@ void expect_error(Fn&& fn, ErrorCode code, const std::vector<std::string>& fragm
           << "message '" << e.what() << "' lacks '" << fragment << "'";
     }
   }
+}
+
+template <typename Fn>
+void expect_error(Fn&& fn, ErrorCode code, const char* fragment) {
+  expect_error(std::forward<Fn>(fn), code, std::vector<std::string>{fragment});
 }
 
 }  // namespace meshrt::testing

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -24,6 +25,12 @@ std::string read_text(const fs::path& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// CI sets MESHRT_REQUIRE_CORPUS: a missing corpus is then a failure, not a skip.
+bool corpus_required() {
+  const char* v = std::getenv("MESHRT_REQUIRE_CORPUS");
+  return v && *v && std::string(v) != "0";
 }
 
 // The program text without `//` comment lines.
@@ -70,7 +77,10 @@ std::string reason_of(const Error& e) {
 
 TEST(ParserCorpus, ParsesAndVerifiesTheCorpus) {
   fs::path root(MESHRT_CORPUS_DIR);
-  if (!fs::is_directory(root)) GTEST_SKIP() << "corpus not found at " << root;
+  if (!fs::is_directory(root)) {
+    if (corpus_required()) FAIL() << "corpus not found at " << root << " (MESHRT_REQUIRE_CORPUS)";
+    GTEST_SKIP() << "corpus not found at " << root;
+  }
   std::vector<fs::path> files;
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
     if (entry.is_regular_file() && entry.path().extension() == ".mlir")
@@ -135,7 +145,10 @@ TEST(ParserCorpus, ParsesAndVerifiesTheCorpus) {
 TEST(ParserCorpus, ModelsCarryMeshAndPreshardedArguments) {
   fs::path file = fs::path(MESHRT_CORPUS_DIR) /
                   "models/single_blocks_and_layers/llama_3_1_70b_tp_decode_layer.mlir";
-  if (!fs::exists(file)) GTEST_SKIP() << "corpus not found";
+  if (!fs::exists(file)) {
+    if (corpus_required()) FAIL() << "corpus not found at " << file << " (MESHRT_REQUIRE_CORPUS)";
+    GTEST_SKIP() << "corpus not found";
+  }
   std::string text = read_text(file);
   binary::Binary b = parse_mlir(text, ParseOptions{"llama70b.mlir", std::nullopt});
   verify_and_annotate(b, "llama70b.mlir");

@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "common/expect_error.hpp"
 #include "meshrt/common/error.hpp"
 
 namespace meshrt::compiler {
@@ -228,7 +229,14 @@ module attributes {ttcore.meshes = #ttcore.meshes<[<"mesh" = 2x4>]>} {
 })";
 
 TEST(Parser, MeshShapePrecedence) {
-  EXPECT_EQ(parse(kMeshModule, MeshShape{8, 4}).programs[0].mesh_shape, (MeshShape{2, 4}));
+  EXPECT_EQ(parse(kMeshModule).programs[0].mesh_shape, (MeshShape{2, 4}));
+  EXPECT_EQ(parse(kMeshModule, MeshShape{2, 4}).programs[0].mesh_shape, (MeshShape{2, 4}));
+  // --mesh-shape contradicting ttcore.meshes is an error naming both (it was dropped silently).
+  testing::expect_error(
+      [] {
+        parse(kMeshModule, MeshShape{8, 4});
+      },
+      ErrorCode::kInvalidArgument, "--mesh-shape 8x4 contradicts the module's ttcore.meshes (2x4)");
   const char* plain =
       "func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n return %a : tensor<4xf32>\n}";
   EXPECT_EQ(parse(plain, MeshShape{8, 4}).programs[0].mesh_shape, (MeshShape{8, 4}));
@@ -239,6 +247,64 @@ TEST(Parser, MeshShapePrecedence) {
   EXPECT_EQ(mesh_shape_hint(plain), std::nullopt);
   // A CHECK line mentioning ttcore.meshes is a comment, not the module's attribute.
   EXPECT_EQ(mesh_shape_hint("// CHECK: #ttcore.meshes<[<\"mesh\" = 4x4>]>\n"), std::nullopt);
+}
+
+// mesh_shard ops of type devices split tensor dim shard_dims[i] over mesh axis i.
+std::string sharded(const std::string& dims, const std::string& shape, const std::string& type,
+                    const std::string& extra = "") {
+  return "func.func @f(%a: tensor<1x1x256x512xf32>) -> tensor<1x1x256x512xf32> {\n"
+         "  %0 = \"ttir.mesh_shard\"(%a) <{shard_dims = array<i64: " +
+         dims +
+         ">, shard_direction = #ttcore.shard_direction<full_to_shard>, shard_shape = "
+         "array<i64: " +
+         shape + ">, shard_type = #ttcore.shard_type<" + type +
+         ">}> : (tensor<1x1x256x512xf32>) -> tensor<1x1x256x512xf32> loc(\"s\")\n" + extra +
+         "  return %a : tensor<1x1x256x512xf32>\n}\n";
+}
+
+TEST(Parser, MeshShapeIsInferredFromMeshShards) {
+  std::string note;
+  ParseOptions o;
+  o.path = "t.mlir";
+  o.mesh_note = &note;
+  EXPECT_EQ(parse_mlir(sharded("2, 3", "1, 1, 8, 4", "devices"), o).programs[0].mesh_shape,
+            (MeshShape{8, 4}));
+  EXPECT_EQ(note,
+            "mesh 8x4 inferred from the mesh_shard ops (axis 0: 8 from loc 's' "
+            "shard_shape[2]; axis 1: 4 from loc 's' shard_shape[3])");
+  EXPECT_EQ(parse_mlir(sharded("-1, 3", "1, 1, 1, 2", "identity"), o).programs[0].mesh_shape,
+            (MeshShape{1, 2}));
+  // No ops along axis 0 and no collective that needs it: 1.
+  EXPECT_EQ(parse_mlir(sharded("-1, 3", "1, 1, 1, 8", "devices"), o).programs[0].mesh_shape,
+            (MeshShape{1, 8}));
+  // A single-chip program needs no mesh at all.
+  EXPECT_EQ(parse("func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n return %a : "
+                  "tensor<4xf32>\n}")
+                .programs[0]
+                .mesh_shape,
+            (MeshShape{1, 1}));
+}
+
+TEST(Parser, MeshShapeThatCannotBeInferredAsksForTheFlag) {
+  testing::expect_error([] { parse(sharded("-1", "1", "replicate")); }, ErrorCode::kInvalidArgument,
+                        "the mesh shape cannot be inferred; compile with --mesh-shape R,C");
+  const std::string disagree = sharded(
+      "2, 3", "1, 1, 8, 4", "devices",
+      "  %1 = \"ttir.mesh_shard\"(%a) <{shard_dims = array<i64: 2, 3>, shard_direction = "
+      "#ttcore.shard_direction<full_to_shard>, shard_shape = array<i64: 1, 1, 2, 4>, shard_type "
+      "= #ttcore.shard_type<devices>}> : (tensor<1x1x256x512xf32>) -> tensor<1x1x256x512xf32> "
+      "loc(\"t\")\n");
+  testing::expect_error(
+      [&] { parse(disagree); }, ErrorCode::kInvalidArgument,
+      "the mesh_shard ops disagree on mesh axis 0: 8 from loc 's' shard_shape[2], 2 from "
+      "loc 't' shard_shape[2]; compile with --mesh-shape R,C");
+  const std::string gather_axis0 = sharded(
+      "-1, 3", "1, 1, 1, 4", "devices",
+      "  %1 = \"ttir.all_gather\"(%a) <{all_gather_dim = 2 : si32, cluster_axis = 0 : ui32}> : "
+      "(tensor<1x1x256x512xf32>) -> tensor<1x1x256x512xf32> loc(\"g\")\n");
+  testing::expect_error(
+      [&] { parse(gather_axis0); }, ErrorCode::kInvalidArgument,
+      "op at loc 'g' works along mesh axis 0, but no mesh_shard splits a tensor along it");
 }
 
 TEST(Parser, SyntaxErrorsCarryLineAndColumn) {

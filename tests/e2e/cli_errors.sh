@@ -22,9 +22,57 @@ head -c 4096 /dev/urandom > random.ttnn
 expect_exit 1 "truncated" -- "$TTRT" read truncated.ttnn
 expect_exit 1 "not a meshrt binary" -- "$TTRT" read random.ttnn
 expect_exit 1 "cannot open" -- "$TTRT" run missing.ttnn
-expect_exit 1 "out of range" -- "$TTRT" run good.ttnn --program-index 7
-expect_exit 1 "'all' or a number" -- "$TTRT" run good.ttnn --program-index two
-expect_exit 1 "" -- "$TTRT" run good.ttnn --loops 0
+expect_exit 1 "--program-index 7 is out of range: the binary has 3 program(s)" -- "$TTRT" run good.ttnn --program-index 7 --result-file skip.json
+/usr/bin/python3 -c "
+import json; e = json.load(open('skip.json'))[0]
+assert e['result'] == 'skip' and 'out of range' in e['exception'], e" && ok || fail "skip entry"
+expect_exit 1 "--program-index must be 'all' or a program number (0, 1, ...), got 'two'" -- "$TTRT" run good.ttnn --program-index two
+expect_exit 1 "got '-1'" -- "$TTRT" run good.ttnn --program-index -1
+expect_exit 1 "--loops 0: nothing to run" -- "$TTRT" run good.ttnn --loops 0
+expect_exit 1 "--ones-density 0" -- "$TTRT" run good.ttnn --ones-density 0
+expect_exit 1 "--fabric-config 'ring' is not one of" -- "$TTRT" run good.ttnn --fabric-config ring
+expect_exit 1 "--dirty-tensor-schedule: entry '0-1' has no ':'" -- "$TTRT" run good.ttnn --dirty-tensor-schedule 0-1
+expect_exit 1 "--dirty-tensor-schedule: entry '0:x' needs two non-negative integers" -- "$TTRT" run good.ttnn --dirty-tensor-schedule 1:2,0:x
+expect_exit 1 "--inject-fault 'nope': no op of good.ttnn has that loc" -- "$TTRT" run good.ttnn --inject-fault nope
+expect_exit 1 "--filter 'consteval': unknown op kind" -- "$TTRT" perf good.ttnn --filter consteval --artifact-dir perf_arts
+
+# Paths that cannot be written are refused before anything runs, naming the flag and the
+# cause; nothing is written (no result file, no log file, no directory created).
+mkdir ro && chattr +i ro 2>/dev/null; ro_ok=$?
+check_refused() {  # check_refused NEEDLE -- command...
+  local needle="$1"; shift 2
+  rm -f refused.json
+  expect_exit 1 "$needle" -- "$@" --result-file refused.json
+  [ ! -e refused.json ] && ok || fail "'$*' wrote a result file although it was refused"
+}
+check_refused "--log-file nodir/x.log: directory" -- "$TTRT" run good.ttnn --log-file nodir/x.log
+[ ! -e nodir ] && ok || fail "a refused --log-file created its directory"
+check_refused "--log-file $PWD: is a directory" -- "$TTRT" run good.ttnn --log-file "$PWD"
+check_refused "--artifact-dir good.ttnn: exists and is not a directory" -- "$TTRT" run good.ttnn --save-artifacts --artifact-dir good.ttnn
+check_refused "--artifact-dir /proc/meshrt-arts: cannot create it" -- "$TTRT" perf good.ttnn --artifact-dir /proc/meshrt-arts
+expect_exit 1 "--result-file /proc/meshrt.json: cannot write in /proc" -- "$TTRT" run good.ttnn --result-file /proc/meshrt.json
+expect_exit 1 "--result-file $PWD: is a directory" -- "$TTRT" query --result-file "$PWD"
+expect_exit 1 "--result-file nodir/r.json: directory" -- "$TTRT" read good.ttnn --result-file nodir/r.json
+if [ "$ro_ok" = 0 ]; then
+  check_refused "cannot write in" -- "$TTRT" run good.ttnn --log-file ro/x.log
+  chattr -i ro
+fi
+# A .ttsys works wherever a cluster JSON does (told apart by content).
+expect_exit 0 "system_desc_path" -- "$TTRT" query --save-artifacts --artifact-dir q --cluster "$SRC/configs/clusters/t3k.json"
+expect_exit 0 "1 passed" -- "$TTRT" run good.ttnn --program-index 1 --cluster q/system_desc.ttsys --result-file ttsys.json
+grep -q '"cluster": "t3k"' ttsys.json && ok || fail "the run did not use the .ttsys's t3k"
+expect_exit 0 "pass: good.ttnn on q/system_desc.ttsys" -- "$TTRT" check good.ttnn --cluster q/system_desc.ttsys
+expect_exit 1 "good.ttnn: a meshrt program binary (.ttnn), not a cluster description" -- "$TTRT" run good.ttnn --cluster good.ttnn
+expect_exit 1 "random.ttnn: not a cluster description" -- "$TTRT" query --cluster random.ttnn
+# --gdb: the same command under gdb, or a clear error where there is no gdb.
+expect_exit 1 "ttrt --gdb: gdb is not installed" -- env PATH=/nonexistent "$TTRT" --gdb query
+if command -v gdb >/dev/null; then
+  expect_exit 0 "exited normally" -- bash -c "echo run | '$TTRT' --gdb query --quiet --result-file gdb.json"
+  [ -s gdb.json ] && ok || fail "ttrt --gdb query wrote no result file"
+fi
+# Progress lines never reach a log: no escape codes when stderr is not a terminal.
+"$TTRT" run good.ttnn good.ttnn --loops 2 > progress.log 2>&1
+! grep -q $'\033' progress.log && ok || fail "escape codes in redirected output"
 
 # The fuzzer's loader crash inputs (ttrt read/run of main at d33b9d4 died with SIGSEGV): a
 # clear error and exit 1 from read, check and run, in one process and under mpirun.

@@ -12,9 +12,11 @@ FAILURES=0
 CHECKS=0
 fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
 ok() { CHECKS=$((CHECKS + 1)); }
-# expect_exit CODE NEEDLE -- command...: exit code and a needle in stdout+stderr.
+# expect_exit CODE NEEDLE -- command...: exit code and a needle in stdout+stderr. An empty
+# needle is a bug in the test (it would accept any message).
 expect_exit() {
   local want="$1" needle="$2"; shift 3
+  if [ -z "$needle" ]; then fail "test bug: expect_exit $want with an empty needle for '$*'"; return; fi
   local out rc
   out="$(timeout 120 "$@" 2>&1)"; rc=$?
   if [ "$rc" != "$want" ]; then fail "'$*' exited $rc, expected $want; output: $out"; return; fi

@@ -8,25 +8,48 @@ source "$(dirname "$0")/lib.sh"
 
 check_csv() {  # check_csv CSV LOOPS: 96 rows per loop, durations by hand (docs/perf-model.md)
   /usr/bin/python3 - "$1" "$2" <<'PY'
-import csv, json, sys
+import ast, csv, json, sys
 from collections import Counter
 path, loops = sys.argv[1], int(sys.argv[2])
 with open(path) as f:
     header = next(csv.reader(f))
-want = ["OP CODE", "OP TYPE", "GLOBAL CALL COUNT", "DEVICE ID", "ATTRIBUTES", "CORE COUNT",
-        "HOST START TS", "HOST END TS", "HOST DURATION [ns]", "DEVICE FW START CYCLE",
-        "DEVICE FW END CYCLE", "DEVICE FW DURATION [ns]", "DEVICE KERNEL DURATION [ns]"]
-assert header[:len(want)] == want, header
-for col in ["INPUT_0_DATATYPE", "OUTPUT_0_MEMORY", "LOC", "PROGRAM_METADATA"]:
-    assert col in header, col
+# ttrt's ops_perf_results.csv header (tt-mlir docs/src/ttrt.md, tools/ttrt/common/perf.py),
+# every column in its order: one INPUT group (the widest op here has one operand).
+want = ["OP CODE", "OP TYPE", "GLOBAL CALL COUNT", "DEVICE ID", "ATTRIBUTES", "MATH FIDELITY",
+        "CORE COUNT", "PARALLELIZATION STRATEGY", "HOST START TS", "HOST END TS",
+        "HOST DURATION [ns]", "DEVICE FW START CYCLE", "DEVICE FW END CYCLE",
+        "OP TO OP LATENCY [ns]", "OP TO OP LATENCY BR/NRISC START [ns]",
+        "DEVICE FW DURATION [ns]", "DEVICE KERNEL DURATION [ns]",
+        "DEVICE KERNEL DURATION DM START [ns]", "DEVICE KERNEL DURATION PER CORE MIN [ns]",
+        "DEVICE KERNEL DURATION PER CORE MAX [ns]", "DEVICE KERNEL DURATION PER CORE AVG [ns]",
+        "DEVICE KERNEL FIRST TO LAST START [ns]", "DEVICE BRISC KERNEL DURATION [ns]",
+        "DEVICE NCRISC KERNEL DURATION [ns]", "DEVICE TRISC0 KERNEL DURATION [ns]",
+        "DEVICE TRISC1 KERNEL DURATION [ns]", "DEVICE TRISC2 KERNEL DURATION [ns]",
+        "DEVICE ERISC KERNEL DURATION [ns]", "DEVICE COMPUTE CB WAIT FRONT [ns]",
+        "DEVICE COMPUTE CB RESERVE BACK [ns]", "DISPATCH TOTAL CQ CMD OP TIME [ns]",
+        "DISPATCH GO SEND WAIT TIME [ns]", "INPUT_0_W", "INPUT_0_Z", "INPUT_0_Y", "INPUT_0_X",
+        "INPUT_0_LAYOUT", "INPUT_0_DATATYPE", "INPUT_0_MEMORY", "OUTPUT_0_W", "OUTPUT_0_Z",
+        "OUTPUT_0_Y", "OUTPUT_0_X", "OUTPUT_0_LAYOUT", "OUTPUT_0_DATATYPE", "OUTPUT_0_MEMORY",
+        "METAL TRACE ID", "METAL TRACE REPLAY SESSION ID", "COMPUTE KERNEL SOURCE",
+        "COMPUTE KERNEL HASH", "DATA MOVEMENT KERNEL SOURCE", "DATA MOVEMENT KERNEL HASH",
+        "BRISC MAX KERNEL SIZE [B]", "NCRISC MAX KERNEL SIZE [B]", "TRISC 0 MAX KERNEL SIZE [B]",
+        "TRISC 1 MAX KERNEL SIZE [B]", "TRISC 2 MAX KERNEL SIZE [B]", "ERISC MAX KERNEL SIZE [B]",
+        "PM IDEAL [ns]", "PM COMPUTE [ns]", "PM BANDWIDTH [ns]", "PM REQ I BW", "PM REQ O BW",
+        "PM FPU UTIL (%)", "NOC UTIL (%)", "DRAM BW UTIL (%)", "NPE CONG IMPACT (%)", "LOC",
+        "CONST_EVAL_OP", "INPUT_LAYOUT_CONVERSION_OP", "PROGRAM_METADATA"]
+assert header == want, [h for h in header if h not in want] + [h for h in want if h not in header]
 rows = list(csv.DictReader(open(path)))
 assert len(rows) == 96 * loops, len(rows)
 assert Counter(r["OP CODE"] for r in rows) == {"mesh_shard": 64 * loops, "all_gather": 32 * loops}
 per_chip = Counter(int(r["DEVICE ID"]) for r in rows)
 assert sorted(per_chip) == list(range(32)) and set(per_chip.values()) == {3 * loops}, per_chip
 for r in rows:
-    meta = json.loads(r["PROGRAM_METADATA"])
-    assert meta["device_time"] == "modelled" and meta["host_time"] == "measured", meta
+    meta = ast.literal_eval(r["PROGRAM_METADATA"])  # a Python dict, as ttrt reads it
+    assert meta["meshrt_device_time"] == "modelled" and meta["meshrt_host_time"] == "measured", meta
+    assert meta["program_index"] == 0 and 0 <= meta["loop_number"] < loops, meta
+    assert meta["enable_program_cache"] is True and meta["disable_eth_dispatch"] is False, meta
+    assert r["LOC"].startswith('loc("') and r["CONST_EVAL_OP"] == "false", r["LOC"]
+    assert int(r["PM IDEAL [ns]"]) == int(r["DEVICE KERNEL DURATION [ns]"])
     assert int(r["HOST END TS"]) >= int(r["HOST START TS"])
     code = r["OP CODE"]
     dur = int(r["DEVICE FW DURATION [ns]"])
@@ -60,9 +83,21 @@ assert len([e for e in x if e["pid"] == 1]) == 96 and len([e for e in x if e["pi
 svg = xml.dom.minidom.parse(d + "/timeline_program_0.svg")
 assert len(svg.getElementsByTagName("title")) == 96
 assert "stroke-dasharray" in open(d + "/timeline_program_0.svg").read()  # collective marked
-p = json.load(open("perf_results.json"))[0]["program_results"]["program_0"]["perf"]
+e = json.load(open("perf_results.json"))[0]
+p = e["meshrt"]["programs"]["program_index_0"]["perf"]
 assert p["device_duration_ns"] == 512 + 2934 + 2048 and p["perf_rows"] == 96, p
 assert p["device_time"] == "modelled" and p["host_time"] == "measured"
+loop = e["program_results"]["program_index_0"]["loop_0"]
+assert set(loop) == {"total_duration_ns", "total_submit_duration_ns",
+                     "total_get_outputs_duration_ns", "total_submit_plus_get_outputs_duration_ns",
+                     "total_ttnn_api_duration_ns", "total_device_kernel_duration_ns"}, loop
+# ttrt's perf totals: every row's device kernel and host durations summed
+assert loop["total_device_kernel_duration_ns"] == 32 * 512 + 32 * 2934 + 8 * 2048, loop
+assert 0 < loop["total_ttnn_api_duration_ns"], loop
+assert loop["total_duration_ns"] == loop["total_submit_plus_get_outputs_duration_ns"] > 0
+for f in ("minus_const_eval", "minus_input_layout_conversions",
+          "minus_const_eval_and_input_layout_conversions"):
+    assert e["meshrt"]["programs"]["program_index_0"]["perf"]["artifacts"]["ops_perf_results_" + f]
 print("artifacts ok")
 PY
 
@@ -70,19 +105,30 @@ PY
 expect_exit 0 "perf: modelled device time 5.494 us (critical chip 0)" -- "$TTRT" run ag.ttnn
 /usr/bin/python3 -c "
 import json
-p = json.load(open('run_results.json'))[0]['program_results']['program_0']['perf']
+e = json.load(open('run_results.json'))[0]
+p = e['meshrt']['programs']['program_index_0']['perf']
 assert p['device_duration_ns'] == 5494, p
+loop = e['program_results']['program_index_0']['loop_0']
+assert loop['total_ttnn_api_duration_ns'] is None and loop['total_device_kernel_duration_ns'] is None
 " && ok || fail "run_results.json perf totals"
 
 # --host-only: no modelled columns, no chip tracks, no timeline.
 expect_exit 0 "perf artifacts" -- "$TTRT" perf ag.ttnn --host-only --artifact-dir host --result-file host.json
+"$TTRT" perf ag.ttnn --host-only --artifact-dir host --result-file host.json > host.out 2>&1
 /usr/bin/python3 -c "
 import csv, json
 rows = list(csv.DictReader(open('host/ag.ttnn/perf/ops_perf_results.csv')))
 assert len(rows) == 96 and all(r['DEVICE FW DURATION [ns]'] == '' for r in rows)
 assert all(r['HOST DURATION [ns]'] != '' for r in rows)
+assert all(r['PM IDEAL [ns]'] == '' and r['DEVICE FW START CYCLE'] == '' for r in rows)
 t = json.load(open('host/ag.ttnn/perf/trace.json'))
 assert not [e for e in t['traceEvents'] if e.get('pid') == 1]
+e = json.load(open('host.json'))[0]
+p = e['meshrt']['programs']['program_index_0']['perf']
+assert 'device_duration_ns' not in p and p['device_time'].startswith('not modelled'), p
+loop = e['program_results']['program_index_0']['loop_0']
+assert loop['total_device_kernel_duration_ns'] is None and loop['total_ttnn_api_duration_ns'] > 0
+assert 'modelled device time' not in open('host.out').read()
 " && ok || fail "--host-only"
 
 # --loops 3: a row per op per chip per loop; loops follow each other in the trace.
@@ -99,7 +145,8 @@ check_csv mpi/ag.ttnn/perf/ops_perf_results.csv 1 && ok || fail "perf CSV (mpiru
 /usr/bin/python3 -c "
 import csv, json
 rows = list(csv.DictReader(open('mpi/ag.ttnn/perf/ops_perf_results.csv')))
-ranks = {json.loads(r['PROGRAM_METADATA'])['rank'] for r in rows}
+import ast
+ranks = {ast.literal_eval(r['PROGRAM_METADATA'])['meshrt_rank'] for r in rows}
 assert ranks == {0, 1}, ranks
 " && ok || fail "rows from both ranks"
 finish

@@ -43,7 +43,7 @@ galaxy=$src/configs/clusters/galaxy.json
 python3 - <<'PY' || fail "data-parallel results"
 import json, os
 r = json.load(open("dp.json"))[0]
-p = r["program_results"]["program_0"]
+p = r["meshrt"]["programs"]["program_index_0"]
 assert r["result"] == "pass", r
 subs = p["submeshes"]
 assert p["submesh_count"] == 4 and len(subs) == 4, p
@@ -71,9 +71,12 @@ done
   --result-file one.json > line.log 2>&1 || { cat line.log; fail "1x8 on t3k"; }
 "${mpi[@]}" -np 2 "$ttrt" run gather_add_1x8.ttnn --cluster "$t3k" --artifact-dir two \
   --save-artifacts --result-file two.json > line2.log 2>&1 || { cat line2.log; fail "1x8 on t3k, 2 ranks"; }
+compared=0
 for f in one/gather_add_1x8.ttnn/run/program_0/*.npy; do
   cmp -s "$f" "two/gather_add_1x8.ttnn/run/program_0/$(basename "$f")" || fail "outputs differ: $f"
+  compared=$((compared + 1))
 done
+[ "$compared" = 3 ] || fail "compared $compared 1x8 artifacts, expected 3 (input, output, golden)"
 "$ttrt" run gather_add_1x16.ttnn --cluster "$t3k" --result-file big.json > big.log 2>&1 && fail "1x16 on t3k ran"
 grep -q "needs a 1x16 mesh (16 chips) but cluster 't3k' has 8 chips" big.log || { cat big.log; fail "1x16 message"; }
 

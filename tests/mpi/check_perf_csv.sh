@@ -4,7 +4,7 @@
 # columns filled.
 set -euo pipefail
 /usr/bin/python3 - "$@" <<'PY'
-import csv, json, sys
+import ast, csv, sys
 from collections import Counter
 path, chips, ops, ranks = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 rows = list(csv.DictReader(open(path)))
@@ -13,7 +13,7 @@ if len(rows) != chips * ops:
 per_chip = Counter(int(r["DEVICE ID"]) for r in rows)
 if sorted(per_chip) != list(range(chips)) or set(per_chip.values()) != {ops}:
     sys.exit(f"{path}: rows per chip {dict(per_chip)}, expected {ops} for each of 0..{chips - 1}")
-seen = {json.loads(r["PROGRAM_METADATA"])["rank"] for r in rows}
+seen = {ast.literal_eval(r["PROGRAM_METADATA"])["meshrt_rank"] for r in rows}
 if len(seen) != ranks:
     sys.exit(f"{path}: rows from ranks {sorted(seen)}, expected {ranks} ranks")
 if any(r["DEVICE FW DURATION [ns]"] == "" for r in rows):

@@ -17,7 +17,7 @@ namespace meshrt::binary {
 // Quantized integers (the input of dequantize_unrolled / requantize) are drawn from
 // [-128, 127] ([0, 255] for unsigned storage) with randn init.
 HostTensor generate_input(const Program& program, size_t input_index, DeviceId device,
-                          uint64_t seed, InitKind init);
+                          uint64_t seed, InitKind init, uint32_t ones_density = 1);
 
 // Shape an argument has where it lives: local_shape when presharded, else its shape.
 const Shape& input_shape(const TensorDesc& desc);

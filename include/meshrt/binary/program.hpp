@@ -85,11 +85,11 @@ struct Op {
 
 struct Program {
   std::string name;
-  bool is_private = false;          // private functions are only reached through "call"
-  MeshShape mesh_shape;             // the mesh the program runs on
-  std::vector<TensorDesc> values;   // indexed by value id
-  std::vector<uint32_t> inputs;     // value ids of the arguments, in order
-  std::vector<uint32_t> outputs;    // value ids returned, in order
+  bool is_private = false;         // private functions are only reached through "call"
+  MeshShape mesh_shape;            // the mesh the program runs on
+  std::vector<TensorDesc> values;  // indexed by value id
+  std::vector<uint32_t> inputs;    // value ids of the arguments, in order
+  std::vector<uint32_t> outputs;   // value ids returned, in order
   std::vector<Op> ops;
 };
 
@@ -117,11 +117,16 @@ struct Binary {
   Version version;
   std::string schema_hash;
   std::string mlir_source;
-  std::string source_path;   // file the MLIR came from
+  std::string source_path;  // file the MLIR came from
   std::vector<Program> programs;
   std::vector<ProgramGoldens> goldens;  // one per program, same index (may be empty)
 };
 
 // Op-call attribute: "call" ops carry attrs["callee"] = program index (int64_t).
+
+// A golden key (an op's loc, "loc#1" for its second result, "output_0"...) as MLIR prints the
+// location and ttrt reports it: loc("name") with quotes and backslashes escaped, a result
+// index kept after it ("name#1" -> loc("name")#1).
+std::string mlir_loc(const std::string& key);
 
 }  // namespace meshrt::binary

@@ -34,6 +34,12 @@ std::vector<uint8_t> serialize_system_desc(const SystemDesc& desc);
 // Verifies like deserialize() for binaries. Throws Error(kInvalidArgument) for bad bytes.
 SystemDesc deserialize_system_desc(std::span<const uint8_t> bytes, const std::string& name);
 bool looks_like_system_desc(std::span<const uint8_t> bytes);
+
+// The cluster of a file's bytes, told apart by content: a .ttsys system description (`ttrt
+// query --save-artifacts`) or a cluster JSON (configs/clusters). `name` names the file in errors.
+ClusterDesc cluster_from_bytes(std::span<const uint8_t> bytes, const std::string& name);
+// cluster_from_bytes() of a file; Error(kNotFound) when it cannot be read.
+ClusterDesc load_cluster_file(const std::string& path);
 SystemDesc load_system_desc_file(const std::string& path);
 
 }  // namespace meshrt::binary

@@ -17,7 +17,8 @@ namespace meshrt::compiler {
 
 struct CompileOptions {
   std::string path;                        // source path, for messages and the binary
-  std::optional<MeshShape> mesh_override;  // --mesh-shape (used when the module has none)
+  std::optional<MeshShape> mesh_override;  // --mesh-shape (see ParseOptions::mesh_override)
+  std::string* mesh_note = nullptr;        // how an inferred mesh was found (may be null)
   uint64_t seed = 0;
   InitKind init = InitKind::kRandn;
   // Goldens are stored while their total stays under this many bytes; past it, op goldens are
@@ -41,10 +42,12 @@ binary::Binary compile_mlir(std::string_view text, const CompileOptions& options
 // Goldens are stored in their value's dtype (f64 values as f32).
 // Throws Error(kUnsupported) when the inputs exceed `input_limit_bytes` (see CompileOptions),
 // and whatever the interpreter throws for a program it cannot run.
+// `ones_density`: as fill_tensor's, for InitKind::kOnes.
 binary::ProgramGoldens compute_goldens(const binary::Binary& binary, size_t program_index,
                                        uint64_t seed, InitKind init,
                                        uint64_t budget_bytes = UINT64_MAX,
-                                       uint64_t input_limit_bytes = 2ull << 30);
+                                       uint64_t input_limit_bytes = 2ull << 30,
+                                       uint32_t ones_density = 1);
 
 // Goldens of one program run on given inputs: inputs[i][d] is input i on device d of the
 // program's mesh (the same tensor on every device for a whole input). The result's seed/init

@@ -18,8 +18,11 @@ namespace meshrt::compiler {
 
 struct ParseOptions {
   std::string path;  // for error messages: "path:line:col: message"
-  std::optional<MeshShape>
-      mesh_override;  // --mesh-shape; used when the module has no ttcore.meshes
+  // --mesh-shape: the mesh when the module has no ttcore.meshes (one that contradicts it is an
+  // error naming both). Without either the mesh is inferred from the mesh_shard ops.
+  std::optional<MeshShape> mesh_override;
+  // Receives how an inferred mesh was found ("mesh 8x4 inferred from ..."); may be null.
+  std::string* mesh_note = nullptr;
 };
 
 // Parses TTIR MLIR text into a binary::Binary with programs filled (no goldens, no version).

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "meshrt/binary/program.hpp"
@@ -23,12 +24,25 @@
 
 namespace meshrt::report {
 
+// The fabric the collectives run over (ttrt's --fabric-config, tt-metal's FabricConfig): 1D
+// fabrics move a collective along a line of its axis, the ring variants close the line into a
+// ring where its two ends are linked; disabled leaves no fabric, so collectives cannot run.
+enum class FabricConfig { kDisabled, k1D, k1DRing, k2D, k2DTorusX, k2DTorusY, k2DTorusXY, kCustom };
+// Case-insensitive "disabled", "fabric_1d", "fabric_1d_ring", "fabric_2d", "fabric_2d_torus_x",
+// "fabric_2d_torus_y", "fabric_2d_torus_xy", "custom"; Error(kInvalidArgument) otherwise.
+FabricConfig parse_fabric_config(std::string_view text);
+std::string_view to_string(FabricConfig fabric);
+// Whether a collective along mesh axis `axis` (0: rows move, i.e. a column line; 1: a row
+// line) may use the ring closing its line under `fabric`.
+bool fabric_ring_on_axis(FabricConfig fabric, uint32_t axis);
+
 // Parameters the ClusterDesc does not carry (see docs/perf-model.md for the sources).
 struct CostParams {
-  double pcie_bandwidth_gbs = 32.0;   // host <-> chip, PCIe 4.0 x16 (n150/n300 cards)
-  double noc_bytes_per_cycle = 32.0;  // per Tensix core: one 256-bit NoC read per cycle
-  double host_latency_ns = 5000.0;    // one host-to-host message (assumption, see the doc)
-  double tile_dim = 32.0;             // TILE layout pads the last two dims to 32
+  double pcie_bandwidth_gbs = 32.0;         // host <-> chip, PCIe 4.0 x16 (n150/n300 cards)
+  double noc_bytes_per_cycle = 32.0;        // per Tensix core: one 256-bit NoC read per cycle
+  double host_latency_ns = 5000.0;          // one host-to-host message (assumption, see the doc)
+  double tile_dim = 32.0;                   // TILE layout pads the last two dims to 32
+  FabricConfig fabric = FabricConfig::k1D;  // ttrt's --fabric-config (tt-metal's default)
 };
 
 struct OpCost {

@@ -13,6 +13,9 @@ struct GoldenOptions {
   double pcc = 0.99;   // pass threshold
   double atol = 1e-8;  // for allclose: |a - g| <= atol + rtol * |g|
   double rtol = 1e-5;
+  // ttrt's --atol-allclose / --rtol-allclose: a second, looser allclose for program outputs.
+  double atol_allclose = 1e-3;
+  double rtol_allclose = 5e-2;
 };
 
 struct GoldenMetrics {
@@ -25,8 +28,9 @@ struct GoldenMetrics {
   double mean_absolute_error = 0;
   double root_mean_square_error = 0;
   double cosine_similarity = 1.0;
-  bool passed = true;  // actual_pcc >= expected_pcc and shapes agree
-  std::string message;  // why it failed (shape mismatch, PCC below threshold)
+  bool output_allclose = true;  // allclose with atol_allclose / rtol_allclose
+  bool passed = true;           // actual_pcc >= expected_pcc and shapes agree
+  std::string message;          // why it failed (shape mismatch, PCC below threshold)
 };
 
 // Compares element by element as doubles. A shape mismatch fails with PCC 0 and a message.

@@ -16,16 +16,30 @@
 
 namespace meshrt::report {
 
-// The CSV header, in column order.
-std::vector<std::string> ops_perf_csv_columns();
+// What PROGRAM_METADATA records of the run besides the loop and program (ttrt's keys).
+struct PerfMetadata {
+  std::string fabric_config = "fabric_1d";
+  bool enable_program_cache = true;
+  bool disable_eth_dispatch = false;
+  uint32_t dump_device_rate = 1000;
+};
+
+// The CSV header, in column order: tt-metal's ops_perf_results.csv columns as ttrt prints them
+// (with `inputs` groups INPUT_<i>_*, at least one) and ttrt's LOC, CONST_EVAL_OP,
+// INPUT_LAYOUT_CONVERSION_OP and PROGRAM_METADATA. Cells with no meaning on the simulator
+// (kernel sources, RISC-V timers, trace ids) stay empty.
+std::vector<std::string> ops_perf_csv_columns(size_t inputs = 1);
 
 // The cells of one row, in column order, unquoted. `host_only`: device columns left empty.
 std::vector<std::string> ops_perf_cells(const binary::Binary& bin, const ChipDesc& chip,
-                                        const OpPerfRow& row, bool host_only);
+                                        const OpPerfRow& row, bool host_only,
+                                        const PerfMetadata& meta = {}, size_t inputs = 1);
 
-// One CSV line per row (plus the header). `host_only`: device columns left empty.
+// One CSV line per row (plus the header, with as many INPUT groups as the widest op).
+// `host_only`: device columns left empty.
 std::string ops_perf_csv(const binary::Binary& bin, const ChipDesc& chip,
-                         const std::vector<OpPerfRow>& rows, bool host_only);
+                         const std::vector<OpPerfRow>& rows, bool host_only,
+                         const PerfMetadata& meta = {});
 
 // tt-metal's ATTRIBUTES text: {'key': 'value'; ...} in key order.
 std::string format_attributes(const binary::Op& op);

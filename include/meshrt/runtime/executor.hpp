@@ -14,6 +14,7 @@
 
 #include "meshrt/binary/program.hpp"
 #include "meshrt/device/device.hpp"
+#include "meshrt/report/cost_model.hpp"
 #include "meshrt/report/golden.hpp"
 #include "meshrt/report/perf.hpp"
 #include "meshrt/runtime/mesh_context.hpp"
@@ -23,9 +24,19 @@ namespace meshrt::runtime {
 struct ExecOptions {
   uint64_t seed = 0;
   InitKind init = InitKind::kRandn;
+  uint32_t ones_density = 1;  // InitKind::kOnes: 1 in N generated elements is one
   bool check_golden = true;
+  // With check_golden: false compares only the program's outputs, not every op's results
+  // (ttrt's --disable-ttrt-callbacks).
+  bool check_op_goldens = true;
+  // The fabric collectives run over: the topology of the CCL cost model; kDisabled makes a
+  // collective over more than one chip an error.
+  report::FabricConfig fabric = report::FabricConfig::k1D;
   report::GoldenOptions golden;
-  bool collect_memory = false;   // a memory view of every local chip after each op
+  bool collect_memory = false;  // a memory view of every local chip after each op
+  // For each program output that fails its golden check, the K largest absolute and relative
+  // differences (ProgramResult::golden_diffs); 0: none.
+  uint32_t golden_diff_topk = 0;
   std::string inject_fault_loc;  // perturb this op's output on the first device (testing)
   std::string debug_leak_loc;    // never free this op's result (testing the leak check)
   // Called on this rank before each op runs (debug hooks); may be empty.
@@ -52,15 +63,28 @@ struct TensorValue {
   bool on_device = false;
 };
 
+// The largest differences of a program output that failed its golden check (rank 0).
+struct GoldenDiff {
+  struct Entry {
+    double golden = 0, output = 0, diff = 0;  // diff: |golden - output| (relative: / |golden|)
+    int64_t index = 0;                        // row-major element index
+  };
+  std::string key;                        // "output_<i>"
+  uint32_t device_id = 0;                 // binary::Golden::kAllDevices for a host tensor
+  bool integer = false;                   // integer or bool dtype
+  std::vector<Entry> absolute, relative;  // largest first
+};
+
 // What an observer sees after each op on this rank (debug hooks).
 using PostOpCallback =
     std::function<void(const binary::Op& op, const std::vector<TensorValue>& local_results)>;
 
 struct ProgramResult {
-  std::vector<TensorValue> inputs;      // rank 0: host inputs; every rank: its local shards
-  std::vector<TensorValue> outputs;     // rank 0: host outputs and all devices' shards
-  std::vector<OpGoldenResult> goldens;  // rank 0: every rank's, in op order
-  std::vector<OpMemoryResult> memory;   // rank 0: every rank's chips
+  std::vector<TensorValue> inputs;       // rank 0: host inputs; every rank: its local shards
+  std::vector<TensorValue> outputs;      // rank 0: host outputs and all devices' shards
+  std::vector<OpGoldenResult> goldens;   // rank 0: every rank's, in op order
+  std::vector<OpMemoryResult> memory;    // rank 0: every rank's chips
+  std::vector<GoldenDiff> golden_diffs;  // rank 0: with ExecOptions::golden_diff_topk
   uint64_t ops_executed = 0;
   uint64_t goldens_unavailable = 0;  // op results with no golden to compare against
   // Buffers still live on this rank's chips after the program and its outputs were released.

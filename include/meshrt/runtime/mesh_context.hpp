@@ -15,11 +15,14 @@
 
 namespace meshrt::runtime {
 
-// Which box of `mesh` each of `num_ranks` ranks owns: the cluster's host boxes when the mesh is
-// the cluster's own mesh and there is one rank per host, else `mesh` split evenly.
-// Throws Error(kIncompatible) if the mesh needs more chips than the cluster has, and
-// Error(kInvalidArgument) if it does not split over the ranks.
-std::vector<MeshBox> place_mesh(const ClusterDesc& cluster, const MeshShape& mesh, int num_ranks);
+// Which rank holds each chip of `box` (a box of the cluster's mesh), row-major over the box:
+//  - with one rank per host of the cluster (hosts.size() == num_ranks > 1), the rank of the
+//    host whose box holds the chip: a mesh inside one host's box runs on that rank alone;
+//  - otherwise the box split evenly (split_evenly) over the most ranks it splits over, ranks
+//    0..k-1 in order; the other ranks hold none of its chips and take no part in its programs
+//    (a 1x1 mesh under 2 ranks runs on rank 0, a 1x2 mesh under 4 ranks on ranks 0 and 1).
+// Throws Error(kIncompatible) if the box does not lie inside the cluster's mesh.
+std::vector<int> chip_owners(const ClusterDesc& cluster, const MeshBox& box, int num_ranks);
 
 // One device of a mesh: the physical chip (its id in the cluster), the rank that holds it and,
 // on that rank only, the simulated chip itself (shared between a mesh and its reshaped views
@@ -32,19 +35,18 @@ struct ChipSlot {
 
 class MeshContext {
  public:
-  // Creates the chips of this rank's box. `comm` must outlive the context. `offset`: where the
-  // mesh lies in the cluster's mesh (physical chip ids); chips are numbered by their id in `mesh`.
+  // Creates the chips this rank holds (chip_owners) of the `mesh` box at `offset` of the
+  // cluster's mesh; chips are numbered by their id in `mesh`. `comm` must outlive the context.
   MeshContext(const ClusterDesc& cluster, const MeshShape& mesh, comm::Communicator& comm,
               MeshCoordinate offset = {});
   // A view over chips another context created (a reshape or a sub-mesh): slots[d] is logical
-  // device d of `mesh` (row-major). rank_boxes() is empty for a view (owners need not form
-  // boxes). Throws Error(kInvalidArgument) if the slot count is not mesh.volume().
+  // device d of `mesh` (row-major). Throws Error(kInvalidArgument) if the slot count is not
+  // mesh.volume().
   MeshContext(const ClusterDesc& cluster, const MeshShape& mesh, comm::Communicator& comm,
               std::vector<ChipSlot> slots);
 
   const ClusterDesc& cluster() const { return cluster_; }
   const MeshShape& shape() const { return mesh_; }
-  const std::vector<MeshBox>& rank_boxes() const { return boxes_; }
   comm::Communicator& comm() { return *comm_; }
   int rank() const { return comm_->rank(); }
   int num_ranks() const { return comm_->size(); }
@@ -66,7 +68,6 @@ class MeshContext {
   ClusterDesc cluster_;
   MeshShape mesh_;
   comm::Communicator* comm_;
-  std::vector<MeshBox> boxes_;
   std::vector<int> owner_;        // per device id
   std::vector<int> local_index_;  // per device id
   std::vector<DeviceId> local_ids_;

@@ -54,8 +54,9 @@ struct MeshDeviceOptions {
   // {rows, cols}; default: the whole cluster. A shape that does not fit as a box but whose
   // volume fits opens a box of that volume reshaped along the Ethernet links.
   std::optional<std::vector<uint32_t>> meshShape;
-  // meshrt: the cluster. Default: `cluster` if set, else the JSON file `clusterPath`, else the
-  // file in $TT_CLUSTER (set by tt-run), else the built-in "default" cluster (galaxy 8x4).
+  // meshrt: the cluster. Default: `cluster` if set, else the file `clusterPath` (cluster JSON
+  // or .ttsys), else the file in $TT_CLUSTER (set by tt-run), else the built-in "default"
+  // cluster (galaxy 8x4).
   std::string clusterPath;
   std::optional<meshrt::ClusterDesc> cluster;
 };

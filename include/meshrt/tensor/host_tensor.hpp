@@ -97,8 +97,9 @@ InitKind init_kind_from_string(std::string_view text);
 // never on thread count or rank, so every rank and the reference interpreter agree.
 // randn: standard normal; integers are drawn uniformly from [0, int_high) instead
 // (int_high > 0; embedding indices need in-range values), also for float tensors when
-// `integers` is set (float-typed indices). bool: 0/1.
+// `integers` is set (float-typed indices). bool: 0/1. ones: with `ones_density` N > 1, an
+// element is 1 with probability 1/N and 0 otherwise (ttrt's --ones-density).
 void fill_tensor(HostTensor& tensor, InitKind kind, uint64_t seed, uint64_t stream,
-                 int64_t int_high = 10, bool integers = false);
+                 int64_t int_high = 10, bool integers = false, uint32_t ones_density = 1);
 
 }  // namespace meshrt
