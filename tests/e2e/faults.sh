@@ -25,7 +25,14 @@ func.func @big(%a: tensor<64x64x1048576xf32>) -> tensor<64x64x1048576xf32> {
 M
 "$TTRT" compile big.mlir -o big.ttnn --no-goldens >/dev/null || fail "compile big"
 # Under a 2 GiB address-space limit: the chip's allocator must refuse before host memory is used.
-expect_exit 1 "out of dram memory" -- bash -c "ulimit -v 2097152; exec '$TTRT' run big.ttnn"
+# (AddressSanitizer reserves terabytes of shadow address space, so under it the limit itself
+# cannot be set: the refusal is checked without it.)
+if [ -n "${MESHRT_SANITIZER:-}" ]; then
+  echo "skipped under ${MESHRT_SANITIZER}: the 2 GiB address-space limit (the sanitizer's shadow memory exceeds it)"
+  expect_exit 1 "out of dram memory" -- "$TTRT" run big.ttnn
+else
+  expect_exit 1 "out of dram memory" -- bash -c "ulimit -v 2097152; exec '$TTRT' run big.ttnn"
+fi
 expect_exit 1 "needs" -- "$TTRT" check big.ttnn
 
 # Every chip fits its DRAM, but 64 chips of 4 GiB each do not fit this host's memory: a clear
@@ -40,7 +47,11 @@ module attributes {ttcore.meshes = #ttcore.meshes<[<"mesh" = 8x8>]>} {
 }
 M
 expect_exit 0 "no goldens for program 'wide'" -- "$TTRT" compile wide.mlir -o wide.ttnn
-expect_exit 1 "run it over more ranks" -- bash -c "ulimit -v 2097152; exec '$TTRT' run wide.ttnn"
+if [ -n "${MESHRT_SANITIZER:-}" ]; then
+  expect_exit 1 "run it over more ranks" -- "$TTRT" run wide.ttnn
+else
+  expect_exit 1 "run it over more ranks" -- bash -c "ulimit -v 2097152; exec '$TTRT' run wide.ttnn"
+fi
 
 # Goldens that cannot be computed (the declared shard disagrees with the mesh) do not stop the
 # compile; the run then fails with the op's message.
