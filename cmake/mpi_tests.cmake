@@ -17,10 +17,22 @@
 # meshrt_add_checked_test(NAME name [TIMEOUT s] [EXPECT_FAILURE] [OUTPUT_MATCHES re...]
 #                         [LABELS l...] COMMAND exe args...)
 # The same wrapper for a command without mpirun: exit status and output are both checked.
+#
+# meshrt_timeout(VAR seconds): VAR = seconds * MESHRT_TEST_TIMEOUT_SCALE (4 in sanitizer
+# builds), for time limits set outside these functions. Both functions scale TIMEOUT.
 find_program(MESHRT_MPIRUN NAMES ${MPIEXEC_EXECUTABLE} mpirun mpiexec REQUIRED)
 set(MESHRT_CHECKED_TEST_RUNNER ${CMAKE_CURRENT_LIST_DIR}/run_checked_test.sh)
 set(MESHRT_MPIRUN_LOCAL_ARGS --oversubscribe --bind-to none --mca btl self,vader
     --mca oob_tcp_if_include lo)
+
+function(meshrt_timeout var seconds)
+  set(scale 1)
+  if(MESHRT_TEST_TIMEOUT_SCALE)
+    set(scale ${MESHRT_TEST_TIMEOUT_SCALE})
+  endif()
+  math(EXPR scaled "${seconds} * ${scale}")
+  set(${var} ${scaled} PARENT_SCOPE)
+endfunction()
 
 function(meshrt_add_checked_test)
   cmake_parse_arguments(ARG "EXPECT_FAILURE" "NAME;TIMEOUT"
@@ -31,6 +43,7 @@ function(meshrt_add_checked_test)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
+  meshrt_timeout(ARG_TIMEOUT ${ARG_TIMEOUT})
   set(expect pass)
   if(ARG_EXPECT_FAILURE)
     set(expect fail)

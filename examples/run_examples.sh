@@ -9,7 +9,14 @@ np=${2:-2}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cmake --install "$build" --prefix "$work/prefix" > /dev/null
-cmake -S "$src/examples" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" > /dev/null
+# the examples use the compilers the package was built with: a package built with sanitizers
+# (scripts/sanitize) carries their flags, and each compiler has its own sanitizer runtime
+compilers=()
+for lang in C CXX; do
+  c=$(sed -n "s/^CMAKE_${lang}_COMPILER:[A-Z]*=//p" "$build/CMakeCache.txt" 2>/dev/null || true)
+  if [ -n "$c" ]; then compilers+=("-DCMAKE_${lang}_COMPILER=$c"); fi
+done
+cmake -S "$src/examples" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" "${compilers[@]}" > /dev/null
 cmake --build "$work/build" -j2 > /dev/null
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun -np "$np" --oversubscribe --bind-to none --mca btl self,vader --mca oob_tcp_if_include lo \
