@@ -19,14 +19,8 @@ add_dependencies(meshrt_schemas_headers meshrt_schemas)
 target_include_directories(meshrt_schemas_headers INTERFACE
   $<BUILD_INTERFACE:${CMAKE_BINARY_DIR}/generated>)
 target_link_libraries(meshrt_schemas_headers INTERFACE flatbuffers::flatbuffers)
-# Hash of the schema text of stored formats: stored in every binary and checked at load.
-# commands.fbs (messages between the ranks of one job) is not a stored format.
-set(MESHRT_SCHEMA_TEXT "")
-foreach(schema ${MESHRT_SCHEMAS})
-  if(schema MATCHES "/commands\\.fbs$")
-    continue()
-  endif()
-  file(READ ${schema} text)
-  string(APPEND MESHRT_SCHEMA_TEXT "${text}")
-endforeach()
+# Hash of the binary format's schema text: stored in every binary and checked at load.
+# system_desc.fbs (the .ttsys format, which binaries do not embed) and commands.fbs (messages
+# between the ranks of one job) do not change what a binary holds, so they are left out.
+file(READ ${CMAKE_SOURCE_DIR}/schemas/binary.fbs MESHRT_SCHEMA_TEXT)
 string(SHA256 MESHRT_SCHEMA_HASH "${MESHRT_SCHEMA_TEXT}")

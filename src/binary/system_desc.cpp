@@ -43,7 +43,8 @@ std::vector<uint8_t> serialize_system_desc(const SystemDesc& d) {
   auto chip = fbs::CreateChipDescFb(
       b, b.CreateString(c.arch), c.grid_x, c.grid_y, c.l1_bytes_per_core, c.dram_channels,
       c.dram_bytes_per_channel, c.l1_small_bytes, c.trace_region_bytes, c.clock_ghz,
-      c.dram_bandwidth_gbs, c.eth_bandwidth_gbs, c.eth_hop_latency_ns, c.matmul_tflops_bf16);
+      c.dram_bandwidth_gbs, c.eth_bandwidth_gbs, c.eth_hop_latency_ns, c.matmul_tflops_bf16,
+      c.ccl_links);
   std::vector<flatbuffers::Offset<fbs::EthLinkFb>> links;
   for (const auto& l : d.cluster.links) {
     links.push_back(fbs::CreateEthLinkFb(b, l.a.value, l.b.value, l.count));
@@ -112,6 +113,7 @@ SystemDesc deserialize_system_desc(std::span<const uint8_t> given, const std::st
     chip.eth_bandwidth_gbs = c->eth_bandwidth_gbs();
     chip.eth_hop_latency_ns = c->eth_hop_latency_ns();
     chip.matmul_tflops_bf16 = c->matmul_tflops_bf16();
+    chip.ccl_links = c->ccl_links();
   }
   if (root->links()) {
     for (const auto* l : *root->links()) {

@@ -109,10 +109,6 @@ int cmd_check(const CheckOptions& o, comm::Communicator& comm) {
                 "program '{}' needs {} bytes of DRAM per chip; a chip has {}", p.name, peak, dram));
           }
         }
-        if (cluster.chip.arch != "wormhole_b0") {
-          problems.push_back(
-              fmt::format("arch '{}' is not supported (wormhole_b0 only)", cluster.chip.arch));
-        }
         entry["meshrt"] = {{"cluster", cluster.name}, {"programs", programs}};
         if (o.common.save_artifacts) {
           fs::path dir = fs::path(o.common.artifact_dir) / fs::path(file).filename();

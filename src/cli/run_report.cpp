@@ -332,6 +332,9 @@ ProgramOutcome RunReport::program_outcome(const std::string& file, const binary:
                  {"leaked_buffers", r.leaked_buffers},
                  {"artifacts", dir}};
   out.details["perf"] = perf_totals_json(r, host_seconds, o_.loops, mode_.host_only);
+  if (!mode_.host_only) {
+    out.details["perf"]["cost_model"] = cost_model_json(cluster, o_.fabric_config, bin, r);
+  }
   out.loops = loop_results(r, loops);
   std::cout << fmt::format(
       "{} {} program {} '{}' on {} ({} ops, {} golden checks, min PCC {}, host {:.3f} s){}\n",

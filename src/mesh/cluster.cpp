@@ -5,7 +5,9 @@
 // 2x4 mesh (tt-metal lists it as 4x2) with 2 channels per neighbour; a Wormhole Galaxy is an 8x4
 // mesh with 4 channels per neighbour; a dual Galaxy is an 8x8 mesh over a 1x2 host grid (each
 // host an 8x4 box) whose descriptor asks for 1 channel per neighbour, which we take for the
-// cables between the two Galaxies while the links inside each Galaxy keep 4.
+// cables between the two Galaxies while the links inside each Galaxy keep 4. The Blackhole
+// LoudBox is 8 p150 chips as a 2x4 mesh; tt-metal's Blackhole CCL report found 2 links between
+// neighbours and a ring over all 8.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -54,6 +56,10 @@ void validate_chip(const ChipDesc& chip, const std::string& where) {
   auto bad = [&](const std::string& what) {
     raise(ErrorCode::kInvalidArgument, fmt::format("cluster '{}': chip: {}", where, what));
   };
+  const auto& archs = known_archs();
+  if (std::find(archs.begin(), archs.end(), chip.arch) == archs.end())
+    bad(fmt::format("arch '{}' is not one of {}", chip.arch, fmt::join(archs, ", ")));
+  if (chip.ccl_links == 0) bad("ccl_links must be >= 1");
   if (chip.grid_x == 0 || chip.grid_y == 0)
     bad(fmt::format("grid {}x{} must be non-empty", chip.grid_x, chip.grid_y));
   if (chip.grid_x > 1024 || chip.grid_y > 1024)
@@ -146,7 +152,29 @@ std::vector<EthLink> grid_links(const MeshShape& mesh, uint32_t count) {
 }
 
 std::vector<std::string> builtin_cluster_names() {
-  return {"n150", "n300", "t3k", "galaxy", "dual_galaxy", "default"};
+  return {"n150", "n300", "t3k", "galaxy", "dual_galaxy", "default", "bh_loudbox"};
+}
+
+const std::vector<std::string>& known_archs() {
+  static const std::vector<std::string> archs = {"wormhole_b0", "blackhole"};
+  return archs;
+}
+
+ChipDesc blackhole_chip() {
+  ChipDesc chip;
+  chip.arch = "blackhole";
+  chip.grid_x = 13;  // the compute grid tt-metal's GEMM report uses on a p150
+  chip.grid_y = 10;
+  chip.l1_bytes_per_core = 1536 * 1024;  // 1.5 MB SRAM per Tensix core
+  chip.dram_channels = 8;                // 8 GDDR6 channels, 32 GB
+  chip.dram_bytes_per_channel = 4ull << 30;
+  chip.clock_ghz = 1.35;
+  chip.dram_bandwidth_gbs = 402.5;  // 92% (as on Wormhole) of 3.5 Tb/s
+  chip.eth_bandwidth_gbs = 25.0;    // the Blackhole CCL report's line rate per link and direction
+  chip.eth_hop_latency_ns = 515.0;  // 1D fabric hop (tt-metal CCL report)
+  chip.matmul_tflops_bf16 = 2048.0 * 130 * 1.35 / 1000.0;  // HiFi2: 2048 FLOPs/cycle/core
+  chip.ccl_links = 2;
+  return chip;
 }
 
 ClusterDesc builtin_cluster(const std::string& name) {
@@ -155,6 +183,11 @@ ClusterDesc builtin_cluster(const std::string& name) {
   if (name == "t3k") return make_cluster(name, MeshShape{2, 4}, 2);
   if (name == "galaxy" || name == "default") return make_cluster(name, MeshShape{8, 4}, 4);
   if (name == "dual_galaxy") return dual_galaxy();
+  if (name == "bh_loudbox") {
+    ClusterDesc cluster = make_cluster(name, MeshShape{2, 4}, 2);
+    cluster.chip = blackhole_chip();
+    return cluster;
+  }
   raise(ErrorCode::kNotFound, fmt::format("unknown built-in cluster '{}' (known: {})", name,
                                           fmt::join(builtin_cluster_names(), ", ")));
 }

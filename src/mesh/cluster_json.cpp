@@ -105,8 +105,13 @@ ChipDesc read_chip(const FieldReader& in, const json& object) {
       object, "chip.",
       {"arch", "grid_x", "grid_y", "l1_bytes_per_core", "dram_channels", "dram_bytes_per_channel",
        "l1_small_bytes", "trace_region_bytes", "clock_ghz", "dram_bandwidth_gbs",
-       "eth_bandwidth_gbs", "eth_hop_latency_ns", "matmul_tflops_bf16"});
+       "eth_bandwidth_gbs", "eth_hop_latency_ns", "matmul_tflops_bf16", "ccl_links"});
+  // Fields a file leaves out keep the defaults of its arch.
   ChipDesc chip;
+  if (auto it = object.find("arch"); it != object.end() && it->is_string() &&
+                                     it->get<std::string>() == "blackhole") {
+    chip = blackhole_chip();
+  }
   auto field = [&](const char* key, auto& target, auto read) {
     auto it = object.find(key);
     if (it != object.end()) target = read(*it, std::string("chip.") + key);
@@ -127,6 +132,7 @@ ChipDesc read_chip(const FieldReader& in, const json& object) {
   field("eth_bandwidth_gbs", chip.eth_bandwidth_gbs, num);
   field("eth_hop_latency_ns", chip.eth_hop_latency_ns, num);
   field("matmul_tflops_bf16", chip.matmul_tflops_bf16, num);
+  field("ccl_links", chip.ccl_links, u32);
   return chip;
 }
 
@@ -191,7 +197,8 @@ nlohmann::ordered_json chip_to_json(const ChipDesc& chip) {
           {"dram_bandwidth_gbs", chip.dram_bandwidth_gbs},
           {"eth_bandwidth_gbs", chip.eth_bandwidth_gbs},
           {"eth_hop_latency_ns", chip.eth_hop_latency_ns},
-          {"matmul_tflops_bf16", chip.matmul_tflops_bf16}};
+          {"matmul_tflops_bf16", chip.matmul_tflops_bf16},
+          {"ccl_links", chip.ccl_links}};
 }
 
 }  // namespace

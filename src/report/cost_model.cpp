@@ -92,13 +92,17 @@ OpCost model_device_op(const binary::Op& op, std::span<const binary::TensorDesc*
   const double bw = std::min(chip.dram_bandwidth_gbs,
                              used * params.noc_bytes_per_cycle * chip.clock_ghz);  // GB/s = B/ns
   c.memory_ns = bw > 0 ? bytes / bw : 0;
+  double fixed_ns = 0;
   if (c.family == OpFamily::kMatmul) {
+    const ArchCalibration& cal = arch_calibration(chip.arch);
     const double flops = op_flops(op, in, out);
     const DataType dt = in.empty() ? DataType::kBFloat16 : in[0]->dtype;
-    const double peak = peak_flops(chip, dt) * used / cores;  // FLOP/s on the busy cores
-    c.compute_ns = peak > 0 ? flops / peak * 1e9 : 0;
+    // FLOP/s the busy cores reach
+    const double rate = peak_flops(chip, dt) * used / cores * cal.matmul_efficiency;
+    c.compute_ns = rate > 0 ? flops / rate * 1e9 : 0;
+    fixed_ns = cal.matmul_fixed_ns;
   }
-  c.duration_ns = round_up_ns(std::max(c.compute_ns, c.memory_ns));
+  c.duration_ns = round_up_ns(fixed_ns + std::max(c.compute_ns, c.memory_ns));
   return c;
 }
 

@@ -90,7 +90,7 @@ PerfTotals perf_totals(const std::vector<OpPerfRow>& rows) {
 }
 
 namespace {
-constexpr size_t kWordsPerRow = 15;
+constexpr size_t kWordsPerRow = 16;
 }
 
 std::vector<uint64_t> rows_to_words(const std::vector<OpPerfRow>& rows) {
@@ -101,7 +101,8 @@ std::vector<uint64_t> rows_to_words(const std::vector<OpPerfRow>& rows) {
              {r.program_index, r.op_index, r.global_call_count, r.loop, r.device_id,
               static_cast<uint64_t>(static_cast<uint32_t>(r.rank)), static_cast<uint64_t>(r.family),
               r.core_count, r.host_start_ns, r.host_end_ns, r.device_start_ns, r.device_end_ns,
-              r.op_to_op_ns, r.compute_ns, r.bandwidth_ns});
+              r.op_to_op_ns, r.compute_ns, r.bandwidth_ns,
+              (uint64_t{r.ccl_links} << 1) | (r.ccl_ring ? 1u : 0u)});
   }
   return w;
 }
@@ -134,6 +135,8 @@ std::vector<OpPerfRow> rows_from_words(const std::vector<uint64_t>& w) {
     r.op_to_op_ns = p[12];
     r.compute_ns = p[13];
     r.bandwidth_ns = p[14];
+    r.ccl_ring = (p[15] & 1) != 0;
+    r.ccl_links = static_cast<uint32_t>(p[15] >> 1);
   }
   return rows;
 }

@@ -21,11 +21,17 @@ void PerfRecorder::record(uint32_t program_index, const binary::Program& p, uint
   const binary::Op& op = p.ops[op_index];
   core_count_ = 0;
   compute_ns_ = bandwidth_ns_ = 0;
+  ring_ = false;
+  links_ = 0;
   const std::vector<uint64_t> before = clock_;
   family_ = report::op_family(op.name);
+  if (op.name != "mesh_shard") {  // the host dispatches every device op
+    const auto gap = static_cast<uint64_t>(params_.op_to_op_ns);
+    for (auto& t : clock_) t += gap;
+  }
   if (op.name == "mesh_shard") {
     model_mesh_shard(p, op);
-  } else if (op.name == "all_gather" || op.name == "reduce_scatter" || op.name == "all_reduce") {
+  } else if (report::collective_of(op.name)) {
     model_line(p, op);
   } else if (op.name == "collective_permute") {
     model_permute(p, op);
@@ -50,6 +56,8 @@ void PerfRecorder::record(uint32_t program_index, const binary::Program& p, uint
     r.op_to_op_ns = start_[d] > before[d] ? start_[d] - before[d] : 0;
     r.compute_ns = compute_ns_;
     r.bandwidth_ns = bandwidth_ns_;
+    r.ccl_ring = ring_;
+    r.ccl_links = links_;
     mesh_.device(l).sync_clock_to(base_ns_ + clock_[d]);
   }
 }
@@ -100,9 +108,15 @@ void PerfRecorder::model_line(const binary::Program& p, const binary::Op& op) {
     if ((axis == 0 ? c.row : c.col) != 0) continue;  // one pass per line, from its first chip
     std::vector<DeviceId> line = line_through(mesh, DeviceId{d}, axis);
     uint64_t at = 0;
-    for (DeviceId x : line) at = std::max(at, clock_[x.value]);  // wait for every participant
+    std::vector<DeviceId> physical;
+    for (DeviceId x : line) {
+      at = std::max(at, clock_[x.value]);  // wait for every participant
+      physical.push_back(mesh_.physical_id(x));
+    }
     report::OpCost cost =
-        report::model_line_collective(op, in, out, mesh_.cluster(), mesh, line, params_);
+        report::model_line_collective(op, in, out, mesh_.cluster(), physical, params_);
+    ring_ = ring_ || cost.ring;
+    links_ = links_ == 0 ? cost.links : std::min(links_, cost.links);
     bandwidth_ns_ =
         std::max<uint64_t>(bandwidth_ns_, static_cast<uint64_t>(cost.link_ns + cost.memory_ns));
     for (DeviceId x : line) {
@@ -120,9 +134,10 @@ void PerfRecorder::model_permute(const binary::Program& p, const binary::Op& op)
     auto src = ops::permute_source(op, DeviceId{d});
     if (!src) continue;
     const uint64_t at = std::max(before[src->value], before[d]);
-    const uint64_t end =
-        at + report::model_permute(in, mesh_.cluster(), mesh_.shape(), *src, DeviceId{d}, params_)
-                 .duration_ns;
+    const report::OpCost cost = report::model_permute(
+        op, in, mesh_.cluster(), mesh_.physical_id(*src), mesh_.physical_id(DeviceId{d}), params_);
+    const uint64_t end = at + cost.duration_ns;
+    if (cost.links > 0) links_ = links_ == 0 ? cost.links : std::min(links_, cost.links);
     for (uint32_t x : {src->value, d}) {
       start_[x] = std::max(start_[x], at);
       clock_[x] = std::max(clock_[x], end);

@@ -3,7 +3,8 @@
 // Every rank models the clocks of ALL chips of the mesh (program-relative ns), so that a
 // collective can start at the latest clock of its participants without asking other ranks:
 // durations depend only on the program, the op and the cluster, never on the data. Rows are
-// recorded only for this rank's chips. Local Device clocks follow (device base + model).
+// recorded only for this rank's chips. Local Device clocks follow (device base + model). Every
+// op but mesh_shard (a host transfer) starts after the op-to-op dispatch gap.
 //
 // Not thread-safe: owned by one Executor.
 #pragma once
@@ -52,6 +53,8 @@ class PerfRecorder {
   uint32_t core_count_ = 0;
   uint64_t compute_ns_ = 0, bandwidth_ns_ = 0;  // roofline terms of the op being recorded
   report::OpFamily family_ = report::OpFamily::kEltwise;
+  bool ring_ = false;   // collective of the op being recorded ran as a ring
+  uint32_t links_ = 0;  // links it used per neighbour pair
   std::vector<const binary::TensorDesc*> in_, out_;
 };
 

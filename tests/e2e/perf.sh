@@ -54,13 +54,17 @@ for r in rows:
     code = r["OP CODE"]
     dur = int(r["DEVICE FW DURATION [ns]"])
     if code == "all_gather":
-        # 16 KiB shards over 4 links (50 GB/s), line of 4: 3 * 16384 / 50 + 3 * 650 ns
-        assert dur == 2934, dur
-        assert int(r["DEVICE FW START CYCLE"]) == 512, r["DEVICE FW START CYCLE"]
+        # 16 KiB shards over one link of the four (ccl_links 1, 12.5 GB/s), line of 4: the end
+        # links carry 3 shards at 0.937 of the line rate, 5236 ns start-up, 3 steps of 1721 ns
+        assert dur == 14596, dur
+        # after the 512 ns mesh_shard and the 5000 ns op-to-op dispatch gap
+        assert int(r["DEVICE FW START CYCLE"]) == 5512, r["DEVICE FW START CYCLE"]
+        assert r["OP TO OP LATENCY [ns]"] == "5000", r["OP TO OP LATENCY [ns]"]
         assert r["INPUT_0_X"] == "128" and r["OUTPUT_0_X"] == "512", (r["INPUT_0_X"], r["OUTPUT_0_X"])
         assert "'cluster_axis': '1'" in r["ATTRIBUTES"], r["ATTRIBUTES"]
     elif r["GLOBAL CALL COUNT"] == "1":
         assert dur == 512, dur  # 16 KiB over PCIe at 32 GB/s
+        assert r["OP TO OP LATENCY [ns]"] == "0", r["OP TO OP LATENCY [ns]"]  # a host transfer
     else:
         # shard_to_full reads 64 KiB from the chips of column 0 only
         col0 = int(r["DEVICE ID"]) % 4 == 0
@@ -85,14 +89,20 @@ assert len(svg.getElementsByTagName("title")) == 96
 assert "stroke-dasharray" in open(d + "/timeline_program_0.svg").read()  # collective marked
 e = json.load(open("perf_results.json"))[0]
 p = e["meshrt"]["programs"]["program_index_0"]["perf"]
-assert p["device_duration_ns"] == 512 + 2934 + 2048 and p["perf_rows"] == 96, p
+assert p["device_duration_ns"] == 512 + 5000 + 14596 + 2048 and p["perf_rows"] == 96, p
+# what the cost model assumed
+m = p["cost_model"]
+assert m["arch"] == "wormhole_b0" and m["fabric_config"] == "fabric_1d" and m["ccl_links"] == 1, m
+assert m["op_to_op_ns"] == 5000 and m["cluster"] == "default", m
+assert m["collectives"] == [{"op": "all_gather", "loc": m["collectives"][0]["loc"],
+                             "topology": "line", "links": 1}], m["collectives"]
 assert p["device_time"] == "modelled" and p["host_time"] == "measured"
 loop = e["program_results"]["program_index_0"]["loop_0"]
 assert set(loop) == {"total_duration_ns", "total_submit_duration_ns",
                      "total_get_outputs_duration_ns", "total_submit_plus_get_outputs_duration_ns",
                      "total_ttnn_api_duration_ns", "total_device_kernel_duration_ns"}, loop
 # ttrt's perf totals: every row's device kernel and host durations summed
-assert loop["total_device_kernel_duration_ns"] == 32 * 512 + 32 * 2934 + 8 * 2048, loop
+assert loop["total_device_kernel_duration_ns"] == 32 * 512 + 32 * 14596 + 8 * 2048, loop
 assert 0 < loop["total_ttnn_api_duration_ns"], loop
 assert loop["total_duration_ns"] == loop["total_submit_plus_get_outputs_duration_ns"] > 0
 for f in ("minus_const_eval", "minus_input_layout_conversions",
@@ -102,12 +112,12 @@ print("artifacts ok")
 PY
 
 # ttrt run: the summary line and the totals in run_results.json.
-expect_exit 0 "perf: modelled device time 5.494 us (critical chip 0)" -- "$TTRT" run ag.ttnn
+expect_exit 0 "perf: modelled device time 22.156 us (critical chip 0)" -- "$TTRT" run ag.ttnn
 /usr/bin/python3 -c "
 import json
 e = json.load(open('run_results.json'))[0]
 p = e['meshrt']['programs']['program_index_0']['perf']
-assert p['device_duration_ns'] == 5494, p
+assert p['device_duration_ns'] == 22156, p
 loop = e['program_results']['program_index_0']['loop_0']
 assert loop['total_ttnn_api_duration_ns'] is None and loop['total_device_kernel_duration_ns'] is None
 " && ok || fail "run_results.json perf totals"
@@ -134,6 +144,36 @@ assert 'modelled device time' not in open('host.out').read()
 # --loops 3: a row per op per chip per loop; loops follow each other in the trace.
 expect_exit 0 "3 loops" -- "$TTRT" perf ag.ttnn --loops 3 --artifact-dir loops --result-file loops.json
 check_csv loops/ag.ttnn/perf/ops_perf_results.csv 3 && ok || fail "--loops 3 CSV"
+
+# The links a collective uses: an op's num_links attribute, a cluster's ccl_links; a Blackhole
+# cluster uses its own chip and calibration. perf_results.json says which.
+sed 's/cluster_axis = 1 : ui32}/cluster_axis = 1 : ui32, num_links = 4 : ui32}/' \
+  "$SRC/examples/mlir/all_gather_8x4.mlir" > ag4.mlir
+expect_exit 0 "compiled" -- "$TTRT" compile ag4.mlir -o ag4.ttnn
+expect_exit 0 "perf artifacts" -- "$TTRT" perf ag4.ttnn --artifact-dir links4 --result-file links4.json
+/usr/bin/python3 - <<'PY' && ok || fail "num_links = 4 uses the galaxy's 4 links"
+import csv, json
+m = json.load(open("links4.json"))[0]["meshrt"]["programs"]["program_index_0"]["perf"]["cost_model"]
+assert [c["links"] for c in m["collectives"]] == [4], m
+rows = list(csv.DictReader(open("links4/ag4.ttnn/perf/ops_perf_results.csv")))
+# 3 shards of 16 KiB through an end link over 4 links (50 GB/s) at 0.937: 11449 ns
+assert {int(r["DEVICE KERNEL DURATION [ns]"]) for r in rows if r["OP CODE"] == "all_gather"} == {11449}
+PY
+"$TTRT" compile "$SRC/examples/mlir/tp_linear_2x4.mlir" -o tp.ttnn >/dev/null || fail "compile tp"
+expect_exit 0 "perf artifacts" -- "$TTRT" perf tp.ttnn --cluster "$SRC/configs/clusters/bh_loudbox.json" \
+  --artifact-dir bh --result-file bh.json
+expect_exit 0 "perf artifacts" -- "$TTRT" perf tp.ttnn --cluster "$SRC/configs/clusters/t3k.json" \
+  --artifact-dir wh --result-file wh.json
+/usr/bin/python3 - <<'PY' && ok || fail "Blackhole cluster: its arch, links and a shorter time"
+import json
+def perf(f):
+    return json.load(open(f))[0]["meshrt"]["programs"]["program_index_0"]["perf"]
+bh, wh = perf("bh.json"), perf("wh.json")
+assert bh["cost_model"]["arch"] == "blackhole" and bh["cost_model"]["cluster"] == "bh_loudbox"
+assert {c["links"] for c in bh["cost_model"]["collectives"]} == {2}, bh["cost_model"]
+assert wh["cost_model"]["arch"] == "wormhole_b0" and {c["links"] for c in wh["cost_model"]["collectives"]} == {1}
+assert bh["device_duration_ns"] < wh["device_duration_ns"], (bh["device_duration_ns"], wh["device_duration_ns"])
+PY
 
 # Bad input: a clear error in the result file and a non-zero exit.
 expect_exit 1 "missing.ttnn" -- "$TTRT" perf missing.ttnn --result-file bad.json

@@ -34,7 +34,8 @@ TEST_P(BuiltinMatchesFile, JsonRoundTrip) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Clusters, BuiltinMatchesFile,
-                         ::testing::Values("n150", "n300", "t3k", "galaxy", "dual_galaxy"));
+                         ::testing::Values("n150", "n300", "t3k", "galaxy", "dual_galaxy",
+                                           "bh_loudbox"));
 
 TEST(BuiltinCluster, Shapes) {
   EXPECT_EQ(builtin_cluster("n150").mesh, (MeshShape{1, 1}));
@@ -96,8 +97,40 @@ TEST(BuiltinCluster, ChipDefaultsAreWormhole) {
   EXPECT_EQ(chip.grid_x * chip.grid_y, 64u);
   EXPECT_EQ(chip.l1_bytes_per_core, 1464u * 1024u);
   EXPECT_EQ(chip.dram_channels * chip.dram_bytes_per_channel, 12ull << 30);
-  EXPECT_GT(chip.matmul_tflops_bf16, 50.0);
-  EXPECT_LT(chip.matmul_tflops_bf16, 80.0);
+  // HiFi2: 2048 FLOPs per cycle per core, 64 cores, 1 GHz.
+  EXPECT_DOUBLE_EQ(chip.matmul_tflops_bf16, 2048.0 * 64 / 1000.0);
+  EXPECT_DOUBLE_EQ(chip.eth_hop_latency_ns, 711.0);
+  EXPECT_EQ(chip.ccl_links, 1u);
+}
+
+TEST(BuiltinCluster, BlackholeLoudBox) {
+  ClusterDesc bh = builtin_cluster("bh_loudbox");
+  EXPECT_EQ(bh.mesh, (MeshShape{2, 4}));
+  EXPECT_EQ(bh.chip.arch, "blackhole");
+  EXPECT_EQ(bh.chip.grid_x * bh.chip.grid_y, 130u);
+  EXPECT_EQ(bh.chip.dram_channels * bh.chip.dram_bytes_per_channel, 32ull << 30);
+  EXPECT_DOUBLE_EQ(bh.chip.eth_bandwidth_gbs, 25.0);
+  EXPECT_EQ(bh.chip.ccl_links, 2u);
+  EXPECT_EQ(link_count(bh, DeviceId{0}, DeviceId{4}), 2u);  // the ring closes over column 0
+  EXPECT_EQ(bh.chip, blackhole_chip());
+}
+
+TEST(ClusterJson, ArchMustBeKnown) {
+  const std::string text = R"({"name": "x", "mesh": [1, 1], "chip": {"arch": "grayskull"}})";
+  try {
+    cluster_from_json_text(text, "x.json");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("arch 'grayskull' is not one of wormhole_b0, blackhole"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ClusterJson, BlackholeFieldsDefaultToTheBlackholeChip) {
+  const std::string text = R"({"name": "bh1", "mesh": [1, 1], "chip": {"arch": "blackhole"}})";
+  EXPECT_EQ(cluster_from_json_text(text, "bh1.json").chip, blackhole_chip());
 }
 
 TEST(BuiltinCluster, UnknownNameIsNotFound) {

@@ -1,6 +1,8 @@
 // Modelled durations checked by hand against the formulas of docs/perf-model.md.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "meshrt/common/error.hpp"
 #include "meshrt/report/cost_model.hpp"
 #include "meshrt/report/perf.hpp"
@@ -42,11 +44,11 @@ TEST(CostModel, SingleTileAddIsLimitedByOneCoreNocBandwidth) {
 }
 
 TEST(CostModel, LargeBf16AddIsDramBound) {
-  // 3 x 1024x1024 bf16 = 6291456 bytes at 288 GB/s = 21845.33 ns; 1024 tiles -> all 64 cores.
+  // 3 x 1024x1024 bf16 = 6291456 bytes at 265 GB/s = 23741.35 ns; 1024 tiles -> all 64 cores.
   auto t = tensor({1024, 1024}, DataType::kBFloat16);
   OpCost c = device_op("add", t, t, t);
   EXPECT_EQ(c.core_count, 64u);
-  EXPECT_EQ(c.duration_ns, 21846u);
+  EXPECT_EQ(c.duration_ns, 23742u);
 }
 
 TEST(CostModel, RowMajorTensorsAreNotPaddedToTiles) {
@@ -59,19 +61,45 @@ TEST(CostModel, RowMajorTensorsAreNotPaddedToTiles) {
 }
 
 TEST(CostModel, Bf16MatmulIsComputeBound) {
-  // 2 * 1024^3 FLOPs at 65.5 TFLOP/s = 32786.01 ns > 6 MiB / 288 GB/s = 21845.33 ns.
+  // 2 * 1024^3 FLOPs at 131.072 TFLOP/s * 0.62 = 26425.78 ns > 6 MiB / 265 GB/s = 23741.35 ns,
+  // plus the 6500 ns start-up of a Wormhole matmul.
   auto t = tensor({1024, 1024}, DataType::kBFloat16);
   OpCost c = device_op("matmul", t, t, t);
-  EXPECT_NEAR(c.compute_ns, 2.0 * 1024 * 1024 * 1024 / 65.5e12 * 1e9, 1e-6);
-  EXPECT_EQ(c.duration_ns, 32787u);
+  const double compute = 2.0 * 1024 * 1024 * 1024 / (131.072e12 * 0.62) * 1e9;
+  EXPECT_NEAR(c.compute_ns, compute, 1e-6);
+  EXPECT_EQ(c.duration_ns, static_cast<uint64_t>(std::ceil(6500 + compute)));
+  EXPECT_EQ(c.duration_ns, 32926u);
   EXPECT_EQ(c.family, OpFamily::kMatmul);
 }
 
 TEST(CostModel, F32MatmulRunsAtHalfTheBf16Peak) {
   auto t = tensor({1024, 1024}, DataType::kFloat32);
   OpCost c = device_op("matmul", t, t, t);
-  EXPECT_EQ(c.duration_ns, 65573u);  // 2^31 / 32.75e12 s = 65572.02 ns
-  EXPECT_DOUBLE_EQ(peak_flops(ChipDesc{}, DataType::kFloat32), 32.75e12);
+  EXPECT_EQ(c.duration_ns, 59352u);  // 6500 + 2^31 / (65.536e12 * 0.62) s = 59351.56 ns
+  EXPECT_DOUBLE_EQ(peak_flops(ChipDesc{}, DataType::kFloat32), 65.536e12);
+}
+
+TEST(CostModel, BlackholeMatmulUsesItsGridClockAndCalibration) {
+  // 130 cores * 2048 FLOP/cycle * 1.35 GHz = 359.424 TFLOP/s, 0.74 of it, 1750 ns start-up.
+  auto t = tensor({2048, 2048}, DataType::kBFloat16);
+  OpCost c = device_op("matmul", t, t, t, blackhole_chip());
+  const double compute = 2.0 * 2048 * 2048 * 2048 / (359.424e12 * 0.74) * 1e9;
+  EXPECT_NEAR(c.compute_ns, compute, 1e-6);
+  EXPECT_EQ(c.duration_ns, static_cast<uint64_t>(std::ceil(1750 + compute)));
+}
+
+TEST(CostModel, UnknownArchHasNoCalibration) {
+  ChipDesc chip;
+  chip.arch = "grayskull";
+  auto t = tensor({64, 64}, DataType::kBFloat16);
+  try {
+    device_op("matmul", t, t, t, chip);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("no calibration for arch 'grayskull'"), std::string::npos);
+  }
+  for (const std::string& arch : known_archs()) EXPECT_EQ(arch_calibration(arch).arch, arch);
 }
 
 TEST(CostModel, MatmulFlopsHonourTransposeA) {
@@ -91,47 +119,91 @@ std::vector<DeviceId> row_line(uint32_t row, uint32_t cols) {
   return line;
 }
 
-TEST(CostModel, AllGatherOverAGalaxyRow) {
-  // Galaxy: 4 links per neighbour = 50 GB/s. A line of 4, shard 32x128 f32 = 16384 bytes: the
-  // end links carry 3 shards one way: 3 * 16384 / 50 = 983.04 ns, plus 3 hops * 650 ns.
+binary::Op collective(const std::string& name, int64_t num_links = 0) {
+  binary::Op op = op_named(name);
+  op.attrs["cluster_axis"] = int64_t{1};
+  if (num_links > 0) op.attrs["num_links"] = num_links;
+  return op;
+}
+
+// Wormhole: a collective uses ccl_links = 1 link per neighbour (12.5 GB/s) unless the op asks
+// for more; step costs hold one 711 ns hop. The numbers below are the formulas of
+// docs/perf-model.md with the fitted constants of src/report/calibration.cpp.
+TEST(CostModel, AllGatherOverAGalaxyRowUsesOneLinkByDefault) {
+  // Line of 4, shard 32x128 f32 = 16384 bytes: the end links carry 3 shards one way,
+  // 49152 / 12.5 = 3932.16 ns at 0.937 of the line rate = 4196.54 ns; start-up 5236 ns and
+  // 3 steps of 1721 ns.
   ClusterDesc galaxy = builtin_cluster("galaxy");
-  binary::Op op = op_named("all_gather");
   auto in = tensor({1, 1, 32, 128}, DataType::kFloat32);
   auto out = tensor({1, 1, 32, 512}, DataType::kFloat32);
   auto line = row_line(0, 4);
-  OpCost c = model_line_collective(op, in, out, galaxy, galaxy.mesh, line);
-  EXPECT_NEAR(c.link_ns, 983.04, 1e-9);
-  EXPECT_DOUBLE_EQ(c.latency_ns, 1950.0);
-  EXPECT_EQ(c.duration_ns, 2934u);
+  OpCost c = model_line_collective(collective("all_gather"), in, out, galaxy, line);
+  EXPECT_NEAR(c.link_ns, 49152.0 / 12.5 / 0.937, 1e-9);
+  EXPECT_DOUBLE_EQ(c.latency_ns, 5236.0 + 3 * 1721.0);
+  EXPECT_EQ(c.duration_ns, 14596u);
+  EXPECT_EQ(c.links, 1u);
+  EXPECT_FALSE(c.ring);
+  // num_links = 4 uses all four links of a galaxy neighbour pair: 49152 / 50 / 0.937.
+  OpCost four = model_line_collective(collective("all_gather", 4), in, out, galaxy, line);
+  EXPECT_EQ(four.links, 4u);
+  EXPECT_EQ(four.duration_ns, 11449u);
+  // More links than the chips have: the physical count caps it.
+  EXPECT_EQ(model_line_collective(collective("all_gather", 9), in, out, galaxy, line).links, 4u);
+  CostParams two;
+  two.num_links = 2;
+  EXPECT_EQ(model_line_collective(collective("all_gather"), in, out, galaxy, line, two).links, 2u);
 }
 
-TEST(CostModel, ReduceScatterAndAllReduceOverAGalaxyRow) {
+TEST(CostModel, ReduceScatterAllReduceAndAllToAllOverAGalaxyRow) {
   ClusterDesc galaxy = builtin_cluster("galaxy");
   auto in = tensor({1, 1, 32, 128}, DataType::kFloat32);
   auto piece = tensor({1, 1, 32, 32}, DataType::kFloat32);
   auto line = row_line(0, 4);
-  // Pieces of 4096 bytes: 3 * 4096 / 50 = 245.76 ns, 1950 ns of hops, 3 * 4096 * 3 / 288 =
-  // 128 ns of local reduction.
-  OpCost rs =
-      model_line_collective(op_named("reduce_scatter"), in, piece, galaxy, galaxy.mesh, line);
-  EXPECT_EQ(rs.duration_ns, 2324u);
-  // all_reduce = reduce_scatter + all_gather of the pieces.
-  OpCost ar = model_line_collective(op_named("all_reduce"), in, in, galaxy, galaxy.mesh, line);
-  EXPECT_EQ(ar.duration_ns, 4520u);
+  // Pieces of 4096 bytes, 3 through an end link: 12288 / 12.5 / 0.790 + 3527 + 3 * 4106.
+  EXPECT_EQ(model_line_collective(collective("reduce_scatter"), in, piece, galaxy, line)
+                .duration_ns,
+            17090u);
+  // all_reduce: twice the pieces: 24576 / 12.5 / 0.832 + 5841 + 3 * 7575.
+  EXPECT_EQ(model_line_collective(collective("all_reduce"), in, in, galaxy, line).duration_ns,
+            30930u);
+  // all_to_all: the middle link carries 2 * 2 pieces of 4096: 16384 / 12.5 / 0.898 + 937 +
+  // 3 * 3212.
+  EXPECT_EQ(model_line_collective(collective("all_to_all"), in, in, galaxy, line).duration_ns,
+            12033u);
+}
+
+TEST(CostModel, T3kRingNeedsARingFabric) {
+  // The 8 chips of a t3k around its 2x4 grid; the ends (0 and 4) are linked.
+  ClusterDesc t3k = builtin_cluster("t3k");
+  std::vector<DeviceId> ring = {DeviceId{0}, DeviceId{1}, DeviceId{2}, DeviceId{3},
+                                DeviceId{7}, DeviceId{6}, DeviceId{5}, DeviceId{4}};
+  auto in = tensor({1, 1, 32, 128}, DataType::kFloat32);
+  auto out = tensor({1, 1, 32, 1024}, DataType::kFloat32);
+  CostParams ring_fabric;
+  ring_fabric.fabric = FabricConfig::k1DRing;
+  // Ring: 3.5 shards per link direction, 57344 / 12.5 / 0.808; 5236 + 4 steps of 3209.
+  OpCost r = model_line_collective(collective("all_gather"), in, out, t3k, ring, ring_fabric);
+  EXPECT_TRUE(r.ring);
+  EXPECT_EQ(r.duration_ns, 23750u);
+  // fabric_1d (ttrt's default): a line of 8, 7 shards through an end link; 7 steps of 1721.
+  OpCost l = model_line_collective(collective("all_gather"), in, out, t3k, ring);
+  EXPECT_FALSE(l.ring);
+  EXPECT_EQ(l.duration_ns, 27075u);
 }
 
 TEST(CostModel, DualGalaxyRowIsLimitedByTheSingleLinkBetweenHosts) {
-  // Row 0 of the 8x8 dual galaxy: links 4 (50 GB/s) except one link (12.5 GB/s) between
-  // chips 3 and 4. That link carries max(4, 4) = 4 shards: 4 * 16384 / 12.5 = 5242.88 ns, more
-  // than 7 shards over 50 GB/s (2293.76 ns). 7 hops of 650 ns.
+  // Row 0 of the 8x8 dual galaxy with num_links = 4: 50 GB/s links except the single cable
+  // (12.5 GB/s) between chips 3 and 4, which carries max(4, 4) = 4 shards: 65536 / 12.5 =
+  // 5242.88 ns, more than 7 shards over 50 GB/s (2293.76 ns); at 0.937 of the line rate.
   ClusterDesc dual = builtin_cluster("dual_galaxy");
   auto in = tensor({1, 1, 32, 128}, DataType::kFloat32);
   auto out = tensor({1, 1, 32, 1024}, DataType::kFloat32);
   auto line = row_line(0, 8);
-  OpCost c = model_line_collective(op_named("all_gather"), in, out, dual, dual.mesh, line);
-  EXPECT_NEAR(c.link_ns, 5242.88, 1e-9);
-  EXPECT_EQ(c.duration_ns, 9793u);
-  EXPECT_TRUE(chip_link(dual, dual.mesh, DeviceId{3}, DeviceId{4}).crosses_hosts);
+  OpCost c = model_line_collective(collective("all_gather", 4), in, out, dual, line);
+  EXPECT_NEAR(c.link_ns, 5242.88 / 0.937, 1e-9);
+  EXPECT_EQ(c.links, 1u);  // the narrowest pair
+  EXPECT_EQ(c.duration_ns, 22879u);
+  EXPECT_TRUE(chip_link(dual, DeviceId{3}, DeviceId{4}, 4).crosses_hosts);
 }
 
 TEST(CostModel, HostsWithoutAnEthernetLinkUseHostBandwidth) {
@@ -140,23 +212,43 @@ TEST(CostModel, HostsWithoutAnEthernetLinkUseHostBandwidth) {
   two.mesh = MeshShape{1, 2};
   two.hosts = {{"h0", MeshBox{{0, 0}, {1, 1}}}, {"h1", MeshBox{{0, 1}, {1, 1}}}};
   two.host_bandwidth_gbs = 25.0;
-  ChipLink l = chip_link(two, two.mesh, DeviceId{0}, DeviceId{1});
+  ChipLink l = chip_link(two, DeviceId{0}, DeviceId{1}, 1);
   EXPECT_EQ(l.links, 0u);
   EXPECT_TRUE(l.crosses_hosts);
   EXPECT_DOUBLE_EQ(l.bandwidth_gbs, 25.0);
-  // 16384 / 25 = 655.36 ns plus the host latency (5000 ns).
+  // 16384 / 25 / 0.509 (a line of two) plus start-up, one step less its Ethernet hop, and the
+  // host latency (5000 ns): 1287.54 + 5236 + 1010 + 5000.
   auto in = tensor({1, 1, 32, 128}, DataType::kFloat32);
   auto out = tensor({1, 1, 32, 256}, DataType::kFloat32);
-  auto line = row_line(0, 2);
-  EXPECT_EQ(model_line_collective(op_named("all_gather"), in, out, two, two.mesh, line).duration_ns,
-            5656u);
+  EXPECT_EQ(
+      model_line_collective(collective("all_gather"), in, out, two, row_line(0, 2)).duration_ns,
+      12534u);
+}
+
+TEST(CostModel, BlackholePairUsesTwoLinksAtTwentyFiveGigabytes) {
+  // bh_loudbox: ccl_links = 2 of 25 GB/s; 65536 / 50 / 0.869 + 3609 + 1263.
+  ClusterDesc bh = builtin_cluster("bh_loudbox");
+  auto in = tensor({1, 1, 32, 1024}, DataType::kBFloat16);
+  auto out = tensor({1, 1, 32, 2048}, DataType::kBFloat16);
+  OpCost c = model_line_collective(collective("all_gather"), in, out, bh, row_line(0, 2));
+  EXPECT_EQ(c.links, 2u);
+  EXPECT_EQ(c.duration_ns, 6381u);
+}
+
+TEST(CostModel, NotACollective) {
+  auto t = tensor({1, 1, 32, 32}, DataType::kFloat32);
+  EXPECT_THROW(model_line_collective(op_named("add"), t, t, builtin_cluster("t3k"), row_line(0, 2)),
+               Error);
 }
 
 TEST(CostModel, PermuteAndHostTransfer) {
   ClusterDesc galaxy = builtin_cluster("galaxy");
   auto in = tensor({1, 1, 32, 128}, DataType::kFloat32);
-  // Neighbours 0 -> 1: 16384 / 50 + 650 = 977.68 ns.
-  EXPECT_EQ(model_permute(in, galaxy, galaxy.mesh, DeviceId{0}, DeviceId{1}).duration_ns, 978u);
+  // Neighbours 0 -> 1 over one link: 16384 / 12.5 + 711 = 2021.72 ns.
+  EXPECT_EQ(
+      model_permute(op_named("collective_permute"), in, galaxy, DeviceId{0}, DeviceId{1})
+          .duration_ns,
+      2022u);
   // mesh_shard: 16384 bytes over PCIe at 32 GB/s = 512 ns.
   EXPECT_EQ(model_host_transfer(16384.0).duration_ns, 512u);
   EXPECT_EQ(model_host_transfer(0).duration_ns, 0u);

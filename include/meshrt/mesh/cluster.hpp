@@ -28,7 +28,12 @@
 
 namespace meshrt {
 
-// One chip. Defaults describe a Wormhole n150-class chip (one Wormhole ASIC).
+// The chip architectures meshrt models ("wormhole_b0", "blackhole"); the cost model has a
+// calibration for each (docs/perf-model.md).
+const std::vector<std::string>& known_archs();
+
+// One chip. Defaults describe a Wormhole n150-class chip (one Wormhole ASIC); blackhole_chip()
+// gives a Blackhole p150-class one.
 struct ChipDesc {
   std::string arch = "wormhole_b0";
   uint32_t grid_x = 8;  // Tensix worker cores along x (compute grid columns)
@@ -43,15 +48,21 @@ struct ChipDesc {
   // Bytes per chip reserved in DRAM for traces, split evenly over the DRAM banks (0 = no trace
   // region, as tt-metal's default trace_region_size).
   uint64_t trace_region_bytes = 0;
-  double clock_ghz = 1.0;             // Tensix AI clock, GHz
-  double dram_bandwidth_gbs = 288.0;  // whole-chip DRAM bandwidth, GB/s (n150: 288 GB/s)
-  double eth_bandwidth_gbs = 12.5;    // per Ethernet link, per direction, GB/s (100 Gb/s)
-  double eth_hop_latency_ns = 650.0;  // latency of one chip-to-chip Ethernet hop, ns
-  // Peak dense matmul throughput in BF16/FP16, TFLOP/s. Tenstorrent's Wormhole specification
-  // (docs.tenstorrent.com/aibs/wormhole/specifications.html) gives 131 TFLOPS FP16 for the
-  // n300 (two ASICs with 64 Tensix cores each), i.e. 65.5 per 8x8-core chip (the n150's 72
-  // cores give 74).
-  double matmul_tflops_bf16 = 65.5;
+  double clock_ghz = 1.0;  // Tensix AI clock, GHz
+  // Whole-chip DRAM bandwidth a kernel reaches, GB/s: 92% of the n150's 288 GB/s (tt-metal's
+  // "Saturating DRAM bandwidth" report reaches over 92% on Wormhole).
+  double dram_bandwidth_gbs = 265.0;
+  double eth_bandwidth_gbs = 12.5;  // per Ethernet link, per direction, GB/s (100 Gb/s)
+  // One chip-to-chip hop over the 1D fabric, ns (tt-metal CCL report: 711 ns on Wormhole).
+  double eth_hop_latency_ns = 711.0;
+  // Peak dense matmul throughput for BF16 at HiFi2 fidelity (what tt-metal's out-of-box matmul
+  // uses for BF16), TFLOP/s: 4096 FLOPs per cycle per core at LoFi, halved at HiFi2, times
+  // 64 cores at 1 GHz (tt-metal GEMM_FLOPS report). f32 runs at HiFi4, half of this.
+  double matmul_tflops_bf16 = 131.072;
+  // Ethernet links a collective uses between two neighbours unless the op sets num_links (the
+  // physical count caps it): tt-metal's CCLs default to 1 on Wormhole; its Blackhole CCL
+  // report ran on 2.
+  uint32_t ccl_links = 1;
 
   friend bool operator==(const ChipDesc&, const ChipDesc&) = default;
 };
@@ -96,9 +107,15 @@ ClusterDesc cluster_from_json_text(std::string_view text, const std::string& sou
 // an equal ClusterDesc.
 std::string cluster_to_json_text(const ClusterDesc& cluster);
 
+// A Blackhole p150-class chip: 13x10 Tensix cores at 1.35 GHz, 8 GDDR6 channels (32 GB),
+// 25 GB/s per Ethernet link per direction, 515 ns per 1D fabric hop, CCLs on 2 links
+// (sources in docs/perf-model.md).
+ChipDesc blackhole_chip();
+
 // Built-in clusters: "n150" (1x1), "n300" (1x2, 2 links), "t3k" (2x4, 2 links per neighbour),
 // "galaxy" (8x4, 4 links per neighbour), "dual_galaxy" (8x8 over two hosts of 8x4 each),
-// "default" (= galaxy under the name "default"). Throws Error(kNotFound) for other names.
+// "default" (= galaxy under the name "default"), all Wormhole; "bh_loudbox" (2x4 Blackhole
+// p150 chips, 2 links per neighbour). Throws Error(kNotFound) for other names.
 ClusterDesc builtin_cluster(const std::string& name);
 std::vector<std::string> builtin_cluster_names();
 
@@ -110,7 +127,7 @@ std::vector<EthLink> grid_links(const MeshShape& mesh, uint32_t count);
 inline constexpr uint32_t kMaxClusterSide = 1u << 16;
 inline constexpr uint64_t kMaxClusterChips = uint64_t{1} << 20;
 
-// Checks: mesh and chip sizes non-zero and at most the limits above; L1_SMALL fits in L1 and the
+// Checks: the arch is one of known_archs(); mesh and chip sizes non-zero and at most the limits above; L1_SMALL fits in L1 and the
 // trace region in DRAM; hosts non-empty, uniquely named, inside the mesh, non-overlapping and
 // covering it; links between distinct existing devices, count >= 1, no pair twice. Throws
 // Error(kInvalidArgument) naming what is wrong.

@@ -1,19 +1,26 @@
 // The cost model: a modelled device duration for every op, from the chip and link parameters
-// of a ClusterDesc. The formulas and their sources are in docs/perf-model.md; every number the
-// model uses is either a ClusterDesc field or a CostParams field below.
+// of a ClusterDesc and a per-arch calibration fitted to published Tenstorrent measurements.
+// The formulas, their sources and the error against every published point are in
+// docs/perf-model.md; every number the model uses is a ClusterDesc field, a CostParams field
+// or an ArchCalibration entry below.
 //
-//  - compute ops (matmul family): roofline, max(FLOPs / peak, DRAM bytes / bandwidth), with
-//    the peak and the bandwidth scaled to the Tensix cores the op can use (one per output tile);
+//  - matmul family: a fixed start-up plus the roofline max(FLOPs / (peak * efficiency),
+//    DRAM bytes / bandwidth), peak and bandwidth scaled to the Tensix cores the op can use;
 //  - every other device op: DRAM bytes / bandwidth;
-//  - collectives: a bidirectional line (or ring, when the line's ends are linked) over the
-//    mesh's real links: link_count * eth bandwidth per neighbour pair, eth hop latency per hop,
-//    host-to-host bandwidth where neighbours sit on different hosts without an Ethernet link;
-//  - mesh_shard: shard bytes over PCIe between host and chip.
+//  - collectives (all_gather, reduce_scatter, all_reduce, all_to_all): a fixed start-up, a cost
+//    per step (n-1 on a line, n/2 on a ring, one fabric hop each) and the traffic of the busiest
+//    link over the links used (ccl_links or num_links, capped by the physical count) at the
+//    calibrated fraction of the line rate; a ring when the fabric allows it and the line's ends
+//    are linked; host-to-host bandwidth and latency where neighbours sit on different hosts
+//    without an Ethernet link;
+//  - mesh_shard: shard bytes over PCIe between host and chip;
+//  - every device op and collective is preceded by the op-to-op dispatch gap.
 //
 // Pure functions of their arguments; thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -43,16 +50,52 @@ struct CostParams {
   double host_latency_ns = 5000.0;          // one host-to-host message (assumption, see the doc)
   double tile_dim = 32.0;                   // TILE layout pads the last two dims to 32
   FabricConfig fabric = FabricConfig::k1D;  // ttrt's --fabric-config (tt-metal's default)
+  // Links a collective uses per neighbour pair when the op has no num_links attribute; 0: the
+  // chip's ccl_links. The physical link count caps it.
+  uint32_t num_links = 0;
+  // Idle time before every device op while the host dispatches it (untraced); an assumption
+  // within the "single-digit microseconds" tt-metal describes, see the doc.
+  double op_to_op_ns = 5000.0;
 };
+
+// The collectives with a calibrated model.
+enum class Collective { kAllGather, kReduceScatter, kAllReduce, kAllToAll };
+// "all_gather", "reduce_scatter", "all_reduce", "all_to_all"; nullopt for other names.
+std::optional<Collective> collective_of(std::string_view op_name);
+
+// One collective's fit to the published kernel times of an arch (docs/perf-model.md).
+struct CollectiveFit {
+  double fixed_ns = 0;      // start-up of one call
+  double line_step_ns = 0;  // per step of a line (n-1 steps), one fabric hop included
+  double ring_step_ns = 0;  // per step of a ring (n/2 steps), one fabric hop included
+  // Fraction of the links' line rate the busiest link reaches: a line of two chips, a longer
+  // line, a ring.
+  double efficiency_pair = 1;
+  double efficiency_line = 1;
+  double efficiency_ring = 1;
+};
+
+struct ArchCalibration {
+  std::string_view arch;
+  double hop_latency_ns = 0;  // the fabric hop the step costs include (that arch's figure)
+  CollectiveFit all_gather, reduce_scatter, all_reduce, all_to_all;
+  double matmul_fixed_ns = 0;    // start-up of one matmul
+  double matmul_efficiency = 1;  // fraction of the peak FLOP/s the matmul reaches
+  const CollectiveFit& fit(Collective c) const;
+};
+// The calibration of a chip arch (one of known_archs()); Error(kInvalidArgument) otherwise.
+const ArchCalibration& arch_calibration(std::string_view arch);
 
 struct OpCost {
   uint64_t duration_ns = 0;  // what the chip's clock advances by (rounded up, >= 1 for work)
   double compute_ns = 0;     // roofline terms, for reports and tests
   double memory_ns = 0;
-  double link_ns = 0;     // collectives: bandwidth term over the links
-  double latency_ns = 0;  // collectives: hop latencies
+  double link_ns = 0;     // collectives: traffic of the busiest link over its usable bandwidth
+  double latency_ns = 0;  // collectives: start-up, steps and hops
   uint32_t core_count = 0;
   OpFamily family = OpFamily::kEltwise;
+  bool ring = false;   // collectives: ran as a ring (else a line)
+  uint32_t links = 0;  // collectives and permutes: links used between neighbours
 };
 
 // Bytes a tensor occupies on a chip: TILE layout pads the last two dims to tile_dim.
@@ -60,8 +103,8 @@ double tensor_device_bytes(const binary::TensorDesc& desc, const CostParams& par
 // FLOPs of a matmul-family op (2 per multiply-add); 0 for other ops.
 double op_flops(const binary::Op& op, std::span<const binary::TensorDesc* const> inputs,
                 std::span<const binary::TensorDesc* const> outputs);
-// Peak matmul FLOP/s of a whole chip for a dtype: matmul_tflops_bf16 for bf16/f16 (and the
-// integer types), half of it for f32 (HiFi4 fidelity, fp32 accumulation in DST).
+// Peak matmul FLOP/s of a whole chip for a dtype: matmul_tflops_bf16 (HiFi2) for bf16/f16 (and
+// the integer types), half of it for f32 (HiFi4 fidelity, fp32 accumulation in DST).
 double peak_flops(const ChipDesc& chip, DataType dtype);
 
 // A non-collective device op on one chip (the same on every chip: shapes are per chip).
@@ -69,32 +112,34 @@ OpCost model_device_op(const binary::Op& op, std::span<const binary::TensorDesc*
                        std::span<const binary::TensorDesc* const> outputs, const ChipDesc& chip,
                        const CostParams& params = {});
 
-// The connection between two chips of a program's mesh, as the model sees it.
+// The connection between two chips of the cluster, as the model sees it.
 struct ChipLink {
-  double bandwidth_gbs = 0;  // per direction
+  double bandwidth_gbs = 0;  // per direction, over the links used
   double latency_ns = 0;
-  uint32_t links = 0;  // Ethernet links between the chips (0: not neighbours)
+  uint32_t links = 0;  // Ethernet links used between the chips (0: not neighbours)
   bool crosses_hosts = false;
 };
 
-// Program-mesh devices `a` and `b` mapped onto `cluster`: the program mesh sits at the
-// cluster's origin (device (r, c) is cluster device (r, c)) when it fits, else devices keep
-// their linear ids. Neighbours with links: links * eth bandwidth, one hop of eth latency.
-// Chips on different cluster hosts without a link: host bandwidth and host latency. Chips of
-// one host without a direct link: one link's bandwidth, eth latency per mesh hop.
-ChipLink chip_link(const ClusterDesc& cluster, const MeshShape& mesh, DeviceId a, DeviceId b,
+// Cluster devices `a` and `b` (physical ids), using at most `max_links` of their links.
+// Neighbours: min(links, max_links) * eth bandwidth, one hop of eth latency. Chips on different
+// cluster hosts without a link: host bandwidth and host latency. Chips of one host without a
+// direct link: one link's bandwidth, eth latency per mesh hop between them.
+ChipLink chip_link(const ClusterDesc& cluster, DeviceId a, DeviceId b, uint32_t max_links,
                    const CostParams& params = {});
 
-// A line collective (all_gather, reduce_scatter, all_reduce) over `line` (devices in line
-// order, as meshrt::line_through gives them). `in`/`out`: per-chip tensors.
+// The links a collective or permute uses per neighbour pair: the op's num_links attribute,
+// else params.num_links, else the chip's ccl_links.
+uint32_t links_wanted(const binary::Op& op, const ClusterDesc& cluster, const CostParams& params);
+
+// A collective (collective_of(op.name) must be set) over `line`: cluster devices (physical ids)
+// in line order. `in`/`out`: per-chip tensors.
 OpCost model_line_collective(const binary::Op& op, const binary::TensorDesc& in,
                              const binary::TensorDesc& out, const ClusterDesc& cluster,
-                             const MeshShape& mesh, std::span<const DeviceId> line,
-                             const CostParams& params = {});
+                             std::span<const DeviceId> line, const CostParams& params = {});
 
-// collective_permute from `src` to `dst` (src == dst: a local copy).
-OpCost model_permute(const binary::TensorDesc& in, const ClusterDesc& cluster,
-                     const MeshShape& mesh, DeviceId src, DeviceId dst,
+// collective_permute from cluster device `src` to `dst` (src == dst: a local copy).
+OpCost model_permute(const binary::Op& op, const binary::TensorDesc& in,
+                     const ClusterDesc& cluster, DeviceId src, DeviceId dst,
                      const CostParams& params = {});
 
 // mesh_shard: `bytes_moved` over PCIe (0 for identity or a chip whose shard is not read).

@@ -51,6 +51,8 @@ struct OpPerfRow {
   uint64_t op_to_op_ns = 0;      // modelled: idle time on the chip since its previous op ended
   uint64_t compute_ns = 0;       // modelled roofline terms of the op (PM COMPUTE / PM BANDWIDTH)
   uint64_t bandwidth_ns = 0;
+  bool ccl_ring = false;   // collectives: modelled as a ring (else a line)
+  uint32_t ccl_links = 0;  // collectives and permutes: Ethernet links used per neighbour pair
   uint64_t device_duration_ns() const { return device_end_ns - device_start_ns; }
   uint64_t host_duration_ns() const { return host_end_ns - host_start_ns; }
 };
