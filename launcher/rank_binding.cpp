@@ -35,12 +35,13 @@ EnvList read_env_map(const YAML::Node& node, const std::string& path, const std:
   if (!node || node.IsNull()) return env;
   if (!node.IsMap()) invalid(path, field, "expected a map of NAME: value");
   for (const auto& item : node) {
-    std::string name = item.first.as<std::string>();
+    if (!item.first.IsScalar()) invalid(path, field, "a variable name must be a plain string");
+    std::string name = item.first.Scalar();
     if (!is_env_name(name)) {
       invalid(path, field + "." + name, "not a valid environment variable name");
     }
     if (!item.second.IsScalar()) invalid(path, field + "." + name, "expected a scalar value");
-    env.emplace_back(name, item.second.as<std::string>());
+    env.emplace_back(name, item.second.Scalar());
   }
   return env;
 }

@@ -67,6 +67,8 @@ TEST(RankBinding, RejectsEachProblemWithFileAndField) {
                    kCluster);
   expect_error(bad, "rank_bindings[0].env_overrides.1BAD: not a valid environment variable name",
                "rank_bindings:\n  - {rank: 0, mesh_id: 0, env_overrides: {1BAD: x}}\n" + kCluster);
+  expect_error(bad, "global_env: a variable name must be a plain string",
+               "rank_bindings:\n  - {rank: 0, mesh_id: 0}\nglobal_env: {[a, b]: c}\n" + kCluster);
   expect_error(bad, "global_env: expected a map",
                "rank_bindings:\n  - {rank: 0, mesh_id: 0}\nglobal_env: [a]\n" + kCluster);
   expect_error(bad, "mesh_graph_desc_path: missing", "rank_bindings:\n  - {rank: 0, mesh_id: 0}\n");
