@@ -159,6 +159,12 @@ ClusterDesc choose_cluster(comm::Communicator& comm, const std::string& cluster_
   return builtin_cluster("dual_galaxy");
 }
 
+namespace {
+bool g_log_file_append = false;
+}  // namespace
+
+void set_log_file_append(bool append) { g_log_file_append = append; }
+
 void setup_logging(int rank, const std::string& log_file) {
   std::vector<spdlog::sink_ptr> sinks;
   sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
@@ -179,7 +185,7 @@ void setup_logging(int rank, const std::string& log_file) {
   if (!log_file.empty()) {
     std::string file = rank == 0 ? log_file : fmt::format("{}.rank{}", log_file, rank);
     try {
-      sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(file, true));
+      sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(file, !g_log_file_append));
     } catch (const spdlog::spdlog_ex& e) {
       if (rank == 0) {
         raise(ErrorCode::kInvalidArgument,

@@ -5,6 +5,8 @@
 
 #include <iostream>
 #include <map>
+#include <type_traits>
+#include <variant>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -100,6 +102,8 @@ json binary_section(const binary::Binary& bin, const std::string& section) {
   return all;
 }
 
+}  // namespace
+
 json system_desc_json(const binary::SystemDesc& d) {
   json j = json::parse(cluster_to_json_text(d.cluster));
   json cpus = json::array();
@@ -113,7 +117,57 @@ json system_desc_json(const binary::SystemDesc& d) {
   return {{"version", d.version.to_string()}, {"cluster", j}, {"host_cpus", cpus}};
 }
 
+namespace {
+
+json attr_json(const binary::AttrValue& v) {
+  return std::visit(
+      [](const auto& x) -> json {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, binary::DenseElements>) {
+          return {{"shape", x.shape}, {"dtype", std::string(mlir_name(x.dtype))},
+                  {"values", x.values}};
+        } else {
+          return json(x);
+        }
+      },
+      v);
+}
+
 }  // namespace
+
+json program_ops_json(const binary::Program& p) {
+  json ops = json::array();
+  for (const auto& op : p.ops) {
+    json attrs = json::object();
+    for (const auto& [k, v] : op.attrs) attrs[k] = attr_json(v);
+    json operands = json::array(), results = json::array();
+    for (uint32_t id : op.operands) operands.push_back(tensor_json(p.values[id]));
+    for (uint32_t id : op.results) results.push_back(tensor_json(p.values[id]));
+    ops.push_back({{"name", op.name},
+                   {"loc", op.loc},
+                   {"debug_str", op.debug_str},
+                   {"attributes", attrs},
+                   {"operands", operands},
+                   {"results", results}});
+  }
+  return ops;
+}
+
+std::string read_section_json(const binary::Binary& bin, const std::string& section) {
+  return binary_section(bin, section).dump(2);
+}
+
+std::string system_desc_json_text(const binary::SystemDesc& desc) {
+  return system_desc_json(desc).dump(2);
+}
+
+std::string program_ops_json_text(const binary::Binary& bin, uint32_t program_index) {
+  if (program_index >= bin.programs.size()) {
+    raise(ErrorCode::kNotFound, fmt::format("program {} does not exist ({} programs)",
+                                            program_index, bin.programs.size()));
+  }
+  return program_ops_json(bin.programs[program_index]).dump(2);
+}
 
 int cmd_read(const ReadOptions& o, comm::Communicator& comm) {
   if (comm.rank() != 0) return kExitOk;

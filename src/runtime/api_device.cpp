@@ -91,6 +91,8 @@ void setCommunicator(meshrt::comm::Communicator* comm) { Session::get().set_comm
 
 void shutdownWorkers() { Session::get().shutdown_workers(); }
 
+void setFabricConfig(meshrt::report::FabricConfig config) { Session::get().fabric = config; }
+
 size_t getNumAvailableDevices() { return resolve_cluster({}).mesh.volume(); }
 
 Binary Binary::loadFromPath(const char* path) {
@@ -346,6 +348,7 @@ std::vector<Tensor> submit(Device deviceHandle, Binary executableHandle, std::ui
   auto bin = Session::get().binary(executableHandle.id());
   RunOptions options;
   options.check_golden = false;  // as tt-mlir's submit; launchProgram() checks goldens
+  options.fabric = Session::get().fabric;
   if (programIndex < bin->goldens.size()) {
     options.seed = bin->goldens[programIndex].seed;
     options.init = bin->goldens[programIndex].init;

@@ -98,6 +98,7 @@ comm::Communicator& Session::comm() {
 }
 
 void Session::set_comm(comm::Communicator* comm) {
+  if (comm != nullptr && comm == comm_) return;  // the same world: keep what is open
   drain();
   meshes.clear();
   binaries.clear();

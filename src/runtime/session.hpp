@@ -84,6 +84,8 @@ class Session {
   std::map<uint64_t, std::shared_ptr<const binary::Binary>> binaries;
   std::map<uint64_t, MeshEntry> meshes;
   std::map<uint64_t, std::shared_ptr<Job>> last_runs;  // rank 0: the last run per mesh
+  // The fabric submit() runs collectives over (setFabricConfig).
+  report::FabricConfig fabric = report::FabricConfig::k1D;
 
  private:
   std::shared_ptr<Job> start_job(const wire::Command& c);

@@ -3,6 +3,11 @@
 // execute their chips' share of each program.
 #pragma once
 
+#include <cstdint>
+#include <string>
+
+#include "meshrt/binary/program.hpp"
+#include "meshrt/binary/system_desc.hpp"
 #include "meshrt/comm/communicator.hpp"
 
 namespace meshrt::cli {
@@ -14,10 +19,23 @@ inline constexpr int kExitGoldenFailure = 42;
 
 int run_ttrt(int argc, char** argv, comm::Communicator& comm);
 
+// Whether --log-file appends to the file instead of starting it afresh (the command line
+// starts it afresh; the Python API appends, its Logger having started the file).
+void set_log_file_append(bool append);
+
 // Under MPI, `ttrt run` has one controller: rank 0 calls run_ttrt (the command line, through
 // the public runtime API) and every other rank calls serve_ttrt, which executes rank 0's
 // commands until it is told to stop. Other subcommands run on every rank (SPMD).
 bool is_run_command(int argc, char** argv);
 int serve_ttrt(int argc, char** argv, comm::Communicator& comm);
+
+// What `ttrt read` prints, as JSON text: a section of a binary ("version", "programs",
+// "mesh_shape", "inputs", "outputs", "op_stats", "system_desc", "mlir"; anything else: all of
+// them) or a system description.
+std::string read_section_json(const binary::Binary& bin, const std::string& section);
+std::string system_desc_json_text(const binary::SystemDesc& desc);
+// Every op of a program: name, loc, debug string, attributes, operand and result tensors.
+// Error(kNotFound) for a program the binary does not have.
+std::string program_ops_json_text(const binary::Binary& bin, uint32_t program_index);
 
 }  // namespace meshrt::cli

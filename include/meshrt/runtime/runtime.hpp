@@ -156,6 +156,10 @@ class PendingRun {
 void setCommunicator(meshrt::comm::Communicator* comm);
 // meshrt: tells every worker to leave serve() (rank 0; no-op in one process). Idempotent.
 void shutdownWorkers();
+// The fabric the collectives of later submit() calls run over (tt-mlir's setFabricConfig):
+// the topology the cost model gives them; disabled makes a multi-chip collective an error.
+// Default fabric_1d.
+void setFabricConfig(meshrt::report::FabricConfig config);
 // meshrt: frees a loaded binary on every rank (handles to it become invalid).
 void releaseBinary(Binary binary);
 // Chips of the default cluster (MeshDeviceOptions without a cluster).
