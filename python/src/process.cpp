@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "meshrt/cli/cli.hpp"
 #include "meshrt/comm/local.hpp"
 #include "meshrt/comm/mpi.hpp"
 #include "meshrt/common/error.hpp"
@@ -23,6 +24,7 @@ void start_process() {
   if (p.world) return;
   p.world = comm::launched_by_mpirun() ? comm::make_mpi_world() : comm::make_single_process();
   p.solo = comm::make_single_process();
+  cli::setup_logging(p.world->rank(), "");  // the CLI's levels (warnings unless asked for more)
   if (p.world->size() > 1 && p.world->rank() != 0) {
     // A worker: execute rank 0's commands, then leave without running the rest of the script.
     const int code = runtime::serve(*p.world);

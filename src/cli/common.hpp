@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 
+#include "meshrt/cli/cli.hpp"
 #include "meshrt/comm/communicator.hpp"
 #include "meshrt/mesh/cluster.hpp"
 #include "meshrt/tensor/host_tensor.hpp"
@@ -41,11 +42,6 @@ std::string launch_cluster_path(const std::string& cluster_path);
 ClusterDesc choose_cluster(comm::Communicator& comm, const std::string& cluster_path,
                            const MeshShape& mesh);
 
-// spdlog: every line tagged with the rank; level from TTRT_LOGGER_LEVEL (else LOGGER_LEVEL,
-// else info when a log file is given and warning otherwise); the file sink gets every line the
-// logger prints. Rank 0 throws Error(kInvalidArgument) naming --log-file when it cannot be
-// opened; another rank (whose host may not have the directory) warns and logs to stderr only.
-void setup_logging(int rank, const std::string& log_file);
 
 // An error that ends a command: "error: <message>" on stderr (rank 0) and the log file.
 void report_error(int rank, const std::string& message);

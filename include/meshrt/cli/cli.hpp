@@ -19,6 +19,12 @@ inline constexpr int kExitGoldenFailure = 42;
 
 int run_ttrt(int argc, char** argv, comm::Communicator& comm);
 
+// spdlog: every line tagged with the rank; level from TTRT_LOGGER_LEVEL (else LOGGER_LEVEL,
+// else info when a log file is given and warning otherwise); the file sink gets every line the
+// logger prints. Rank 0 throws Error(kInvalidArgument) naming --log-file when it cannot be
+// opened; another rank (whose host may not have the directory) warns and logs to stderr only.
+void setup_logging(int rank, const std::string& log_file);
+
 // Whether --log-file appends to the file instead of starting it afresh (the command line
 // starts it afresh; the Python API appends, its Logger having started the file).
 void set_log_file_append(bool append);
