@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "bindings.hpp"
+#include "launcher/rank_binding.hpp"
+#include "meshrt/comm/mpi.hpp"
 #include "meshrt/cli/cli.hpp"
 #include "meshrt/common/error.hpp"
 #include "process.hpp"
@@ -34,6 +36,37 @@ void register_cli(py::module_& m) {
         return call([&] { return cli::run_ttrt(argc, ptrs.data(), comm); });
       },
       py::arg("args"));
+  // Controller mode (ttrt.runtime.launch_distributed_runtime builds the arguments).
+  m.def(
+      "launch_workers",
+      [](const std::string& command, const std::vector<std::vector<std::string>>& workers,
+         const std::vector<std::string>& hosts, const std::string& hostfile) {
+        comm::SpawnOptions spawn{command, workers, hosts, hostfile};
+        call([&] { launch_workers(spawn); });
+      },
+      py::arg("command"), py::arg("workers"), py::arg("hosts"), py::arg("hostfile"));
+  m.def("stop_workers", [] { call([] { stop_workers(); }); });
+  m.def("is_controller", [] { return process().controller; });
+  m.def(
+      "load_rank_binding",
+      [](const std::string& path) {
+        const launcher::RankBindingConfig c = call([&] { return launcher::load_rank_binding(path); });
+        py::list ranks;
+        for (const auto& r : c.ranks) {
+          py::dict d;
+          d["rank"] = r.rank;
+          d["mesh_id"] = r.mesh_id;
+          d["mesh_host_rank"] = r.mesh_host_rank;
+          d["env_overrides"] = r.env_overrides;
+          ranks.append(d);
+        }
+        py::dict out;
+        out["ranks"] = ranks;
+        out["global_env"] = c.global_env;
+        out["cluster_path"] = c.cluster_path;
+        return out;
+      },
+      py::arg("path"));
   m.def("rank", [] { return process().world ? process().world->rank() : 0; });
   m.def("world_size", [] { return process().world ? process().world->size() : 1; });
   m.def("shutdown", [] {

@@ -32,7 +32,8 @@ int cmd_query(const QueryOptions& o, comm::Communicator& comm) {
   if (comm.rank() != 0) return kExitOk;
 
   const std::vector<int> owners =
-      runtime::chip_owners(cluster, MeshBox{{0, 0}, cluster.mesh}, comm.size());
+      runtime::chip_owners(cluster, MeshBox{{0, 0}, cluster.mesh}, comm.size(),
+                          comm.first_host_rank());
   binary::SystemDesc desc;
   desc.version = binary::current_version();
   desc.cluster = cluster;

@@ -89,7 +89,7 @@ wire::Command command(wire::Kind kind, uint64_t handle, uint64_t target = 0) {
 
 void setCommunicator(meshrt::comm::Communicator* comm) { Session::get().set_comm(comm); }
 
-void shutdownWorkers() { Session::get().shutdown_workers(); }
+std::vector<int> shutdownWorkers() { return Session::get().shutdown_workers(); }
 
 void setFabricConfig(meshrt::report::FabricConfig config) { Session::get().fabric = config; }
 

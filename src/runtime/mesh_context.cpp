@@ -6,7 +6,13 @@
 
 namespace meshrt::runtime {
 
-std::vector<int> chip_owners(const ClusterDesc& cluster, const MeshBox& box, int num_ranks) {
+std::vector<int> chip_owners(const ClusterDesc& cluster, const MeshBox& box, int num_ranks,
+                             int first_rank) {
+  if (first_rank > 0) {
+    std::vector<int> owners = chip_owners(cluster, box, num_ranks - first_rank);
+    for (int& r : owners) r += first_rank;
+    return owners;
+  }
   const MeshShape& c = cluster.mesh;
   if (box.offset.row + box.shape.rows > c.rows || box.offset.col + box.shape.cols > c.cols) {
     raise(ErrorCode::kIncompatible,
@@ -46,7 +52,7 @@ std::vector<int> chip_owners(const ClusterDesc& cluster, const MeshBox& box, int
 MeshContext::MeshContext(const ClusterDesc& cluster, const MeshShape& mesh,
                          comm::Communicator& comm, MeshCoordinate offset)
     : cluster_(cluster), mesh_(mesh), comm_(&comm) {
-  owner_ = chip_owners(cluster, MeshBox{offset, mesh}, comm.size());
+  owner_ = chip_owners(cluster, MeshBox{offset, mesh}, comm.size(), comm.first_host_rank());
   local_index_.assign(mesh.volume(), -1);
   for (uint32_t d = 0; d < mesh.volume(); ++d) {
     MeshCoordinate c = mesh.coord_of(DeviceId{d});

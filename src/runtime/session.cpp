@@ -467,10 +467,11 @@ void Session::drain() {
   jobs_.clear();
 }
 
-void Session::shutdown_workers() {
+std::vector<int> Session::shutdown_workers() {
   drain();
   comm::Communicator& world = comm();
-  if (world.size() == 1 || world.rank() != 0 || workers_down_) return;
+  std::vector<int> lost;
+  if (world.size() == 1 || world.rank() != 0 || workers_down_) return lost;
   workers_down_ = true;
   wire::Command c;
   c.kind = wire::Kind::kShutdown;
@@ -481,9 +482,10 @@ void Session::shutdown_workers() {
       world.send(w, comm::kTagControl, bytes, comm::Deadline::after(seconds(10)));
       world.recv(w, kTagResponse, comm::Deadline::after(seconds(10)));
     } catch (const Error&) {
-      // The worker is gone already; nothing is left to tell it.
+      lost.push_back(w);  // the worker is gone already; nothing is left to tell it
     }
   }
+  return lost;
 }
 
 }  // namespace meshrt::runtime::detail

@@ -68,7 +68,7 @@ class Session {
   // Returns each worker's payload (index = rank; [0] is rank 0's). Throws one Error naming
   // every failed rank ("rank R: message" under MPI).
   std::vector<std::vector<uint8_t>> run_everywhere(wire::Command command);
-  void shutdown_workers();
+  std::vector<int> shutdown_workers();  // the ranks that did not answer
 
   // Rank 0: sends a Submit to every worker and starts its job here; returns at once.
   std::shared_ptr<Job> submit(wire::Command command);

@@ -49,6 +49,9 @@ class Communicator {
   virtual int size() const = 0;
   // "mpi" or "local".
   virtual std::string kind() const = 0;
+  // The lowest rank that holds chips: 0, except in a world a controller started
+  // (spawn_mpi_workers): there rank 0 only drives and the workers 1..size-1 hold the chips.
+  virtual int first_host_rank() const { return 0; }
 
   // MPI_Send / MPI_Recv equivalents (matched by source and tag; any message size).
   virtual void send(int dst, int tag, std::span<const uint8_t> bytes, Deadline deadline) = 0;

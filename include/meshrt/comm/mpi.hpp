@@ -16,6 +16,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "meshrt/comm/communicator.hpp"
 
@@ -35,9 +37,27 @@ struct MpiOptions {
 };
 
 // Initialises MPI once per process (MPI_Init_thread, idempotent), duplicates MPI_COMM_WORLD
-// and sets MPI_ERRORS_RETURN on the duplicate. Throws Error(kInternal) when MPI cannot start
+// (or, in a process spawn_mpi_workers started, joins its controller's world) and sets
+// MPI_ERRORS_RETURN on the communicator. Throws Error(kInternal) when MPI cannot start
 // or provides less than MPI_THREAD_SERIALIZED, Error(kInvalidArgument) for bad options.
 std::unique_ptr<Communicator> make_mpi_world(const MpiOptions& options = {});
+
+// Controller mode: this process (not started by mpirun) starts `workers.size()` MPI processes
+// with MPI_Comm_spawn_multiple, worker i running `command workers[i]...` (on hosts[i % n] when
+// hosts are given, with `hostfile` when set), and returns the world of it and them: this
+// process is rank 0 and holds no chips (first_host_rank() == 1), worker i is rank i + 1. A
+// worker's make_mpi_world() joins that world. MPI's own settings (OMPI_MCA_* and the like) are
+// read from the environment when MPI starts, the first time either function runs. Throws
+// Error(kInternal) naming the command when a worker cannot be started. Destroying the
+// communicator disconnects from the workers (after they have left serve()).
+struct SpawnOptions {
+  std::string command;
+  std::vector<std::vector<std::string>> workers;  // each worker's arguments
+  std::vector<std::string> hosts;
+  std::string hostfile;
+};
+std::unique_ptr<Communicator> spawn_mpi_workers(const SpawnOptions& spawn,
+                                                const MpiOptions& options = {});
 
 // True when this process was started by mpirun (OMPI_COMM_WORLD_SIZE or PMIX_RANK is set).
 bool launched_by_mpirun();

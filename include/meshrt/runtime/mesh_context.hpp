@@ -21,8 +21,11 @@ namespace meshrt::runtime {
 //  - otherwise the box split evenly (split_evenly) over the most ranks it splits over, ranks
 //    0..k-1 in order; the other ranks hold none of its chips and take no part in its programs
 //    (a 1x1 mesh under 2 ranks runs on rank 0, a 1x2 mesh under 4 ranks on ranks 0 and 1).
+// Ranks below `first_rank` hold no chips (a controller's world: Communicator::first_host_rank):
+// the rules above apply to ranks first_rank..num_ranks-1 as if they were 0..
 // Throws Error(kIncompatible) if the box does not lie inside the cluster's mesh.
-std::vector<int> chip_owners(const ClusterDesc& cluster, const MeshBox& box, int num_ranks);
+std::vector<int> chip_owners(const ClusterDesc& cluster, const MeshBox& box, int num_ranks,
+                             int first_rank = 0);
 
 // One device of a mesh: the physical chip (its id in the cluster), the rank that holds it and,
 // on that rank only, the simulated chip itself (shared between a mesh and its reshaped views

@@ -155,7 +155,8 @@ class PendingRun {
 // Default: a single-process world. Closes every open mesh and loaded binary first.
 void setCommunicator(meshrt::comm::Communicator* comm);
 // meshrt: tells every worker to leave serve() (rank 0; no-op in one process). Idempotent.
-void shutdownWorkers();
+// Returns the ranks that did not answer (gone already).
+std::vector<int> shutdownWorkers();
 // The fabric the collectives of later submit() calls run over (tt-mlir's setFabricConfig):
 // the topology the cost model gives them; disabled makes a multi-chip collective an error.
 // Default fabric_1d.

@@ -14,6 +14,14 @@ Binary = _native_binary.Binary  # the executable submit() takes
 
 Error = _native.Error
 
+from .distributed import (  # noqa: E402
+    DistributedMode,
+    DistributedOptions,
+    MultiProcessArgs,
+    launch_distributed_runtime,
+    shutdown_distributed_runtime,
+)
+
 
 class Arch(_enum.Enum):
     WORMHOLE_B0 = "wormhole_b0"

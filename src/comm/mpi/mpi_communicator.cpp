@@ -26,8 +26,16 @@ using mpi_detail::TransferBatch;
 
 class MpiCommunicator final : public Communicator {
  public:
-  MpiCommunicator(MPI_Comm comm, int rank, int size, size_t max_piece)
-      : comm_(comm), rank_(rank), size_(size), max_piece_(max_piece) {}
+  // `link`: the intercommunicator to a controller or to spawned workers that `comm` was
+  // merged from (MPI_COMM_NULL for a duplicate of MPI_COMM_WORLD); disconnected last.
+  MpiCommunicator(MPI_Comm comm, int rank, int size, size_t max_piece, MPI_Comm link,
+                  int first_host_rank)
+      : comm_(comm),
+        rank_(rank),
+        size_(size),
+        max_piece_(max_piece),
+        link_(link),
+        first_host_rank_(first_host_rank) {}
 
   ~MpiCommunicator() override {
     int finalized = 0;
@@ -38,11 +46,13 @@ class MpiCommunicator final : public Communicator {
       if (a.request != MPI_REQUEST_NULL) MPI_Request_free(&a.request);
     }
     MPI_Comm_free(&comm_);
+    if (link_ != MPI_COMM_NULL) MPI_Comm_disconnect(&link_);
   }
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   std::string kind() const override { return "mpi"; }
+  int first_host_rank() const override { return first_host_rank_; }
 
   void send(int dst, int tag, std::span<const uint8_t> bytes, Deadline deadline) override {
     check_peer(dst, "send");
@@ -194,6 +204,8 @@ class MpiCommunicator final : public Communicator {
   size_t max_piece_;
   std::mutex mpi_;  // held for every MPI call on comm_ and for abandoned_
   std::vector<Abandoned> abandoned_;
+  MPI_Comm link_;
+  int first_host_rank_;
 };
 
 }  // namespace
@@ -202,7 +214,10 @@ bool launched_by_mpirun() {
   return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr;
 }
 
-std::unique_ptr<Communicator> make_mpi_world(const MpiOptions& options) {
+namespace {
+
+// MPI_Init_thread once per process, after checking the options.
+void start_mpi(const MpiOptions& options) {
   if (options.max_message_bytes == 0 || options.max_message_bytes > size_t{INT_MAX}) {
     raise(ErrorCode::kInvalidArgument,
           fmt::format("MpiOptions.max_message_bytes must be in [1, {}], got {}", INT_MAX,
@@ -218,20 +233,51 @@ std::unique_ptr<Communicator> make_mpi_world(const MpiOptions& options) {
 #endif
   int initialized = 0;
   MPI_Initialized(&initialized);
-  if (!initialized) {
-    int provided = MPI_THREAD_SINGLE;
-    int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
-    if (rc != MPI_SUCCESS) {
-      raise(ErrorCode::kInternal, fmt::format("MPI_Init_thread(MPI_THREAD_SERIALIZED): {}",
-                                              mpi_detail::error_string(rc)));
-    }
-    if (provided < MPI_THREAD_SERIALIZED) {
-      raise(ErrorCode::kInternal,
-            fmt::format("MPI_Init_thread provided thread level {}, meshrt needs at least "
-                        "MPI_THREAD_SERIALIZED",
-                        provided));
-    }
+  if (initialized) return;
+  int provided = MPI_THREAD_SINGLE;
+  int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
+  if (rc != MPI_SUCCESS) {
+    raise(ErrorCode::kInternal, fmt::format("MPI_Init_thread(MPI_THREAD_SERIALIZED): {}",
+                                            mpi_detail::error_string(rc)));
   }
+  if (provided < MPI_THREAD_SERIALIZED) {
+    raise(ErrorCode::kInternal,
+          fmt::format("MPI_Init_thread provided thread level {}, meshrt needs at least "
+                      "MPI_THREAD_SERIALIZED",
+                      provided));
+  }
+}
+
+std::unique_ptr<Communicator> wrap(MPI_Comm comm, const MpiOptions& options, MPI_Comm link,
+                                   int first_host_rank) {
+  MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+  int rank = 0;
+  int size = 0;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  return std::make_unique<MpiCommunicator>(comm, rank, size, options.max_message_bytes, link,
+                                           first_host_rank);
+}
+
+// The world of a controller and its workers, from the intercommunicator between them: the
+// controller's side first (rank 0).
+MPI_Comm merge(MPI_Comm link, bool controller) {
+  MPI_Comm world = MPI_COMM_NULL;
+  int rc = MPI_Intercomm_merge(link, controller ? 0 : 1, &world);
+  if (rc != MPI_SUCCESS) {
+    raise(ErrorCode::kInternal,
+          fmt::format("MPI_Intercomm_merge: {}", mpi_detail::error_string(rc)));
+  }
+  return world;
+}
+
+}  // namespace
+
+std::unique_ptr<Communicator> make_mpi_world(const MpiOptions& options) {
+  start_mpi(options);
+  MPI_Comm parent = MPI_COMM_NULL;
+  MPI_Comm_get_parent(&parent);
+  if (parent != MPI_COMM_NULL) return wrap(merge(parent, false), options, parent, 1);
   int world_rank = -1;
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
   MPI_Comm comm = MPI_COMM_NULL;
@@ -240,12 +286,57 @@ std::unique_ptr<Communicator> make_mpi_world(const MpiOptions& options) {
     raise(ErrorCode::kInternal, fmt::format("rank {}: MPI_Comm_dup(MPI_COMM_WORLD): {}", world_rank,
                                             mpi_detail::error_string(rc)));
   }
-  MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
-  int rank = 0;
-  int size = 0;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
-  return std::make_unique<MpiCommunicator>(comm, rank, size, options.max_message_bytes);
+  return wrap(comm, options, MPI_COMM_NULL, 0);
+}
+
+std::unique_ptr<Communicator> spawn_mpi_workers(const SpawnOptions& spawn,
+                                                const MpiOptions& options) {
+  const int n = static_cast<int>(spawn.workers.size());
+  if (n < 1 || spawn.command.empty()) {
+    raise(ErrorCode::kInvalidArgument, "spawn_mpi_workers: needs a command and at least 1 worker");
+  }
+  start_mpi(options);
+  int world_size = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &world_size);
+  if (world_size != 1) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("cannot start workers from a process that is one of {} MPI ranks (run the "
+                      "controller without mpirun)",
+                      world_size));
+  }
+  std::vector<std::vector<char*>> argv(n);
+  std::vector<char*> commands(n, const_cast<char*>(spawn.command.c_str()));
+  std::vector<int> maxprocs(n, 1);
+  std::vector<MPI_Info> infos(n, MPI_INFO_NULL);
+  for (int i = 0; i < n; ++i) {
+    for (const std::string& a : spawn.workers[i]) argv[i].push_back(const_cast<char*>(a.c_str()));
+    argv[i].push_back(nullptr);
+    if (!spawn.hosts.empty() || !spawn.hostfile.empty()) {
+      MPI_Info_create(&infos[i]);
+      if (!spawn.hosts.empty()) {
+        MPI_Info_set(infos[i], "host", spawn.hosts[i % spawn.hosts.size()].c_str());
+      }
+      if (!spawn.hostfile.empty()) MPI_Info_set(infos[i], "hostfile", spawn.hostfile.c_str());
+    }
+  }
+  std::vector<char**> argvs(n);
+  for (int i = 0; i < n; ++i) argvs[i] = argv[i].data();
+  std::vector<int> errors(n, MPI_SUCCESS);
+  MPI_Comm link = MPI_COMM_NULL;
+  MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
+  int rc = MPI_Comm_spawn_multiple(n, commands.data(), argvs.data(), maxprocs.data(),
+                                   infos.data(), 0, MPI_COMM_SELF, &link, errors.data());
+  for (MPI_Info& info : infos) {
+    if (info != MPI_INFO_NULL) MPI_Info_free(&info);
+  }
+  for (int i = 0; i < n && rc == MPI_SUCCESS; ++i) {
+    if (errors[i] != MPI_SUCCESS) rc = errors[i];
+  }
+  if (rc != MPI_SUCCESS) {
+    raise(ErrorCode::kInternal, fmt::format("MPI_Comm_spawn of {} worker(s) running {}: {}", n,
+                                            spawn.command, mpi_detail::error_string(rc)));
+  }
+  return wrap(merge(link, true), options, link, 1);
 }
 
 void finalize_mpi() {
