@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <system_error>
 
 #include "meshrt/common/error.hpp"
 
@@ -121,8 +122,9 @@ RankBindingConfig parse_rank_binding(const std::string& yaml_text, const std::st
   }
   fs::path cluster_path = cluster.Scalar();
   if (cluster_path.is_relative()) cluster_path = fs::path(path).parent_path() / cluster_path;
-  cluster_path = fs::absolute(cluster_path).lexically_normal();
-  if (!fs::is_regular_file(cluster_path)) {
+  std::error_code ec;  // a name the OS refuses (too long, ...) is a file that does not exist
+  cluster_path = fs::absolute(cluster_path, ec).lexically_normal();
+  if (ec || !fs::is_regular_file(cluster_path, ec)) {
     raise(ErrorCode::kNotFound, fmt::format("{}: mesh_graph_desc_path: cluster file {} does not "
                                             "exist",
                                             path, cluster_path.string()));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <limits>
 
 #include "verify_util.hpp"
 
@@ -26,6 +27,10 @@ Layout4d layout_of(const OpChecker& c) {
   return l;
 }
 
+// Kernel, stride, dilation, padding and scale values beyond this are refused (real ones are
+// tiny); it keeps every product of them with a dim inside 128-bit arithmetic.
+constexpr int64_t kMaxWindowAttr = int64_t{1} << 32;
+
 void expect_rank4(const OpChecker& c, const Shape& s, const char* what) {
   if (s.size() != 4) c.fail(fmt::format("{} {} must have rank 4", what, shape_to_string(s)));
 }
@@ -33,6 +38,10 @@ void expect_rank4(const OpChecker& c, const Shape& s, const char* what) {
 // Padding as (top, bottom, left, right) from 1, 2 or 4 values ([top, left, bottom, right]).
 std::array<int64_t, 4> padding_of(const OpChecker& c) {
   std::vector<int64_t> p = c.has("padding") ? c.ints_attr("padding") : std::vector<int64_t>{0};
+  for (int64_t x : p) {
+    if (x < 0 || x > kMaxWindowAttr)
+      c.fail(fmt::format("padding value {} is out of range [0, {}]", x, kMaxWindowAttr));
+  }
   if (p.size() == 1) return {p[0], p[0], p[0], p[0]};
   if (p.size() == 2) return {p[0], p[0], p[1], p[1]};
   if (p.size() == 4) return {p[0], p[2], p[1], p[3]};
@@ -45,17 +54,26 @@ std::vector<int64_t> pair_attr(const OpChecker& c, const std::string& key, int64
   for (int64_t x : v) {
     if (x < 1 && key != "padding")
       c.fail(fmt::format("{} values must be positive, got {}", key, x));
+    if (x > kMaxWindowAttr)
+      c.fail(fmt::format("{} value {} is out of range (at most {})", key, x, kMaxWindowAttr));
   }
   return v;
 }
 
+// A result extent computed wide (a kernel is a weight dim, up to 2^48, times a dilation):
+// what does not fit an int64 is reported as INT64_MAX, which no result shape matches.
+int64_t narrow(__int128 v) {
+  return v > std::numeric_limits<int64_t>::max() ? std::numeric_limits<int64_t>::max()
+                                                 : static_cast<int64_t>(v);
+}
+
 int64_t window_count(int64_t size, int64_t pad_lo, int64_t pad_hi, int64_t kernel, int64_t stride,
                      int64_t dilation, bool ceil_mode) {
-  int64_t span = size + pad_lo + pad_hi - dilation * (kernel - 1) - 1;
+  const __int128 span = __int128{size} + pad_lo + pad_hi - __int128{dilation} * (kernel - 1) - 1;
   if (span < 0) return 0;
-  int64_t out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
-  if (ceil_mode && (out - 1) * stride >= size + pad_lo) --out;  // last window must start inside
-  return out;
+  __int128 out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+  if (ceil_mode && (out - 1) * stride >= __int128{size} + pad_lo) --out;  // starts inside
+  return narrow(out);
 }
 
 void check_conv2d(const OpChecker& c) {
@@ -125,7 +143,8 @@ void check_upsample2d(const OpChecker& c) {
   const Shape& in = c.in(0);
   expect_rank4(c, in, "input");
   auto scale = pair_attr(c, "scale_factor", 1);
-  c.expect_result_shape({in[0], in[1] * scale[0], in[2] * scale[1], in[3]});
+  c.expect_result_shape({in[0], narrow(__int128{in[1]} * scale[0]),
+                         narrow(__int128{in[2]} * scale[1]), in[3]});
 }
 
 }  // namespace

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <vector>
+
 #include "meshrt/common/error.hpp"
 #include "meshrt/compiler/parser.hpp"
 
@@ -101,6 +105,40 @@ TEST(Verify, EltwiseBroadcasting) {
   EXPECT_EQ(
       e,
       "v.mlir:2:3: op 'exp' at loc 'the_op': result shape 5 does not match the expected shape 4");
+}
+
+// Window attributes are bounded and window sizes computed wide: huge values (the fuzzer found
+// a binary whose dilation * (kernel - 1) overflowed int64) are a clear error.
+TEST(Verify, HugeWindowAttributesAreRefused) {
+  const std::string pool =
+      "\"ttir.max_pool2d\"(%a) <{kernel = array<i64: 2, 2>, stride = array<i64: 1, 1>, "
+      "dilation = array<i64: DIL, 1>, padding = array<i64: 0, 0, 0, 0>, ceil_mode = false}> : "
+      "(tensor<1x8x8x4xf32>) -> tensor<1x7x7x4xf32>";
+  std::string text = pool;
+  text.replace(text.find("DIL"), 3, "1099511627776");
+  EXPECT_NE(verify_error(one_op("%a: tensor<1x8x8x4xf32>", text, "tensor<1x7x7x4xf32>"))
+                .find("dilation value 1099511627776 is out of range (at most 4294967296)"),
+            std::string::npos);
+  text = pool;
+  text.replace(text.find("DIL"), 3, "1");
+  parse_and_verify(one_op("%a: tensor<1x8x8x4xf32>", text, "tensor<1x7x7x4xf32>"));
+  // The fuzzer's binary itself: refused by the loader's verification, not undefined behaviour.
+  const std::string path =
+      std::string(MESHRT_SOURCE_DIR) + "/tests/compiler/data/crash-pool-dilation-overflow";
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(bytes.size(), 1848u);
+  binary::LoadOptions ignore;
+  ignore.ignore_version = true;
+  try {
+    load_verified(bytes, "pool.ttnn", ignore);
+    ADD_FAILURE() << "crash-pool-dilation-overflow loaded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
+    EXPECT_NE(std::string(e.what()).find("pool.ttnn: op 'max_pool2d'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("is out of range (at most 4294967296)"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Verify, MatmulInnerDimsAndReshapeVolume) {

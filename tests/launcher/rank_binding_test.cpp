@@ -75,6 +75,9 @@ TEST(RankBinding, RejectsEachProblemWithFileAndField) {
   expect_error(ErrorCode::kNotFound, "mesh_graph_desc_path: cluster file",
                "rank_bindings:\n  - {rank: 0, mesh_id: 0}\nmesh_graph_desc_path: nope.json\n");
   expect_error(bad, "not valid YAML", "rank_bindings: [ {rank: 0\n");
+  expect_error(ErrorCode::kNotFound, "mesh_graph_desc_path: cluster file",
+               "rank_bindings:\n  - {rank: 0, mesh_id: 0}\nmesh_graph_desc_path: " +
+                   std::string(5000, 'x') + "\n");
 }
 
 TEST(RankBinding, MissingFileIsNotFound) {

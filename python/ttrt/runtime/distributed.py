@@ -194,14 +194,19 @@ def launch_distributed_runtime(options=None):
         workers.append(_worker_argv(env))
     else:
         raise ValueError(f"DistributedOptions.mode: unknown mode {options.mode!r}")
+    for k, v in mpi_env.items():  # what the launch asks for
+        _os.environ[k] = v
     # Workers spawned by a process not started by mpirun reach it over TCP (shared memory does
-    # not cross the two jobs); loopback when every worker is local.
-    mpi_env.setdefault("OMPI_MCA_btl", "self,vader,tcp")
+    # not cross the two jobs): tcp joins whatever BTL list is set; loopback when every worker is
+    # local, unless interfaces are set already.
+    btl = _os.environ.get("OMPI_MCA_btl", "self,vader,tcp")
+    if not btl.startswith("^") and "tcp" not in btl.split(","):
+        btl += ",tcp"
+    _os.environ["OMPI_MCA_btl"] = btl
+    defaults = {"OMPI_MCA_rmaps_base_oversubscribe": "1"}
     if not hosts and not hostfile:
-        mpi_env.setdefault("OMPI_MCA_btl_tcp_if_include", "lo")
-        mpi_env.setdefault("OMPI_MCA_oob_tcp_if_include", "lo")
-    mpi_env.setdefault("OMPI_MCA_rmaps_base_oversubscribe", "1")
-    for k, v in mpi_env.items():
+        defaults.update(OMPI_MCA_btl_tcp_if_include="lo", OMPI_MCA_oob_tcp_if_include="lo")
+    for k, v in defaults.items():
         _os.environ.setdefault(k, v)
     _ttrt.launch_workers(_sys.executable, workers, hosts, hostfile)
 
