@@ -171,7 +171,11 @@ Every rank gets TT_MESH_ID, TT_MESH_HOST_RANK and TT_CLUSTER (when a cluster is 
 global_env and its own env_overrides. As root, OMPI_ALLOW_RUN_AS_ROOT=1 and
 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 are set. When every host is this machine the shared-memory
 transports are used (--mca btl self,vader --mca oob_tcp_if_include lo) unless --mpi-args sets
-them. --oversubscribe is added when a host gets more ranks than it has cores.
+them. With other hosts, ranks talk over TCP (--mca btl self,vader,tcp) on this machine's networks
+that reach those hosts (btl_tcp_if_include and oob_tcp_if_include, e.g. 198.18.0.0/24); a
+hostfile's hosts get ranks in blocks like --hosts. --oversubscribe is added when a host gets
+more ranks than it has cores. Open MPI starts remote ranks through ssh, or through
+$OMPI_MCA_plm_rsh_agent (scripts/hosts sets it for its namespace hosts).
 
 Binding (core and NUMA counts come from hwloc on this machine; other hosts are assumed alike):
   auto: one rank per host, or more ranks than cores  -> --bind-to none (a rank may use all

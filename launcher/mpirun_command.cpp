@@ -1,5 +1,7 @@
 #include "launcher/mpirun_command.hpp"
 
+#include "launcher/host_network.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <map>
 
 #include "meshrt/common/error.hpp"
+#include "meshrt/common/timeouts.hpp"
 
 #ifndef MESHRT_MPIRUN
 #define MESHRT_MPIRUN "mpirun"
@@ -73,12 +76,15 @@ LaunchCommand build_mpirun_command(const LaunchOptions& options,
     argv = {"env", "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"};
   }
   argv.push_back(host.mpirun);
-  if (!options.hosts.empty()) {
-    // Block distribution: the first ranks_per_host ranks on the first host, and so on.
+  if (!hosts.empty()) {
+    // Block distribution: the first ranks_per_host ranks on the first host, and so on (a
+    // hostfile's hosts in its order).
     std::string list;
     for (int h = 0; h < host_count; ++h) {
       int on_host = std::clamp(ranks - h * cmd.ranks_per_host, 0, cmd.ranks_per_host);
       if (on_host == 0) continue;
+      cmd.rank_hosts.insert(cmd.rank_hosts.end(), static_cast<size_t>(on_host),
+                            hosts[static_cast<size_t>(h)]);
       list +=
           fmt::format("{}{}:{}", list.empty() ? "" : ",", hosts[static_cast<size_t>(h)], on_host);
     }
@@ -88,13 +94,29 @@ LaunchCommand build_mpirun_command(const LaunchOptions& options,
   if (cmd.ranks_per_host > host.topology.cores && !mentions(options.mpi_args, "--oversubscribe")) {
     argv.push_back("--oversubscribe");
   }
+  auto sets = [&](const std::string& param) { return mentions(options.mpi_args, param); };
+  auto mca = [&](const std::string& param, const std::string& value) {
+    if (!sets(param)) argv.insert(argv.end(), {"--mca", param, value});
+  };
   if (all_hosts_local(hosts, host)) {
-    auto sets = [&](const std::string& param) {
-      return std::any_of(options.mpi_args.begin(), options.mpi_args.end(),
-                         [&](const std::string& a) { return a == param; });
-    };
-    if (!sets("btl")) argv.insert(argv.end(), {"--mca", "btl", "self,vader"});
-    if (!sets("oob_tcp_if_include")) argv.insert(argv.end(), {"--mca", "oob_tcp_if_include", "lo"});
+    mca("btl", "self,vader");
+    mca("oob_tcp_if_include", "lo");
+  } else {
+    // Ranks on other hosts talk over TCP, on the networks that reach those hosts (without
+    // them Open MPI would try every interface, loopback's and containers' included).
+    mca("btl", "self,vader,tcp");
+    if (!host.networks.empty()) {
+      std::string nets;
+      for (const auto& n : host.networks) nets += (nets.empty() ? "" : ",") + n;
+      mca("btl_tcp_if_include", nets);
+      mca("oob_tcp_if_include", nets);
+    }
+    // A host whose link goes down is noticed by mpirun in seconds (TCP keepalive on its daemons'
+    // connections), not after the kernel's default of hours.
+    const Timeouts& t = Timeouts::get();
+    mca("oob_tcp_keepalive_time", std::to_string(t.keepalive_time_s));
+    mca("oob_tcp_keepalive_intvl", std::to_string(t.keepalive_interval_s));
+    mca("oob_tcp_keepalive_probes", std::to_string(t.keepalive_probes));
   }
   argv.insert(argv.end(), cmd.binding.mpirun_args.begin(), cmd.binding.mpirun_args.end());
   argv.insert(argv.end(), options.mpi_args.begin(), options.mpi_args.end());
@@ -150,8 +172,36 @@ LaunchCommand prepare_launch(const LaunchOptions& options) {
     host.local_names.push_back(full.substr(0, full.find('.')));
   }
   if (!options.hostfile.empty()) host.hostfile_hosts = read_hostfile_hosts(options.hostfile);
+  const std::vector<Ipv4Interface> interfaces = local_interfaces();
+  for (const auto& h : options.hosts.empty() ? host.hostfile_hosts : options.hosts) {
+    if (mentions(host.local_names, h)) continue;
+    std::vector<uint32_t> addresses = resolve_ipv4(h);
+    if (std::any_of(addresses.begin(), addresses.end(),
+                    [&](uint32_t a) { return is_own_address(a, interfaces); })) {
+      host.local_names.push_back(h);  // another name of this machine
+      continue;
+    }
+    for (uint32_t a : addresses) {
+      auto net = network_reaching(a, interfaces);
+      if (net && !mentions(host.networks, *net)) host.networks.push_back(*net);
+    }
+  }
   host.topology = detect_host_topology();
   return build_mpirun_command(options, binding, host);
+}
+
+std::string describe_placement(const LaunchCommand& command) {
+  std::string text;
+  const auto& hosts = command.rank_hosts;
+  for (size_t first = 0; first < hosts.size();) {
+    size_t last = first;
+    while (last + 1 < hosts.size() && hosts[last + 1] == hosts[first]) ++last;
+    text += fmt::format("{}{}: {}", text.empty() ? "" : "; ", hosts[first],
+                        first == last ? fmt::format("rank {}", first)
+                                      : fmt::format("ranks {}-{}", first, last));
+    first = last + 1;
+  }
+  return text;
 }
 
 std::string shell_quote(const std::string& word) {

@@ -19,6 +19,9 @@ struct LaunchHost {
   bool as_root = false;           // running as uid 0
   std::vector<std::string> local_names = {"localhost", "127.0.0.1", "::1"};  // + hostname
   std::vector<std::string> hostfile_hosts;  // host names read from --hostfile
+  // This machine's networks ("198.18.0.0/24") that reach the hosts of the launch that are not
+  // this machine; Open MPI's TCP traffic is kept to them.
+  std::vector<std::string> networks;
   HostTopology topology;
 };
 
@@ -27,7 +30,12 @@ struct LaunchCommand {
   int ranks = 0;
   int ranks_per_host = 0;
   BindingChoice binding;
+  // The host each rank was placed on, when hosts were given (--hosts or --hostfile).
+  std::vector<std::string> rank_hosts;
 };
+
+// "mrt0: rank 0; mrt1: ranks 1-2": which ranks each host ran ("" without hosts).
+std::string describe_placement(const LaunchCommand& command);
 
 // Error(kInvalidArgument) when --np disagrees with the binding or --bind-to cannot fit;
 // Error(kNotFound) when --cluster does not exist.

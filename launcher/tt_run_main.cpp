@@ -19,8 +19,18 @@ int main(int argc, char** argv) {
       return 0;
     }
     std::fflush(stdout);
-    if (options.timeout_s) return run_with_timeout(command.argv, *options.timeout_s);
-    exec_command(command.argv);
+    if (command.rank_hosts.empty()) {
+      if (options.timeout_s) return run_with_timeout(command.argv, *options.timeout_s);
+      exec_command(command.argv);
+    }
+    // Over hosts, tt-run stays to say which ranks ran where when the job fails (mpirun's own
+    // messages name hosts or ranks, not always both).
+    const int status = run_with_timeout(command.argv, options.timeout_s.value_or(1e9));
+    if (status != 0) {
+      std::fprintf(stderr, "tt-run: the job failed (exit status %d); ranks by host: %s\n", status,
+                   describe_placement(command).c_str());
+    }
+    return status;
   } catch (const meshrt::Error& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;

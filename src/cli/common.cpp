@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cerrno>
 
+#include "meshrt/common/timeouts.hpp"
 #include "meshrt/binary/system_desc.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/common/file_io.hpp"
@@ -126,7 +127,12 @@ std::vector<uint8_t> read_file_everywhere(comm::Communicator& comm, const std::s
       bytes.push_back(0);  // status: error
     }
   }
-  if (comm.size() > 1) comm.broadcast(bytes, 0, comm::Deadline::after(std::chrono::seconds(60)));
+  if (comm.size() > 1) {
+    // Rank 0 knows the size; the others wait as long as the largest file could take.
+    const Timeouts& t = Timeouts::get();
+    comm.broadcast(bytes, 0,
+                   comm::Deadline::after(comm.rank() == 0 ? t.data(bytes.size()) : t.file_broadcast));
+  }
   if (bytes.empty()) raise(ErrorCode::kRankFailed, "empty file broadcast from rank 0");
   uint8_t status = bytes.back();
   bytes.pop_back();

@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "meshrt/common/timeouts.hpp"
 #include "meshrt/binary/binary_io.hpp"
 #include "meshrt/binary/system_desc.hpp"
 #include "meshrt/cli/cli.hpp"
@@ -28,7 +29,7 @@ int cmd_query(const QueryOptions& o, comm::Communicator& comm) {
       {"pus", mine.pus}}.dump();
   std::vector<comm::Bytes> all = comm.allgather(
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()),
-      comm::Deadline::after(std::chrono::seconds(30)));
+      comm::Deadline::after(Timeouts::get().control));
   if (comm.rank() != 0) return kExitOk;
 
   const std::vector<int> owners =

@@ -427,6 +427,7 @@ int run_binaries(const RunOptions& given, comm::Communicator& comm,
     outcome.file = file;
     std::string error;
     ErrorCode code = ErrorCode::kInternal;
+    ErrorSite site;
     spdlog::info("evaluating binary={}", file);
     try {
       std::vector<uint8_t> bytes = read_file_everywhere(*solo, file);
@@ -489,10 +490,12 @@ int run_binaries(const RunOptions& given, comm::Communicator& comm,
     } catch (const Error& e) {
       error = e.what();
       code = e.code();
+      site = e.site();
     }
     if (!error.empty()) {
-      // Errors from the workers already name their ranks; rank 0's own get its name.
-      outcome.error = comm.size() > 1 && error.rfind("rank ", 0) != 0 ? "rank 0: " + error : error;
+      // Errors with a site (the workers', the communicator's) name their ranks; rank 0's own
+      // get its name.
+      outcome.error = comm.size() > 1 && !site.known() ? "rank 0: " + error : error;
       outcome.error_code = code;
     }
     std::string combined = outcome.error;

@@ -16,9 +16,13 @@ std::string_view to_string(ErrorCode code) {
   return "internal";
 }
 
-Error::Error(ErrorCode code, const std::string& message)
-    : std::runtime_error(message), code_(code) {}
+Error::Error(ErrorCode code, const std::string& message, ErrorSite site)
+    : std::runtime_error(message), code_(code), site_(std::move(site)) {}
 
 void raise(ErrorCode code, const std::string& message) { throw Error(code, message); }
+
+void raise(ErrorCode code, const std::string& message, ErrorSite site) {
+  throw Error(code, message, std::move(site));
+}
 
 }  // namespace meshrt

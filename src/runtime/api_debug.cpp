@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "meshrt/common/timeouts.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/runtime/debug.hpp"
 #include "session.hpp"
@@ -42,11 +43,7 @@ const OpCtx& op_ctx(OpContext c) {
   return *static_cast<const OpCtx*>(c.handle);
 }
 
-std::chrono::seconds hook_wait() {
-  if (const char* env = std::getenv("TTRT_HOOK_TIMEOUT"))
-    return std::chrono::seconds(std::atol(env));
-  return std::chrono::seconds(3600);
-}
+std::chrono::milliseconds hook_wait() { return meshrt::Timeouts::get().hook; }
 
 // Every rank: output shards of every chip to rank 0 (rank 0 returns them merged).
 std::vector<TensorValue> gather_outputs(meshrt::runtime::MeshContext& mesh,
@@ -56,7 +53,7 @@ std::vector<TensorValue> gather_outputs(meshrt::runtime::MeshContext& mesh,
   namespace wire = meshrt::runtime::wire;
   if (mesh.num_ranks() == 1 || op.name == "call") return local;
   std::vector<TensorValue> full = local;
-  auto deadline = comm::Deadline::after(std::chrono::seconds(20));
+  auto deadline = comm::Deadline::after(meshrt::Timeouts::get().data_base);  // sizes not known
   for (size_t k = 0; k < local.size(); ++k) {
     if (!mesh.is_controller()) {
       TensorValue mine{nullptr, local[k].shards};
@@ -193,7 +190,7 @@ void attach_hooks(MeshContext& mesh, uint64_t binary_handle,
     if (mesh.num_ranks() > 1) {
       comm::Bytes status(error.begin(), error.end());
       status.push_back(error.empty() ? 1 : 0);
-      auto wait = controller ? std::chrono::seconds(30) : tt::runtime::hook_wait();
+      auto wait = controller ? meshrt::Timeouts::get().control : tt::runtime::hook_wait();
       mesh.comm().broadcast(status, 0, comm::Deadline::after(wait));
       if (!status.empty() && status.back() == 0) error.assign(status.begin(), status.end() - 1);
     }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "meshrt/common/timeouts.hpp"
 #include "meshrt/binary/inputs.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/report/memory_json.hpp"
@@ -94,7 +95,7 @@ void gather_results_to_controller(MeshContext& mesh, const binary::Program& prog
   gather(result.inputs, program.inputs);
   gather(result.outputs, program.outputs);
   std::string mine = mesh.is_controller() ? std::string() : summary_json(result).dump();
-  auto deadline = comm::Deadline::after(std::chrono::seconds(30));
+  auto deadline = comm::Deadline::after(Timeouts::get().control);  // small summaries
   std::vector<comm::Bytes> all = mesh.comm().allgather(
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(mine.data()), mine.size()),
       deadline);

@@ -1,3 +1,4 @@
+#include "meshrt/common/timeouts.hpp"
 #include "meshrt/runtime/serve.hpp"
 
 #include <fmt/format.h>
@@ -13,22 +14,10 @@
 
 namespace meshrt::runtime {
 
-namespace {
-
-long env_number(const char* name, long fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::atol(v) : fallback;
-}
-
-}  // namespace
-
 int serve(comm::Communicator& world) {
   detail::Session& session = detail::Session::get();
   session.set_comm(&world);
-  const auto idle = std::chrono::seconds(env_number("TTRT_WORKER_IDLE_TIMEOUT", 3600));
-  const long hang_at = world.rank() == 1 ? env_number("TTRT_TEST_WORKER_HANG_AT", 0) : 0;
-  const long exit_at = world.rank() == 1 ? env_number("TTRT_TEST_WORKER_EXIT_AT", 0) : 0;
-  long submits = 0;
+  const auto idle = Timeouts::get().worker_idle;
   for (;;) {
     comm::Bytes bytes;
     try {
@@ -48,9 +37,6 @@ int serve(comm::Communicator& world) {
       spdlog::info("rank {} executes command {} '{}'", world.rank(), command.seq,
                    wire::kind_name(command.kind));
       if (command.kind == wire::Kind::kSubmit) {
-        ++submits;
-        if (submits == exit_at) _exit(3);
-        if (submits == hang_at) std::this_thread::sleep_for(std::chrono::hours(1));
         session.start_worker_job(command);  // answers rank 0 itself, when the run is over
         continue;
       }
@@ -66,8 +52,9 @@ int serve(comm::Communicator& world) {
       response.message = e.what();
     }
     try {
-      world.send(0, detail::kTagResponse, wire::encode(response),
-                 comm::Deadline::after(std::chrono::seconds(30)));
+      const std::vector<uint8_t> answer = wire::encode(response);
+      world.send(0, detail::kTagResponse, answer,
+                 comm::Deadline::after(Timeouts::get().data(answer.size())));
     } catch (const Error& e) {
       spdlog::error("worker rank {} cannot answer rank 0: {}", world.rank(), e.what());
       return 1;

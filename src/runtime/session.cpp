@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "mesh_layout.hpp"
+#include "meshrt/common/timeouts.hpp"
 #include "meshrt/binary/binary_io.hpp"
 #include "meshrt/comm/channel.hpp"
 #include "meshrt/comm/local.hpp"
@@ -262,12 +263,13 @@ void Session::send_to_workers(const wire::Command& command) {
     }
     std::vector<uint8_t> bytes = wire::encode(command, only);
     try {
-      world.send(w, comm::kTagControl, bytes, comm::Deadline::after(seconds(30)));
+      world.send(w, comm::kTagControl, bytes,
+                 comm::Deadline::after(Timeouts::get().data(bytes.size())));
     } catch (const Error& e) {
       std::string why = fmt::format("rank 0: sending command '{}' to rank {}: {}",
                                     wire::kind_name(command.kind), w, e.what());
       mark_broken(why);
-      raise(e.code(), why);
+      raise(e.code(), why, e.site().known() ? e.site() : ErrorSite{w, world.host(w), "", -1});
     }
   }
 }
@@ -278,10 +280,16 @@ std::vector<std::vector<uint8_t>> Session::answers(comm::Communicator& from,
   const int n = from.size();
   if (local && n == 1) throw *local;
   std::vector<wire::Response> failures;
+  // The error names the first failing rank (and its host) as fields too.
+  auto site = [&] {
+    if (local && local->site().known()) return local->site();
+    const int r = failures[0].rank;
+    return ErrorSite{r, from.host(r), std::string(wire::kind_name(command.kind)), -1};
+  };
   auto fail = [&](ErrorCode code) {
     std::string why = combine(failures);
     mark_broken(why);
-    raise(code, why);
+    raise(code, why, site());
   };
   if (local) {
     failures.push_back({command.seq, 0, false, local->code(), local->what(), {}});
@@ -292,7 +300,7 @@ std::vector<std::vector<uint8_t>> Session::answers(comm::Communicator& from,
   }
   std::vector<std::vector<uint8_t>> payloads(static_cast<size_t>(n));
   payloads[0] = std::move(mine);
-  const auto wait = local ? seconds(75) : seconds(30);
+  const auto wait = Timeouts::get().answer;  // a lost worker is found sooner, by its silence
   for (int w = 1; w < n; ++w) {
     wire::Response r;
     try {
@@ -329,7 +337,7 @@ std::vector<std::vector<uint8_t>> Session::answers(comm::Communicator& from,
     if (failures[0].code == ErrorCode::kTimeout) code = ErrorCode::kTimeout;
     std::string why = combine(failures);
     if (disagreed) mark_broken(why);
-    raise(code, why);
+    raise(code, why, site());
   }
   return payloads;
 }
@@ -373,7 +381,7 @@ void Session::start_worker_job(const wire::Command& command) {
     comm::Channel channel(comm(), channel_of(command.seq));
     wire::Response r{command.seq, comm().rank(), false, e.code(), e.what(), {}};
     try {
-      channel.send(0, kTagResponse, wire::encode(r), comm::Deadline::after(seconds(30)));
+      channel.send(0, kTagResponse, wire::encode(r), comm::Deadline::after(Timeouts::get().control));
     } catch (const Error& lost) {
       spdlog::error("worker rank {} cannot answer rank 0 for run {}: {}", comm().rank(),
                     command.seq, lost.what());
@@ -447,7 +455,9 @@ void Session::run_job(Job& job, const wire::Command& c, std::shared_ptr<const bi
                      local ? local->what() : "",
                      {}};
     try {
-      channel.send(0, kTagResponse, wire::encode(r), comm::Deadline::after(seconds(30)));
+      const std::vector<uint8_t> answer = wire::encode(r);
+      channel.send(0, kTagResponse, answer,
+                   comm::Deadline::after(Timeouts::get().data(answer.size())));
     } catch (const Error& e) {
       spdlog::error("worker rank {} cannot answer rank 0 for run {}: {}", world.rank(), c.seq,
                     e.what());
@@ -479,8 +489,8 @@ std::vector<int> Session::shutdown_workers() {
   std::vector<uint8_t> bytes = wire::encode(c, nullptr);
   for (int w = 1; w < world.size(); ++w) {
     try {
-      world.send(w, comm::kTagControl, bytes, comm::Deadline::after(seconds(10)));
-      world.recv(w, kTagResponse, comm::Deadline::after(seconds(10)));
+      world.send(w, comm::kTagControl, bytes, comm::Deadline::after(Timeouts::get().control));
+      world.recv(w, kTagResponse, comm::Deadline::after(Timeouts::get().control));
     } catch (const Error&) {
       lost.push_back(w);  // the worker is gone already; nothing is left to tell it
     }

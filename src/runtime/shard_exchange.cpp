@@ -5,13 +5,17 @@
 #include <chrono>
 #include <cstring>
 
+#include "meshrt/common/timeouts.hpp"
 #include "meshrt/common/error.hpp"
 
 namespace meshrt::runtime {
 
 namespace {
 
-comm::Deadline op_deadline() { return comm::Deadline::after(std::chrono::seconds(20)); }
+// Moving `bytes` (0: not known on this side) between ranks.
+comm::Deadline op_deadline(size_t bytes) {
+  return comm::Deadline::after(Timeouts::get().data(bytes));
+}
 
 // Splits a received message into shards of `devices` (in order).
 void unpack(const comm::Bytes& bytes, const std::vector<uint32_t>& devices, const Shape& shape,
@@ -79,7 +83,10 @@ ShardMap exchange_shards(MeshContext& mesh, const ShardMap& local,
   }
   if (outgoing.empty() && incoming.empty()) return out;
   try {
-    mesh.comm().exchange_into(comm::kTagShards, outgoing, incoming, op_deadline());
+    size_t bytes = 0;
+    for (const auto& o : outgoing) bytes += o.bytes.size();
+    for (const auto& i : incoming) bytes += i.into.size();
+    mesh.comm().exchange_into(comm::kTagShards, outgoing, incoming, op_deadline(bytes));
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kInvalidArgument) throw;
     raise(ErrorCode::kRankFailed, fmt::format("shards of {} {} from another rank: {}",
@@ -106,10 +113,12 @@ ShardMap scatter_from_controller(MeshContext& mesh, const ShardMap& from_control
     }
     std::vector<comm::Outgoing> outgoing;
     for (size_t i = 0; i < dsts.size(); ++i) outgoing.push_back({dsts[i], payloads[i]});
-    if (!outgoing.empty()) mesh.comm().exchange(comm::kTagShards, outgoing, {}, op_deadline());
+    size_t bytes = 0;
+    for (const auto& p : payloads) bytes += p.size();
+    if (!outgoing.empty()) mesh.comm().exchange(comm::kTagShards, outgoing, {}, op_deadline(bytes));
     return out;
   }
-  std::vector<comm::Bytes> got = mesh.comm().exchange(comm::kTagShards, {}, {0}, op_deadline());
+  std::vector<comm::Bytes> got = mesh.comm().exchange(comm::kTagShards, {}, {0}, op_deadline(0));
   unpack(got[0], mine, shape, dtype, 0, out);
   return out;
 }
@@ -123,7 +132,7 @@ std::shared_ptr<const HostTensor> broadcast_tensor(MeshContext& mesh,
     const auto* p = reinterpret_cast<const uint8_t*>(tensor->data());
     bytes.assign(p, p + tensor->size_bytes());
   }
-  mesh.comm().broadcast(bytes, 0, op_deadline());
+  mesh.comm().broadcast(bytes, 0, op_deadline(bytes.size()));
   if (mesh.is_controller()) return tensor;
   ShardMap one;
   unpack(bytes, {0}, shape, dtype, 0, one);

@@ -53,7 +53,9 @@ TEST(MpirunCommand, DualGalaxyOverTwoRemoteHosts) {
                         "gx0,gx1", "--mpi-args", "--mca btl tcp,self", "--", "ttrt", "query"},
                        test_host(16, 2, false));
   EXPECT_EQ(l,
-            "mpirun --host gx0:1,gx1:1 --bind-to none --mca btl tcp,self -np 1 -x TT_MESH_ID=0 "
+            "mpirun --host gx0:1,gx1:1 --mca oob_tcp_keepalive_time 2 --mca "
+            "oob_tcp_keepalive_intvl 1 --mca oob_tcp_keepalive_probes 3 --bind-to none --mca btl "
+            "tcp,self -np 1 -x TT_MESH_ID=0 "
             "-x TT_MESH_HOST_RANK=0 -x TT_CLUSTER=" +
                 kClusters +
                 "dual_galaxy.json ttrt query : -np 1 -x TT_MESH_ID=0 -x TT_MESH_HOST_RANK=1 -x "
@@ -78,7 +80,32 @@ TEST(MpirunCommand, OversubscribesWhenRanksExceedCores) {
 TEST(MpirunCommand, BlockDistributionOverHosts) {
   std::string l = line({"--np", "5", "--hosts", "a,b", "--", "x"}, test_host());
   EXPECT_NE(l.find("--host a:3,b:2"), std::string::npos) << l;
-  EXPECT_EQ(l.find("vader"), std::string::npos) << l;  // remote hosts: no shared-memory default
+  LaunchOptions o = parse_launch_args({"--np", "5", "--hosts", "a,b", "--", "x"});
+  EXPECT_EQ(describe_placement(build_mpirun_command(o, std::nullopt, test_host())),
+            "a: ranks 0-2; b: ranks 3-4");
+  // Remote hosts: TCP between hosts, shared memory within one; no loopback-only default.
+  EXPECT_NE(l.find("--mca btl self,vader,tcp"), std::string::npos) << l;
+  EXPECT_EQ(l.find("oob_tcp_if_include"), std::string::npos) << l;  // no network known
+}
+
+TEST(MpirunCommand, HostfileHostsGetBlocksAndTheNetworkReachingThem) {
+  LaunchHost h = test_host(2, 1, false);
+  h.hostfile_hosts = {"box", "n1", "n2"};
+  h.networks = {"198.18.0.0/24"};
+  std::string l = line({"--np", "3", "--hostfile", "hf", "--bind-to", "none", "--", "x"}, h);
+  EXPECT_EQ(l,
+            "mpirun --host box:1,n1:1,n2:1 --hostfile hf --mca btl self,vader,tcp --mca "
+            "btl_tcp_if_include 198.18.0.0/24 --mca oob_tcp_if_include 198.18.0.0/24 --mca "
+            "oob_tcp_keepalive_time 2 --mca oob_tcp_keepalive_intvl 1 --mca "
+            "oob_tcp_keepalive_probes 3 --bind-to none -np 1 -x TT_MESH_ID=0 -x TT_MESH_HOST_RANK=0 x : -np 1 -x TT_MESH_ID=0 -x "
+            "TT_MESH_HOST_RANK=1 x : -np 1 -x TT_MESH_ID=0 -x TT_MESH_HOST_RANK=2 x");
+  // What the user sets wins.
+  l = line({"--np", "2", "--hostfile", "hf", "--mpi-args", "--mca oob_tcp_if_include eth9", "--",
+            "x"},
+           h);
+  EXPECT_EQ(l.find("oob_tcp_if_include 198.18"), std::string::npos) << l;
+  EXPECT_NE(l.find("--mca oob_tcp_if_include eth9"), std::string::npos) << l;
+  EXPECT_NE(l.find("--host box:1,n1:1 "), std::string::npos) << l;
 }
 
 void expect_error(ErrorCode code, const std::string& needle, const std::vector<std::string>& args,

@@ -52,6 +52,11 @@ class Communicator {
   // The lowest rank that holds chips: 0, except in a world a controller started
   // (spawn_mpi_workers): there rank 0 only drives and the workers 1..size-1 hold the chips.
   virtual int first_host_rank() const { return 0; }
+  // The host name a rank runs on, for messages ("" when not known).
+  virtual std::string host(int rank) const {
+    (void)rank;
+    return "";
+  }
 
   // MPI_Send / MPI_Recv equivalents (matched by source and tag; any message size).
   virtual void send(int dst, int tag, std::span<const uint8_t> bytes, Deadline deadline) = 0;

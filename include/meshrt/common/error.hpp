@@ -26,16 +26,29 @@ enum class ErrorCode {
 // Stable lower-case name of a code ("invalid_argument", ...), used in result files.
 std::string_view to_string(ErrorCode code);
 
+// Where an error happened, as fields for code that acts on it (which rank to name, which host
+// was lost); the message says the same in words. -1 / empty: not known or not relevant.
+struct ErrorSite {
+  int rank = -1;     // the MPI rank the error is about (the lost or failing one)
+  std::string host;  // that rank's host name
+  std::string op;    // the op or MPI call
+  int device = -1;   // the device id
+  bool known() const { return rank >= 0 || !host.empty() || !op.empty() || device >= 0; }
+};
+
 class Error : public std::runtime_error {
  public:
-  Error(ErrorCode code, const std::string& message);
+  Error(ErrorCode code, const std::string& message, ErrorSite site = {});
   ErrorCode code() const { return code_; }
+  const ErrorSite& site() const { return site_; }
 
  private:
   ErrorCode code_;
+  ErrorSite site_;
 };
 
-// Throws Error(code, message). Use with fmt::format for messages.
+// Throws Error(code, message[, site]). Use with fmt::format for messages.
 [[noreturn]] void raise(ErrorCode code, const std::string& message);
+[[noreturn]] void raise(ErrorCode code, const std::string& message, ErrorSite site);
 
 }  // namespace meshrt

@@ -5,6 +5,10 @@
 // can wait on point-to-point transfers at once (channels, meshrt/comm/channel.hpp).
 #include <fmt/format.h>
 
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include <climits>
 #include <cstdlib>
 #include <mutex>
@@ -35,12 +39,19 @@ class MpiCommunicator final : public Communicator {
         size_(size),
         max_piece_(max_piece),
         link_(link),
-        first_host_rank_(first_host_rank) {}
+        first_host_rank_(first_host_rank) {
+    if (size_ > 1) {
+      const bool controller = first_host_rank_ == 1 && rank_ == 0;
+      liveness_ =
+          std::make_unique<mpi_detail::Liveness>(comm_, rank_, size_, mpi_, !controller);
+    }
+  }
 
   ~MpiCommunicator() override {
     int finalized = 0;
     MPI_Finalized(&finalized);
     if (finalized) return;
+    liveness_.reset();
     std::lock_guard<std::mutex> lock(mpi_);
     for (Abandoned& a : abandoned_) {
       if (a.request != MPI_REQUEST_NULL) MPI_Request_free(&a.request);
@@ -53,6 +64,9 @@ class MpiCommunicator final : public Communicator {
   int size() const override { return size_; }
   std::string kind() const override { return "mpi"; }
   int first_host_rank() const override { return first_host_rank_; }
+  std::string host(int rank) const override {
+    return liveness_ && rank >= 0 && rank < size_ ? liveness_->host(rank) : "";
+  }
 
   void send(int dst, int tag, std::span<const uint8_t> bytes, Deadline deadline) override {
     check_peer(dst, "send");
@@ -99,7 +113,7 @@ class MpiCommunicator final : public Communicator {
                         size_));
     }
     if (size_ == 1) return;
-    Poller poller(deadline);
+    Poller poller(deadline, liveness_.get());
     // The size first, so that non-roots can allocate; then the bytes in int-sized pieces.
     uint64_t length = rank_ == root ? bytes.size() : 0;
     std::vector<MPI_Request> reqs(1, MPI_REQUEST_NULL);
@@ -137,7 +151,7 @@ class MpiCommunicator final : public Communicator {
   }
 
   void barrier(Deadline deadline) override {
-    Poller poller(deadline);
+    Poller poller(deadline, liveness_.get());
     std::vector<MPI_Request> reqs(1, MPI_REQUEST_NULL);
     {
       std::lock_guard<std::mutex> lock(mpi_);
@@ -151,7 +165,7 @@ class MpiCommunicator final : public Communicator {
  private:
   TransferBatch new_batch() {
     reap_abandoned();
-    return TransferBatch(comm_, rank_, max_piece_, abandoned_, mpi_);
+    return TransferBatch(comm_, rank_, max_piece_, abandoned_, mpi_, liveness_.get());
   }
 
   void reap_abandoned() {
@@ -206,6 +220,7 @@ class MpiCommunicator final : public Communicator {
   std::vector<Abandoned> abandoned_;
   MPI_Comm link_;
   int first_host_rank_;
+  std::unique_ptr<mpi_detail::Liveness> liveness_;  // after mpi_: stopped before it goes
 };
 
 }  // namespace
@@ -271,9 +286,18 @@ MPI_Comm merge(MPI_Comm link, bool controller) {
   return world;
 }
 
+// A rank dies with the process that started it (mpirun, or mpirun's daemon on this host), so
+// that a host whose daemon is gone keeps nothing of the job running.
+void die_with_launcher() {
+  const pid_t launcher = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != launcher) _exit(1);  // it was already gone
+}
+
 }  // namespace
 
 std::unique_ptr<Communicator> make_mpi_world(const MpiOptions& options) {
+  if (launched_by_mpirun()) die_with_launcher();
   start_mpi(options);
   MPI_Comm parent = MPI_COMM_NULL;
   MPI_Comm_get_parent(&parent);
@@ -344,7 +368,10 @@ void finalize_mpi() {
   int finalized = 0;
   MPI_Initialized(&initialized);
   MPI_Finalized(&finalized);
-  if (initialized && !finalized) MPI_Finalize();
+  if (initialized && !finalized) {
+    mpi_detail::Liveness::stop_all();  // of communicators left behind (a lost controller's)
+    MPI_Finalize();
+  }
 }
 
 }  // namespace meshrt::comm

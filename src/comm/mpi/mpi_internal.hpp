@@ -4,8 +4,11 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <cstddef>
+#include <memory>
 #include <mutex>
+#include <thread>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,11 +28,66 @@ void check(int rc, int rank, std::string_view call);
 // Seconds between `from` and `deadline` for messages ("2s", "0.25s", "never").
 std::string budget_text(Clock::time_point from, Deadline deadline);
 
+// Liveness: heartbeats between rank 0 and every other rank, on a communicator of their own,
+// from a thread of each process (holding `mpi` for each MPI call, like every other call). A
+// peer not heard from for Timeouts::peer_silence is lost: every wait then throws
+// Error(kRankFailed) naming it and its host, and a process that has not ended within
+// Timeouts::lost_peer_grace after that (busy computing, say) ends itself (_exit) so that mpirun
+// ends the job. A rank that leaves normally says goodbye, so that its silence is not a loss.
+class Liveness {
+ public:
+  // `end_process`: whether a lost peer ends this process after the grace (not for a controller,
+  // whose user gets the error instead).
+  Liveness(MPI_Comm comm, int rank, int size, std::mutex& mpi, bool end_process);
+  ~Liveness();  // says goodbye and stops
+  Liveness(const Liveness&) = delete;
+  Liveness& operator=(const Liveness&) = delete;
+
+  // Throws Error(kRankFailed) when `peer` (any peer: -1) is lost.
+  void check(int peer = -1) const;
+  // Stops the thread without a goodbye (before MPI_Finalize, for a communicator that is being
+  // left behind). Idempotent.
+  void stop();
+  // Stops every Liveness of this process (finalize_mpi calls it).
+  static void stop_all();
+  // The host a rank runs on (its gethostname()), for messages and ErrorSite.
+  const std::string& host(int rank) const { return hosts_[static_cast<size_t>(rank)]; }
+
+ private:
+  struct Peer {
+    int rank = 0;
+    uint8_t in = 0;
+    uint8_t out = 1;
+    MPI_Request recv = MPI_REQUEST_NULL;
+    MPI_Request send = MPI_REQUEST_NULL;
+    Clock::time_point heard;
+    bool gone = false;  // said goodbye
+  };
+  void run();
+  void beat(Peer& p, Clock::time_point now);     // holds mpi_
+  void beat_in(Peer& p, Clock::time_point now);  // the receiving half
+
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  int rank_;
+  std::mutex& mpi_;
+  bool end_process_;
+  std::vector<std::string> hosts_;
+  std::vector<Peer> peers_;
+  std::atomic<int> lost_{-1};  // the first peer lost
+  // Per rank: how long it had been silent when it was declared lost (0: not lost).
+  std::unique_ptr<std::atomic<double>[]> silent_for_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 // Paces a polling loop: spins for the first microseconds (lowest latency), then yields the
-// core, then sleeps a few microseconds between polls. Not thread-safe (one per wait).
+// core, then sleeps a few microseconds between polls. Not thread-safe (one per wait). With a
+// Liveness, each pause first checks that no peer is lost.
 class Poller {
  public:
-  explicit Poller(Deadline deadline);
+  explicit Poller(Deadline deadline, const Liveness* liveness = nullptr);
+  // Only these peers' loss stops the wait (none given: any peer's).
+  void watch(int peer) { peers_.push_back(peer); }
   // Call after a poll that found nothing to do; false once the deadline has passed.
   bool pause();
   Clock::time_point started() const { return started_; }
@@ -37,6 +95,8 @@ class Poller {
  private:
   Deadline deadline_;
   Clock::time_point started_;
+  const Liveness* liveness_;
+  std::vector<int> peers_;
 };
 
 // Leftovers of a timed-out call: requests that could not be cancelled and the buffers they
@@ -55,7 +115,7 @@ struct Abandoned {
 class TransferBatch {
  public:
   TransferBatch(MPI_Comm comm, int rank, size_t max_piece, std::vector<Abandoned>& abandoned,
-                std::mutex& mpi);
+                std::mutex& mpi, const Liveness* liveness);
   ~TransferBatch();
   TransferBatch(const TransferBatch&) = delete;
   TransferBatch& operator=(const TransferBatch&) = delete;
@@ -94,6 +154,7 @@ class TransferBatch {
   size_t max_piece_;
   std::vector<Abandoned>& abandoned_;
   std::mutex& mpi_;
+  const Liveness* liveness_;
   std::vector<Transfer> transfers_;
 };
 

@@ -29,7 +29,8 @@ std::string error_string(int rc) {
 
 void check(int rc, int rank, std::string_view call) {
   if (rc != MPI_SUCCESS) {
-    raise(ErrorCode::kRankFailed, fmt::format("rank {}: {}: {}", rank, call, error_string(rc)));
+    raise(ErrorCode::kRankFailed, fmt::format("rank {}: {}: {}", rank, call, error_string(rc)),
+          ErrorSite{-1, "", std::string(call), -1});
   }
 }
 
@@ -39,9 +40,14 @@ std::string budget_text(Clock::time_point from, Deadline deadline) {
   return fmt::format("{:g}s", std::max(0.0, std::round(s * 1000.0) / 1000.0));
 }
 
-Poller::Poller(Deadline deadline) : deadline_(deadline), started_(Clock::now()) {}
+Poller::Poller(Deadline deadline, const Liveness* liveness)
+    : deadline_(deadline), started_(Clock::now()), liveness_(liveness) {}
 
 bool Poller::pause() {
+  if (liveness_) {
+    if (peers_.empty()) liveness_->check();
+    for (int p : peers_) liveness_->check(p);
+  }
   auto now = Clock::now();
   if (now >= deadline_.at) return false;
   auto waited = now - started_;
@@ -55,8 +61,14 @@ bool Poller::pause() {
 }
 
 TransferBatch::TransferBatch(MPI_Comm comm, int rank, size_t max_piece,
-                             std::vector<Abandoned>& abandoned, std::mutex& mpi)
-    : comm_(comm), rank_(rank), max_piece_(max_piece), abandoned_(abandoned), mpi_(mpi) {}
+                             std::vector<Abandoned>& abandoned, std::mutex& mpi,
+                             const Liveness* liveness)
+    : comm_(comm),
+      rank_(rank),
+      max_piece_(max_piece),
+      abandoned_(abandoned),
+      mpi_(mpi),
+      liveness_(liveness) {}
 
 TransferBatch::~TransferBatch() {
   std::lock_guard<std::mutex> lock(mpi_);
@@ -185,7 +197,8 @@ bool TransferBatch::progress(Transfer& t) {
 }
 
 void TransferBatch::wait(Deadline deadline) {
-  Poller poller(deadline);
+  Poller poller(deadline, liveness_);
+  for (const Transfer& t : transfers_) poller.watch(t.peer);
   while (true) {
     bool all_done = true;
     {
@@ -209,9 +222,12 @@ void TransferBatch::raise_timeout(const Transfer& t, Clock::time_point started,
   std::string others =
       pending > 1 ? fmt::format(" ({} of {} transfers unfinished)", pending, transfers_.size())
                   : "";
+  std::string host = liveness_ ? liveness_->host(t.peer) : "";
   raise(ErrorCode::kTimeout,
-        fmt::format("rank {}: {} rank {} (tag {}) did not complete within {}{}", rank_, call,
-                    t.peer, t.tag, budget_text(started, deadline), others));
+        fmt::format("rank {}: {} rank {} (tag {}){} did not complete within {}{}", rank_, call,
+                    t.peer, t.tag, host.empty() ? "" : " on host " + host,
+                    budget_text(started, deadline), others),
+        ErrorSite{t.peer, host, call, -1});
 }
 
 void TransferBatch::abandon() {
