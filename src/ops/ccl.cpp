@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "kernel_util.hpp"
@@ -124,8 +125,16 @@ Reduce reduce_type(const binary::Op& op) {
   fail(ErrorCode::kUnsupported, op, fmt::format("reduce_type '{}'", t));
 }
 
-// Elementwise reduction of the line in f64.
-std::vector<double> reduce_line(const binary::Op& op, std::span<const HostTensor* const> line) {
+// A stretch of `count` elements: at `from` in every shard of the line, at `to` in the result.
+struct Run {
+  int64_t from = 0, to = 0, count = 0;
+};
+
+// Elementwise reduction of the line into `out` over `runs`: each element accumulated in f64 in
+// line order, then rounded to out's dtype. f32 shards and results are read and written as floats
+// directly; other dtypes element by element.
+void reduce_runs(const binary::Op& op, std::span<const HostTensor* const> line,
+                 const std::vector<Run>& runs, HostTensor& out) {
   if (line.empty()) fail(ErrorCode::kInvalidArgument, op, "empty device line");
   const Shape& s = line[0]->shape();
   for (size_t k = 0; k < line.size(); ++k) {
@@ -133,28 +142,45 @@ std::vector<double> reduce_line(const binary::Op& op, std::span<const HostTensor
     expect_shape(op, line[k]->shape(), s, fmt::format("shard {}", k));
   }
   const Reduce kind = reduce_type(op);
-  const int64_t n = volume(s);
-  std::vector<double> acc(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) acc[i] = line[0]->at(i);
-  for (size_t k = 1; k < line.size(); ++k)
-    for (int64_t i = 0; i < n; ++i) {
-      const double v = line[k]->at(i);
-      switch (kind) {
-        case Reduce::kSum:
-        case Reduce::kMean:
-          acc[i] += v;
-          break;
-        case Reduce::kMax:
-          acc[i] = std::max(acc[i], v);
-          break;
-        case Reduce::kMin:
-          acc[i] = std::min(acc[i], v);
-          break;
+  const bool f32_in = std::all_of(line.begin(), line.end(), [](const HostTensor* t) {
+    return t->dtype() == DataType::kFloat32;
+  });
+  const bool f32_out = out.dtype() == DataType::kFloat32;
+  std::vector<const float*> f(line.size());
+  for (size_t k = 0; k < line.size(); ++k) {
+    f[k] = reinterpret_cast<const float*>(line[k]->data());
+  }
+  float* o = reinterpret_cast<float*>(out.data());
+  const double n = static_cast<double>(line.size());
+  auto each = [&](auto combine) {
+    for (const Run& r : runs) {
+      for (int64_t i = 0; i < r.count; ++i) {
+        const int64_t at = r.from + i;
+        double acc = f32_in ? static_cast<double>(f[0][at]) : line[0]->at(at);
+        for (size_t k = 1; k < line.size(); ++k) {
+          acc = combine(acc, f32_in ? static_cast<double>(f[k][at]) : line[k]->at(at));
+        }
+        if (kind == Reduce::kMean) acc /= n;
+        if (f32_out) {
+          o[r.to + i] = static_cast<float>(acc);
+        } else {
+          out.set(r.to + i, acc);
+        }
       }
     }
-  if (kind == Reduce::kMean)
-    for (double& v : acc) v /= static_cast<double>(line.size());
-  return acc;
+  };
+  switch (kind) {
+    case Reduce::kSum:
+    case Reduce::kMean:
+      each([](double a, double b) { return a + b; });
+      break;
+    case Reduce::kMax:
+      each([](double a, double b) { return std::max(a, b); });
+      break;
+    case Reduce::kMin:
+      each([](double a, double b) { return std::min(a, b); });
+      break;
+  }
 }
 
 }  // namespace
@@ -229,7 +255,8 @@ void all_gather(const binary::Op& op, std::span<const HostTensor* const> line, H
 
 void reduce_scatter(const binary::Op& op, std::span<const HostTensor* const> line,
                     uint32_t index_in_line, HostTensor& out) {
-  const std::vector<double> acc = reduce_line(op, line);
+  if (line.empty() || line[0] == nullptr)
+    fail(ErrorCode::kInvalidArgument, op, "empty device line");
   const Shape& s = line[0]->shape();
   const int64_t dim = normalize_dim(op, op.int_attr("scatter_dim"), s.size());
   const auto parts = static_cast<int64_t>(line.size());
@@ -242,17 +269,23 @@ void reduce_scatter(const binary::Op& op, std::span<const HostTensor* const> lin
   Shape expected = s;
   expected[dim] /= parts;
   expect_shape(op, out.shape(), expected, "result");
-  HostTensor reduced(s, DataType::kFloat64);
-  std::memcpy(reduced.data(), acc.data(), acc.size() * sizeof(double));
-  std::vector<int64_t> begin(s.size(), 0);
-  begin[dim] = index_in_line * expected[dim];
-  copy_box(reduced, out, begin, true);
+  // This device's part along `dim`: one run of part * inner elements per outer index.
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= s[d];
+  for (size_t d = static_cast<size_t>(dim) + 1; d < s.size(); ++d) inner *= s[d];
+  const int64_t part = expected[dim];
+  std::vector<Run> runs;
+  for (int64_t i = 0; i < outer; ++i) {
+    runs.push_back({(i * s[dim] + index_in_line * part) * inner, i * part * inner, part * inner});
+  }
+  reduce_runs(op, line, runs, out);
 }
 
 void all_reduce(const binary::Op& op, std::span<const HostTensor* const> line, HostTensor& out) {
-  const std::vector<double> acc = reduce_line(op, line);
+  if (line.empty() || line[0] == nullptr)
+    fail(ErrorCode::kInvalidArgument, op, "empty device line");
   expect_shape(op, out.shape(), line[0]->shape(), "result");
-  for (size_t i = 0; i < acc.size(); ++i) out.set(static_cast<int64_t>(i), acc[i]);
+  reduce_runs(op, line, {{0, 0, volume(line[0]->shape())}}, out);
 }
 
 std::optional<DeviceId> permute_source(const binary::Op& op, DeviceId dst) {
