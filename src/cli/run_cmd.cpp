@@ -493,9 +493,9 @@ int run_binaries(const RunOptions& given, comm::Communicator& comm,
       site = e.site();
     }
     if (!error.empty()) {
-      // Errors with a site (the workers', the communicator's) name their ranks; rank 0's own
+      // Errors about a rank (the workers', the communicator's) name it already; rank 0's own
       // get its name.
-      outcome.error = comm.size() > 1 && !site.known() ? "rank 0: " + error : error;
+      outcome.error = comm.size() > 1 && site.rank < 0 ? "rank 0: " + error : error;
       outcome.error_code = code;
     }
     std::string combined = outcome.error;

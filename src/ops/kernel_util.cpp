@@ -8,7 +8,8 @@ namespace meshrt::ops::detail {
 
 void fail(ErrorCode code, const binary::Op& op, const std::string& what) {
   raise(code,
-        fmt::format("op '{}' at {}: {}", op.name, op.loc.empty() ? "<unknown>" : op.loc, what));
+        fmt::format("op '{}' at {}: {}", op.name, op.loc.empty() ? "<unknown>" : op.loc, what),
+        ErrorSite{-1, "", op.name, -1});
 }
 
 void expect_arity(const binary::Op& op, Inputs in, size_t min_in, size_t max_in, Outputs out,

@@ -269,7 +269,7 @@ void Session::send_to_workers(const wire::Command& command) {
       std::string why = fmt::format("rank 0: sending command '{}' to rank {}: {}",
                                     wire::kind_name(command.kind), w, e.what());
       mark_broken(why);
-      raise(e.code(), why, e.site().known() ? e.site() : ErrorSite{w, world.host(w), "", -1});
+      raise(e.code(), why, e.site().rank >= 0 ? e.site() : ErrorSite{w, world.host(w), "", -1});
     }
   }
 }
@@ -282,7 +282,7 @@ std::vector<std::vector<uint8_t>> Session::answers(comm::Communicator& from,
   std::vector<wire::Response> failures;
   // The error names the first failing rank (and its host) as fields too.
   auto site = [&] {
-    if (local && local->site().known()) return local->site();
+    if (local && local->site().rank >= 0) return local->site();
     const int r = failures[0].rank;
     return ErrorSite{r, from.host(r), std::string(wire::kind_name(command.kind)), -1};
   };

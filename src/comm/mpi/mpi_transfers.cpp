@@ -30,7 +30,7 @@ std::string error_string(int rc) {
 void check(int rc, int rank, std::string_view call) {
   if (rc != MPI_SUCCESS) {
     raise(ErrorCode::kRankFailed, fmt::format("rank {}: {}: {}", rank, call, error_string(rc)),
-          ErrorSite{-1, "", std::string(call), -1});
+          ErrorSite{rank, "", std::string(call), -1});
   }
 }
 
