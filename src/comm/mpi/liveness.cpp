@@ -131,6 +131,7 @@ void Liveness::check(int peer) const {
   const double silent = silent_for_[static_cast<size_t>(lost)].load();
   if (silent == 0) return;
   const std::string& host = hosts_[static_cast<size_t>(lost)];
+  observed_ = true;
   raise(ErrorCode::kRankFailed,
         fmt::format("rank {}: rank {} on host {} stopped answering: nothing heard from it for "
                     "{:.1f} s (stopped, killed, or its host unreachable)",
@@ -183,8 +184,8 @@ void Liveness::run() {
         }
       }
     }
-    if (lost_ >= 0 && end_process_ && now - lost_at > t.lost_peer_grace) {
-      // Still running: the main thread is busy and will not see the loss. Ending this process
+    if (lost_ >= 0 && end_process_ && !observed_ && now - lost_at > t.lost_peer_grace) {
+      // No wait has seen the loss: the main thread is busy and will not. Ending this process
       // ends the job (mpirun stops the others).
       try {
         check();

@@ -31,9 +31,9 @@ std::string budget_text(Clock::time_point from, Deadline deadline);
 // Liveness: heartbeats between rank 0 and every other rank, on a communicator of their own,
 // from a thread of each process (holding `mpi` for each MPI call, like every other call). A
 // peer not heard from for Timeouts::peer_silence is lost: every wait then throws
-// Error(kRankFailed) naming it and its host, and a process that has not ended within
-// Timeouts::lost_peer_grace after that (busy computing, say) ends itself (_exit) so that mpirun
-// ends the job. A rank that leaves normally says goodbye, so that its silence is not a loss.
+// Error(kRankFailed) naming it and its host, and a process in which no wait has seen the loss
+// within Timeouts::lost_peer_grace (busy computing, say) ends itself (_exit) so that mpirun ends
+// the job; once a wait has thrown, what follows is the caller's (a Python script may go on). A rank that leaves normally says goodbye, so that its silence is not a loss.
 class Liveness {
  public:
   // `end_process`: whether a lost peer ends this process after the grace (not for a controller,
@@ -74,6 +74,7 @@ class Liveness {
   std::vector<std::string> hosts_;
   std::vector<Peer> peers_;
   std::atomic<int> lost_{-1};  // the first peer lost
+  mutable std::atomic<bool> observed_{false};  // a wait has thrown for a lost peer
   // Per rank: how long it had been silent when it was declared lost (0: not lost).
   std::unique_ptr<std::atomic<double>[]> silent_for_;
   std::atomic<bool> stop_{false};
