@@ -42,6 +42,9 @@ assert r and all(x["result"] == "pass" for x in r), r
 P
   echo "$name on $N hosts: $n artifacts identical"
 }
+# Bad input: a directory to hide that does not exist is refused, naming it, and nothing is made.
+expect_exit 1 "--hide $WORK/missing: not a directory" -- "$HOSTS" up 2 --name "${NAME}x" --hide "$WORK/missing"
+ip netns list | grep -q "^${NAME}x" && fail "a refused 'hosts up' left namespaces" || ok
 hosts_up "$N"
 # Each host answers with its own name, and the work directory is not on the others.
 [ "$(on_host 1 hostname)" = "${NAME}1" ] && ok || fail "host 1's hostname"

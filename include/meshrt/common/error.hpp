@@ -33,7 +33,6 @@ struct ErrorSite {
   std::string host;  // that rank's host name
   std::string op;    // the op or MPI call
   int device = -1;   // the device id
-  bool known() const { return rank >= 0 || !host.empty() || !op.empty() || device >= 0; }
 };
 
 class Error : public std::runtime_error {
