@@ -55,6 +55,29 @@ const std::string& Op::string_attr(const std::string& key) const {
   attr_error(*this, key, "is not a string or enum");
 }
 
+std::vector<int> Op::segment_operands(size_t segments) const {
+  std::vector<int> first(segments, -1);
+  if (!has_attr("operandSegmentSizes")) {
+    for (size_t k = 0; k < segments && k < operands.size(); ++k) first[k] = static_cast<int>(k);
+    return first;
+  }
+  const std::vector<int64_t> sizes = ints_attr("operandSegmentSizes");
+  int64_t next = 0;
+  for (int64_t size : sizes) next += size;
+  if (sizes.size() != segments || next != static_cast<int64_t>(operands.size())) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("op '{}' at loc '{}': operandSegmentSizes has {} segments of {} operands, "
+                      "expected {} segments of the {} operands",
+                      name, loc, sizes.size(), next, segments, operands.size()));
+  }
+  next = 0;
+  for (size_t k = 0; k < segments; ++k) {
+    if (sizes[k] > 0) first[k] = static_cast<int>(next);
+    next += sizes[k];
+  }
+  return first;
+}
+
 std::vector<int64_t> Op::ints_attr(const std::string& key) const {
   const AttrValue& v = get(*this, key);
   if (auto* a = std::get_if<std::vector<int64_t>>(&v)) return *a;

@@ -418,9 +418,61 @@ std::vector<DeviceTensors> mesh_shard(const OpContext& ctx, const MeshShape& mes
   return {out};
 }
 
+// distributed_rms_norm: every row normalised by the root mean square of that row across all
+// chips of its line along cluster_axis (each chip holds a piece of the row).
+std::vector<DeviceTensors> distributed_rms_norm(const OpContext& ctx, const MeshShape& mesh,
+                                                const std::vector<DeviceTensors>& operands) {
+  ctx.expect_min_operands(operands.size(), 1);
+  const std::vector<int> seg = ctx.op.segment_operands(3);
+  const uint32_t axis = cluster_axis(ctx);
+  const DataType dtype = ctx.result_dtype();
+  const double eps = ctx.op.float_attr_or("epsilon", 1e-5);
+  auto summed_on = [&](uint32_t d) {
+    Tensor x = from_host(*operands[0][d], dtype);
+    if (seg[2] >= 0) {
+      Tensor r = from_host(*operands[static_cast<size_t>(seg[2])][d], dtype);
+      if (r.shape != x.shape) ctx.fail(ErrorCode::kInvalidArgument, "residual shape differs");
+      for (size_t i = 0; i < x.v.size(); ++i) x.v[i] += r.v[i];
+    }
+    return x;
+  };
+  DeviceTensors out(mesh.volume());
+  for (uint32_t d = 0; d < mesh.volume(); ++d) {
+    std::vector<DeviceId> line = line_through(mesh, DeviceId{d}, axis);
+    Tensor x = summed_on(d);
+    if (x.shape.empty()) ctx.fail(ErrorCode::kInvalidArgument, "input needs a last dim");
+    const int64_t n = x.shape.back(), rows = n > 0 ? x.numel() / n : 0;
+    std::vector<double> total(static_cast<size_t>(rows), 0.0);
+    for (DeviceId other : line) {
+      Tensor y = summed_on(other.value);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < n; ++j) total[r] += y.v[r * n + j] * y.v[r * n + j];
+    }
+    const Tensor* w = nullptr;
+    Tensor weight;
+    if (seg[1] >= 0) {
+      weight = from_host(*operands[static_cast<size_t>(seg[1])][d], dtype);
+      if (weight.numel() != n) ctx.fail(ErrorCode::kInvalidArgument, "weight does not match");
+      w = &weight;
+    }
+    const double count = static_cast<double>(n) * static_cast<double>(line.size());
+    for (int64_t r = 0; r < rows; ++r) {
+      const double scale = 1.0 / std::sqrt(total[r] / count + eps);
+      for (int64_t j = 0; j < n; ++j) {
+        double v = x.v[r * n + j] * scale;
+        if (w) v *= w->v[j];
+        x.v[r * n + j] = v;
+      }
+    }
+    out[d] = to_host(x, dtype);
+  }
+  return {out};
+}
+
 }  // namespace
 
 void register_collective_kernels(KernelTable& table) {
+  table.mesh["distributed_rms_norm"] = distributed_rms_norm;
   table.mesh["mesh_shard"] = mesh_shard;
   table.mesh["all_gather"] = all_gather;
   table.mesh["all_reduce"] = all_reduce;

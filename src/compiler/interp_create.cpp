@@ -79,6 +79,7 @@ void register_creation_kernels(KernelTable& table) {
   table.device["constant"] = constant;
   table.device["full"] = fill;
   table.device["zeros"] = fill;
+  table.device["empty"] = fill;  // meshrt's empty tensors are zero-filled, as its kernel's
   table.device["ones"] = fill;
   table.device["arange"] = arange;
   table.device["get_dimension_size"] = get_dimension_size;

@@ -228,9 +228,51 @@ std::vector<Tensor> embedding(const OpContext& ctx, const std::vector<const Tens
   return single(std::move(out));
 }
 
+// reverse: out[i] = in[i with each listed dim d read as size(d) - 1 - i_d].
+std::vector<Tensor> reverse(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_operands(in.size(), 1);
+  const Tensor& x = *in[0];
+  std::vector<bool> flip(x.shape.size(), false);
+  for (int64_t d : ctx.op.ints_attr("dimensions")) flip[normalize_dim(ctx, d, x.rank())] = true;
+  Tensor out(x.shape, ctx.result_dtype());
+  const std::vector<int64_t> strides = row_major_strides(x.shape);
+  for_each_index(x.shape, [&](int64_t flat, const std::vector<int64_t>& idx) {
+    int64_t src = 0;
+    for (size_t d = 0; d < idx.size(); ++d)
+      src += (flip[d] ? x.shape[d] - 1 - idx[d] : idx[d]) * strides[d];
+    out.v[flat] = x.v[src];
+  });
+  return single(std::move(out));
+}
+
+// index_select: entry k of `dim` is entry begin + k * max(stride, 1) of the input.
+std::vector<Tensor> index_select(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_operands(in.size(), 1);
+  const Tensor& x = *in[0];
+  const int64_t dim = normalize_dim(ctx, ctx.op.int_attr("dim"), x.rank());
+  const int64_t begin = ctx.op.int_attr("begin");
+  const int64_t length = ctx.op.int_attr("length");
+  const int64_t step = std::max<int64_t>(1, ctx.op.int_attr_or("stride", 0));
+  if (begin < 0 || length < 0 || (length > 0 && begin + (length - 1) * step >= x.shape[dim]))
+    ctx.fail(ErrorCode::kInvalidArgument, "the selection leaves the input");
+  Shape shape = x.shape;
+  shape[dim] = length;
+  Tensor out(shape, ctx.result_dtype());
+  const std::vector<int64_t> strides = row_major_strides(x.shape);
+  for_each_index(shape, [&](int64_t flat, const std::vector<int64_t>& idx) {
+    int64_t src = 0;
+    for (size_t d = 0; d < idx.size(); ++d)
+      src += (static_cast<int64_t>(d) == dim ? begin + idx[d] * step : idx[d]) * strides[d];
+    out.v[flat] = x.v[src];
+  });
+  return single(std::move(out));
+}
+
 }  // namespace
 
 void register_data_movement_kernels(KernelTable& table) {
+  table.device["reverse"] = reverse;
+  table.device["index_select"] = index_select;
   table.device["reshape"] = reshape;
   table.device["squeeze"] = reshape;
   table.device["unsqueeze"] = reshape;

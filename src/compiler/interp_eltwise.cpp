@@ -55,8 +55,18 @@ const std::map<std::string, Unary>& unary_ops() {
       {"sign", sign_of},
       {"isfinite", [](double x) { return std::isfinite(x) ? 1.0 : 0.0; }},
       {"logical_not", [](double x) { return x == 0 ? 1.0 : 0.0; }},
+      {"asinh", [](double x) { return std::log(x + std::sqrt(x * x + 1.0)); }},
+      {"exp2", [](double x) { return std::pow(2.0, x); }},
+      {"trunc", [](double x) { return x < 0 ? std::ceil(x) : std::floor(x); }},
+      {"frac", [](double x) { return x - (x < 0 ? std::ceil(x) : std::floor(x)); }},
+      {"square", [](double x) { return x * x; }},
+      {"softsign", [](double x) { return x / (1.0 + std::fabs(x)); }},
+      {"hardsigmoid", [](double x) { return std::min(1.0, std::max(0.0, x / 6.0 + 0.5)); }},
+      {"mish", [](double x) { return x * std::tanh(x > 30 ? x : std::log(1.0 + std::exp(x))); }},
+      {"signbit", [](double x) { return std::signbit(x) ? 1.0 : 0.0; }},
       // Values are converted by the interpreter when stored in the result dtype.
       {"typecast", [](double x) { return x; }},
+      {"to_layout", [](double x) { return x; }},
   };
   return ops;
 }
@@ -135,6 +145,15 @@ std::vector<Tensor> leaky_relu(const OpContext& ctx, const std::vector<const Ten
       ctx, {in[0]}, [slope](const double* a) { return a[0] >= 0 ? a[0] : slope * a[0]; }));
 }
 
+std::vector<Tensor> selu(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_min_operands(in.size(), 1);
+  const double scale = ctx.op.float_attr_or("scale", 1.0507009873390197);
+  const double alpha = ctx.op.float_attr_or("alpha", 1.6732635498046875);
+  return single(map_broadcast(ctx, {in[0]}, [=](const double* a) {
+    return scale * (a[0] > 0 ? a[0] : alpha * (std::exp(a[0]) - 1.0));
+  }));
+}
+
 std::vector<Tensor> clamp_scalar(const OpContext& ctx, const std::vector<const Tensor*>& in) {
   ctx.expect_min_operands(in.size(), 1);
   double lo = ctx.op.float_attr("min");
@@ -181,6 +200,22 @@ std::vector<Tensor> bitwise_binary(const OpContext& ctx, const std::vector<const
 
 // Shifts operate on the bit pattern of the declared width; a logical right shift fills with
 // zeros even for signed types. Shifting by the width or more gives 0.
+// right_shift: arithmetic, on the value (the sign is kept); by the width or more: -1 or 0.
+std::vector<Tensor> arithmetic_shift(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_min_operands(in.size(), 2);
+  DataType dtype = ctx.result_dtype();
+  require_integer(ctx, dtype);
+  const int width = bit_width(dtype);
+  return single(map_broadcast(ctx, {in[0], in[1]}, [=](const double* a) {
+    const auto x = static_cast<int64_t>(a[0]);
+    const auto amount = static_cast<int64_t>(a[1]);
+    if (amount < 0) return 0.0;
+    if (amount >= width) return x < 0 ? -1.0 : 0.0;
+    const double p = std::ldexp(1.0, static_cast<int>(amount));
+    return std::floor(static_cast<double>(x) / p);
+  }));
+}
+
 std::vector<Tensor> shift(const OpContext& ctx, const std::vector<const Tensor*>& in) {
   ctx.expect_min_operands(in.size(), 2);
   DataType dtype = ctx.result_dtype();
@@ -212,6 +247,8 @@ void register_eltwise_kernels(KernelTable& table) {
   table.device["bitwise_xor"] = bitwise_binary;
   table.device["logical_left_shift"] = shift;
   table.device["logical_right_shift"] = shift;
+  table.device["right_shift"] = arithmetic_shift;
+  table.device["selu"] = selu;
 }
 
 }  // namespace meshrt::compiler::interp

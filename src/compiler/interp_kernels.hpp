@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "interp_tensor.hpp"
+#include "meshrt/catalog/op_catalog.hpp"
 #include "meshrt/compiler/interpreter.hpp"
 #include "meshrt/mesh/mesh.hpp"
 
@@ -25,8 +26,8 @@ using MeshKernel = std::vector<DeviceTensors> (*)(const OpContext& ctx, const Me
                                                   const std::vector<DeviceTensors>& operands);
 
 struct KernelTable {
-  std::map<std::string, DeviceKernel> device;
-  std::map<std::string, MeshKernel> mesh;
+  catalog::OpTable<DeviceKernel> device;
+  catalog::OpTable<MeshKernel> mesh;
 };
 
 // The table of every implemented op (built on first use).

@@ -146,10 +146,10 @@ class ProgramRun {
     const interp::KernelTable& table = interp::kernel_table();
     if (op.name == "call") {
       results = run_call(ctx, operands);
-    } else if (auto it = table.mesh.find(op.name); it != table.mesh.end()) {
-      results = it->second(ctx, mesh_, operands);
-    } else if (auto dit = table.device.find(op.name); dit != table.device.end()) {
-      results = run_per_device(ctx, dit->second, operands);
+    } else if (interp::MeshKernel mesh_kernel = table.mesh.find(op.name)) {
+      results = mesh_kernel(ctx, mesh_, operands);
+    } else if (interp::DeviceKernel device_kernel = table.device.find(op.name)) {
+      results = run_per_device(ctx, device_kernel, operands);
     } else {
       ctx.fail(ErrorCode::kUnsupported, "not implemented by the reference interpreter");
     }
@@ -289,8 +289,8 @@ std::vector<DeviceTensors> interpret(const binary::Binary& binary, size_t progra
 std::vector<std::string> interpreter_supported_ops() {
   const interp::KernelTable& table = interp::kernel_table();
   std::vector<std::string> names{"call"};
-  for (const auto& [name, kernel] : table.device) names.push_back(name);
-  for (const auto& [name, kernel] : table.mesh) names.push_back(name);
+  for (std::string_view name : table.device.names()) names.emplace_back(name);
+  for (std::string_view name : table.mesh.names()) names.emplace_back(name);
   std::sort(names.begin(), names.end());
   return names;
 }

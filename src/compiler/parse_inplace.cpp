@@ -1,17 +1,13 @@
 // Functionalisation of in-place cache ops (see parse_inplace.hpp).
 #include "parse_inplace.hpp"
 
-#include <array>
+#include "meshrt/catalog/op_catalog.hpp"
 
 namespace meshrt::compiler::detail {
 
 bool writes_first_operand_in_place(std::string_view op_name) {
-  static constexpr std::array<std::string_view, 4> kNames = {
-      "update_cache", "fill_cache", "paged_update_cache", "paged_fill_cache"};
-  for (std::string_view name : kNames) {
-    if (name == op_name) return true;
-  }
-  return false;
+  const catalog::OpInfo* info = catalog::find_op(op_name);
+  return info && info->writes_first_operand;
 }
 
 void bind_in_place_result(FunctionScope& scope, binary::Op& op, const ValueRef& cache_ref,

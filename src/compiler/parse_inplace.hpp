@@ -1,4 +1,4 @@
-// In-place TTIR ops: update_cache, fill_cache, paged_update_cache and paged_fill_cache write
+// In-place TTIR ops (the catalogue's writes_first_operand: the KV-cache updates) write
 // their first operand (the cache) and may declare no result. The parser makes them pure: such
 // an op gets one result of the cache's type, and the cache's SSA name is rebound to it, so every
 // later use of the name (the function's return included) reads the written cache. An op that

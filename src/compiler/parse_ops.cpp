@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "meshrt/catalog/op_catalog.hpp"
 #include "meshrt/compiler/verify.hpp"
 #include "parse_inplace.hpp"
 #include "parse_module.hpp"
@@ -91,6 +92,15 @@ void ModuleParser::parse_statement(FunctionScope& scope) {
   const auto& supported = supported_ops();
   bool known = op_name.rfind("ttir.", 0) == 0 && supported.count(op_name.substr(5)) != 0 &&
                op_name != "ttir.call";
+  if (!known && op_name.rfind("ttir.", 0) == 0) {
+    const catalog::OpInfo* info = catalog::find_op(op_name.substr(5));
+    if (info && info->execution == catalog::Execution::kPipelineOnly) {
+      c_.fail_at(name_offset, ErrorCode::kUnsupported,
+                 fmt::format("op '{}' is not a TTIR program op: it is {}, and a program given to "
+                             "ttrt never holds it",
+                             op_name, info->why_not));
+    }
+  }
   if (!known || !generic) {
     c_.fail_at(name_offset, ErrorCode::kUnsupported, fmt::format("unsupported op '{}'", op_name));
   }

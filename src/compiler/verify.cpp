@@ -107,6 +107,18 @@ Shape OpChecker::broadcast(const Shape& a, const Shape& b) const {
   return out;
 }
 
+void reject_unknown_op(const std::string& path, const binary::Op& op) {
+  const catalog::OpInfo* info = catalog::find_op(op.name);
+  if (info && info->execution == catalog::Execution::kPipelineOnly) {
+    raise(ErrorCode::kUnsupported,
+          fmt::format("{}op 'ttir.{}' at loc '{}' is not a TTIR program op: it is {}, and a "
+                      "program given to ttrt never holds it",
+                      position_prefix(path, op), op.name, op.loc, info->why_not));
+  }
+  raise(ErrorCode::kUnsupported, fmt::format("{}unsupported op 'ttir.{}' at loc '{}'",
+                                             position_prefix(path, op), op.name, op.loc));
+}
+
 const CheckTable& check_table() {
   static const CheckTable table = [] {
     CheckTable t;
@@ -199,7 +211,7 @@ void check_call_cycles(const binary::Binary& binary, const std::string& path) {
 const std::set<std::string>& supported_ops() {
   static const std::set<std::string> names = [] {
     std::set<std::string> out;
-    for (const auto& entry : detail::check_table()) out.insert(entry.first);
+    for (std::string_view name : detail::check_table().names()) out.emplace(name);
     return out;
   }();
   return names;
@@ -210,13 +222,9 @@ void verify_and_annotate(binary::Binary& binary, const std::string& path) {
   for (binary::Program& program : binary.programs) {
     detail::check_value_ids(path, program);
     for (const binary::Op& op : program.ops) {
-      auto it = table.find(op.name);
-      if (it == table.end()) {
-        raise(ErrorCode::kUnsupported,
-              fmt::format("{}unsupported op 'ttir.{}' at loc '{}'",
-                          detail::position_prefix(path, op), op.name, op.loc));
-      }
-      it->second(detail::OpChecker(binary, program, op, path));
+      detail::CheckFn check = table.find(op.name);
+      if (!check) detail::reject_unknown_op(path, op);
+      check(detail::OpChecker(binary, program, op, path));
     }
     detail::annotate_frees(program);
   }

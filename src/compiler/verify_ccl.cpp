@@ -187,18 +187,25 @@ void check_distributed_rms_norm(const OpChecker& c) {
   c.expect_results(1);
   cluster_axis(c);
   c.expect_result_shape(c.in(0));
+  const std::vector<int> seg = c.op.segment_operands(3);
+  if (c.in(0).empty()) c.fail("input needs a last dim");
+  if (seg[1] >= 0 && volume(c.in(static_cast<size_t>(seg[1]))) != c.in(0).back())
+    c.fail(fmt::format("weight of shape {} does not match the last dim {}",
+                       shape_to_string(c.in(static_cast<size_t>(seg[1]))), c.in(0).back()));
+  if (seg[2] >= 0 && c.in(static_cast<size_t>(seg[2])) != c.in(0))
+    c.fail("residual shape differs from the input's");
 }
 
 }  // namespace
 
 void add_ccl_checks(CheckTable& table) {
+  table["distributed_rms_norm"] = check_distributed_rms_norm;
   table["mesh_shard"] = check_mesh_shard;
   table["all_gather"] = check_all_gather;
   table["reduce_scatter"] = check_reduce_scatter;
   table["all_reduce"] = check_all_reduce;
   table["collective_permute"] = check_collective_permute;
   table["mesh_partition"] = check_mesh_partition;
-  table["distributed_rms_norm"] = check_distributed_rms_norm;
 }
 
 }  // namespace meshrt::compiler::detail

@@ -152,6 +152,38 @@ void check_repeat_interleave(const OpChecker& c) {
   c.expect_result_shape(expected);
 }
 
+void check_reverse(const OpChecker& c) {
+  c.expect_operands(1);
+  c.expect_results(1);
+  std::vector<bool> seen(c.in(0).size(), false);
+  for (int64_t d : c.ints_attr("dimensions")) {
+    const int64_t k = c.dim_index(d, c.in(0).size(), "dimensions entry");
+    if (seen[k]) c.fail(fmt::format("dimensions repeat dim {}", k));
+    seen[k] = true;
+  }
+  c.expect_result_shape(c.in(0));
+}
+
+void check_index_select(const OpChecker& c) {
+  c.expect_operands(1);
+  c.expect_results(1);
+  const Shape& in = c.in(0);
+  const int64_t dim = c.dim_index(c.int_attr("dim"), in.size(), "dim");
+  const int64_t begin = c.int_attr("begin"), length = c.int_attr("length");
+  const int64_t step = std::max<int64_t>(1, c.int_attr_or("stride", 0));
+  if (begin < 0 || length < 0 || (length > 0 && begin + (length - 1) * step >= in[dim]))
+    c.fail(fmt::format("begin {}, length {}, stride {} leave dim {} of size {}", begin, length,
+                       step, dim, in[dim]));
+  Shape expected = in;
+  expected[dim] = length;
+  c.expect_result_shape(expected);
+}
+
+void check_empty(const OpChecker& c) {
+  c.expect_operands(0, 0);
+  c.expect_results(1);
+}
+
 void check_squeeze(const OpChecker& c) {
   c.expect_operands(1);
   c.expect_results(1);
@@ -249,6 +281,9 @@ void check_arange(const OpChecker& c) {
 
 void add_data_movement_checks(CheckTable& table) {
   table["reshape"] = check_reshape;
+  table["reverse"] = check_reverse;
+  table["index_select"] = check_index_select;
+  table["empty"] = check_empty;
   table["permute"] = check_permute;
   table["transpose"] = check_transpose;
   table["concat"] = check_concat;

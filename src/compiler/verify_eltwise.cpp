@@ -44,7 +44,9 @@ void add_eltwise_checks(CheckTable& table) {
        {"neg",  "abs",        "exp",         "log",         "log1p",   "expm1", "sqrt",  "rsqrt",
         "cbrt", "reciprocal", "relu",        "sigmoid",     "tanh",    "tan",   "sin",   "cos",
         "atan", "asin",       "acos",        "gelu",        "erf",     "erfc",  "floor", "ceil",
-        "sign", "isfinite",   "logical_not", "bitwise_not", "typecast"}) {
+        "sign", "isfinite",   "logical_not", "bitwise_not", "typecast", "to_layout", "relu6", "silu",
+        "asinh", "exp2", "trunc", "frac", "square", "softsign", "hardsigmoid", "mish", "signbit",
+        "selu"}) {
     table[name] = check_unary;
   }
   for (const char* name : {"add",
@@ -69,7 +71,8 @@ void add_eltwise_checks(CheckTable& table) {
                            "bitwise_or",
                            "bitwise_xor",
                            "logical_left_shift",
-                           "logical_right_shift"}) {
+                           "logical_right_shift",
+                           "right_shift"}) {
     table[name] = check_binary;
   }
   table["where"] = check_ternary;

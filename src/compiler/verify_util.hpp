@@ -3,6 +3,7 @@
 // The per-family rules live in verify_*.cpp and register themselves into one table.
 #pragma once
 
+#include "meshrt/catalog/op_catalog.hpp"
 #include <map>
 #include <string>
 
@@ -55,7 +56,7 @@ class OpChecker {
 };
 
 using CheckFn = void (*)(const OpChecker&);
-using CheckTable = std::map<std::string, CheckFn>;
+using CheckTable = catalog::OpTable<CheckFn>;
 
 void add_eltwise_checks(CheckTable& table);
 void add_ccl_checks(CheckTable& table);
@@ -68,5 +69,9 @@ void add_random_checks(CheckTable& table);        // verify_random.cpp
 void add_quantization_checks(CheckTable& table);  // verify_quant.cpp
 
 const CheckTable& check_table();
+
+// Throws Error(kUnsupported) for an op without a verifier: the precise "not a TTIR program op"
+// error for the ops that exist only inside tt-mlir's pipelines, else "unsupported op".
+[[noreturn]] void reject_unknown_op(const std::string& path, const binary::Op& op);
 
 }  // namespace meshrt::compiler::detail

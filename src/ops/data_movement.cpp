@@ -1,5 +1,6 @@
 // Data movement kernels: reshape, squeeze, unsqueeze, permute, transpose, concat,
-// slice_static, slice_dynamic, broadcast, repeat, repeat_interleave, pad, embedding.
+// slice_static, slice_dynamic, broadcast, repeat, repeat_interleave, pad, embedding, reverse,
+// index_select.
 //
 // These move raw element bytes (no rounding) when the input and result dtypes match.
 #include <algorithm>
@@ -20,6 +21,45 @@ void strided_copy(const HostTensor& in, HostTensor& out, const std::vector<int64
     offsets.push_back(base + off[0]);
   });
   gather_elements(in, out, [&](int64_t i) { return offsets[static_cast<size_t>(i)]; });
+}
+
+// reverse(dimensions): the input read backwards along each listed dim.
+void reverse_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out);
+  const HostTensor& a = *in[0];
+  expect_shape(op, out[0]->shape(), a.shape(), "result");
+  std::vector<int64_t> strides = row_major_strides(a.shape());
+  std::vector<bool> flipped(strides.size(), false);
+  int64_t base = 0;
+  for (int64_t d : op.ints_attr("dimensions")) {
+    const int64_t k = normalize_dim(op, d, a.shape().size());
+    if (flipped[k]) fail(ErrorCode::kInvalidArgument, op, "dimensions repeat a dim");
+    flipped[k] = true;
+    base += (a.shape()[k] - 1) * strides[k];
+    strides[k] = -strides[k];
+  }
+  if (a.volume() > 0) strided_copy(a, *out[0], strides, base);
+}
+
+// index_select(dim, begin, length, stride): `length` entries of dim from `begin`, `stride`
+// apart (0: consecutive).
+void index_select_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out);
+  const HostTensor& a = *in[0];
+  const int64_t dim = normalize_dim(op, op.int_attr("dim"), a.shape().size());
+  const int64_t begin = op.int_attr("begin"), length = op.int_attr("length");
+  const int64_t step = std::max<int64_t>(1, op.int_attr_or("stride", 0));
+  if (begin < 0 || length < 0 || (length > 0 && begin + (length - 1) * step >= a.shape()[dim]))
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("begin {}, length {}, stride {} leave dim {} of size {}", begin, length,
+                     step, dim, a.shape()[dim]));
+  Shape expected = a.shape();
+  expected[dim] = length;
+  expect_shape(op, out[0]->shape(), expected, "result");
+  std::vector<int64_t> strides = row_major_strides(a.shape());
+  const int64_t base = begin * strides[dim];
+  strides[dim] *= step;
+  if (out[0]->volume() > 0) strided_copy(a, *out[0], strides, base);
 }
 
 void reshape_kernel(const binary::Op& op, Inputs in, Outputs out) {
@@ -296,6 +336,8 @@ void register_data_movement(KernelTable& t) {
   t["repeat_interleave"] = repeat_interleave_kernel;
   t["pad"] = pad_kernel;
   t["embedding"] = embedding_kernel;
+  t["reverse"] = reverse_kernel;
+  t["index_select"] = index_select_kernel;
 }
 
 }  // namespace meshrt::ops::detail

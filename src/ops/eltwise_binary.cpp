@@ -244,6 +244,18 @@ void right_shift(const binary::Op& op, Inputs in, Outputs out) {
   });
 }
 
+// Arithmetic right shift: the sign is kept (unsigned types shift in zeros); shifting by the
+// width or more gives -1 for negative values, 0 otherwise.
+void arithmetic_right_shift(const binary::Op& op, Inputs in, Outputs out) {
+  integer_binary_kernel(op, in, out, [](uint64_t x, int64_t s, DataType dt) {
+    const int64_t width = static_cast<int64_t>(element_size(dt) * 8);
+    const auto v = static_cast<int64_t>(x);
+    if (s < 0) return 0.0;
+    if (s >= width) return v < 0 ? wrap_to(dt, ~uint64_t{0}) : 0.0;
+    return wrap_to(dt, static_cast<uint64_t>(v >> s));
+  });
+}
+
 void bitwise_not(const binary::Op& op, Inputs in, Outputs out) {
   expect_arity(op, in, 1, 1, out);
   const HostTensor& a = *in[0];
@@ -304,7 +316,6 @@ void register_eltwise_binary(KernelTable& t) {
   t["subtract"] = binary_kernel<Subtract>;
   t["multiply"] = binary_kernel<Multiply>;
   t["div"] = binary_kernel<Divide>;
-  t["divide"] = binary_kernel<Divide>;
   t["maximum"] = binary_kernel<Maximum>;
   t["minimum"] = binary_kernel<Minimum>;
   t["pow"] = binary_kernel<Pow>;
@@ -324,6 +335,7 @@ void register_eltwise_binary(KernelTable& t) {
   t["bitwise_xor"] = bitwise_xor;
   t["logical_left_shift"] = left_shift;
   t["logical_right_shift"] = right_shift;
+  t["right_shift"] = arithmetic_right_shift;
   t["bitwise_not"] = bitwise_not;
   t["where"] = where_kernel;
   t["clamp_tensor"] = clamp_tensor_kernel;

@@ -54,6 +54,15 @@ MESHRT_UNARY_FUNCTOR(Ceil, std::ceil(x))
 MESHRT_UNARY_FUNCTOR(Sign, x > T(0) ? T(1) : (x < T(0) ? T(-1) : x))
 MESHRT_UNARY_FUNCTOR(IsFinite, T(std::isfinite(x) ? 1 : 0))
 MESHRT_UNARY_FUNCTOR(LogicalNot, T(x == T(0) ? 1 : 0))
+MESHRT_UNARY_FUNCTOR(Asinh, std::asinh(x))
+MESHRT_UNARY_FUNCTOR(Exp2, std::exp2(x))
+MESHRT_UNARY_FUNCTOR(Trunc, std::trunc(x))
+MESHRT_UNARY_FUNCTOR(Frac, x - std::trunc(x))
+MESHRT_UNARY_FUNCTOR(Square, x* x)
+MESHRT_UNARY_FUNCTOR(Softsign, x / (T(1) + std::abs(x)))
+MESHRT_UNARY_FUNCTOR(Hardsigmoid, std::max(T(0), std::min(T(1), (x + T(3)) / T(6))))
+MESHRT_UNARY_FUNCTOR(Mish, x* std::tanh(std::log1p(std::exp(x))))
+MESHRT_UNARY_FUNCTOR(Signbit, std::copysign(T(1), x) < T(0) ? T(1) : T(0))
 // gelu, erf form: x/2 * (1 + erf(x / sqrt(2))).
 MESHRT_UNARY_FUNCTOR(Gelu, T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440))))
 #undef MESHRT_UNARY_FUNCTOR
@@ -64,6 +73,19 @@ struct LeakyRelu {
   template <class T>
   T operator()(T x) const {
     return x > T(0) ? x : x * static_cast<T>(slope);
+  }
+};
+
+// selu(x) = scale * (x > 0 ? x : alpha * (e^x - 1)), torch's constants by default.
+struct Selu {
+  double scale, alpha;
+  explicit Selu(const binary::Op& op)
+      : scale(op.float_attr_or("scale", 1.0507009873390197)),
+        alpha(op.float_attr_or("alpha", 1.6732635498046875)) {}
+  template <class T>
+  T operator()(T x) const {
+    const auto s = static_cast<T>(scale), a = static_cast<T>(alpha);
+    return x > T(0) ? s * x : s * a * (std::exp(x) - T(1));
   }
 };
 
@@ -159,6 +181,17 @@ void register_eltwise_unary(KernelTable& t) {
   t["leaky_relu"] = unary_kernel<LeakyRelu>;
   t["clamp_scalar"] = unary_kernel<ClampScalar>;
   t["typecast"] = typecast_kernel;
+  t["to_layout"] = typecast_kernel;  // a layout change moves bytes; a dtype change converts
+  t["asinh"] = unary_kernel<Asinh>;
+  t["exp2"] = unary_kernel<Exp2>;
+  t["trunc"] = unary_kernel<Trunc>;
+  t["frac"] = unary_kernel<Frac>;
+  t["square"] = unary_kernel<Square>;
+  t["softsign"] = unary_kernel<Softsign>;
+  t["hardsigmoid"] = unary_kernel<Hardsigmoid>;
+  t["mish"] = unary_kernel<Mish>;
+  t["signbit"] = unary_kernel<Signbit>;
+  t["selu"] = unary_kernel<Selu>;
 }
 
 }  // namespace meshrt::ops::detail

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "meshrt/binary/program.hpp"
+#include "meshrt/catalog/op_catalog.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/tensor/host_tensor.hpp"
 
@@ -23,7 +24,7 @@ namespace meshrt::ops::detail {
 using Inputs = std::span<const HostTensor* const>;
 using Outputs = std::span<HostTensor* const>;
 using KernelFn = void (*)(const binary::Op&, Inputs, Outputs);
-using KernelTable = std::unordered_map<std::string_view, KernelFn>;
+using KernelTable = catalog::OpTable<KernelFn>;
 
 // Each family adds its kernels to the table (called once, at first use).
 void register_eltwise_binary(KernelTable& table);

@@ -1,9 +1,6 @@
 // Kernel registry: maps TTIR op names to the kernel functions of each family.
 #include "meshrt/ops/kernels.hpp"
 
-#include <algorithm>
-#include <array>
-
 #include "kernel_util.hpp"
 
 namespace meshrt::ops {
@@ -33,36 +30,28 @@ const KernelTable& table() {
   return kTable;
 }
 
-constexpr std::array<std::string_view, 6> kCollectives = {"mesh_shard",         "all_gather",
-                                                          "reduce_scatter",     "all_reduce",
-                                                          "collective_permute", "mesh_partition"};
-
 }  // namespace
 
 void run_kernel(const binary::Op& op, std::span<const HostTensor* const> inputs,
                 std::span<HostTensor* const> outputs) {
-  const KernelTable& t = table();
-  auto it = t.find(op.name);
-  if (it == t.end()) {
+  detail::KernelFn kernel = table().find(op.name);
+  if (!kernel) {
     if (is_collective(op.name))
       detail::fail(ErrorCode::kUnsupported, op,
                    "collective op has no single-device kernel (use the ccl functions)");
     detail::fail(ErrorCode::kUnsupported, op, "no device kernel for this op");
   }
-  it->second(op, inputs, outputs);
+  kernel(op, inputs, outputs);
 }
 
-bool has_kernel(std::string_view op_name) { return table().count(op_name) != 0; }
+bool has_kernel(std::string_view op_name) { return table().find(op_name) != nullptr; }
 
 bool is_collective(std::string_view op_name) {
-  return std::find(kCollectives.begin(), kCollectives.end(), op_name) != kCollectives.end();
+  const catalog::OpInfo* info = catalog::find_op(op_name);
+  return info && (info->execution == catalog::Execution::kCollective ||
+                  info->execution == catalog::Execution::kMeshShard);
 }
 
-std::vector<std::string_view> kernel_op_names() {
-  std::vector<std::string_view> names;
-  for (const auto& [name, fn] : table()) names.push_back(name);
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string_view> kernel_op_names() { return table().names(); }
 
 }  // namespace meshrt::ops

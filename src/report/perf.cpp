@@ -10,64 +10,9 @@
 
 namespace meshrt::report {
 
-std::string_view to_string(OpFamily family) {
-  switch (family) {
-    case OpFamily::kMatmul:
-      return "matmul";
-    case OpFamily::kEltwise:
-      return "eltwise";
-    case OpFamily::kReduction:
-      return "reduction";
-    case OpFamily::kDataMovement:
-      return "data_movement";
-    case OpFamily::kCreation:
-      return "creation";
-    case OpFamily::kCollective:
-      return "collective";
-    case OpFamily::kHostTransfer:
-      return "host_transfer";
-  }
-  return "eltwise";
-}
-
 OpFamily op_family(std::string_view name) {
-  static const std::array<std::string_view, 6> matmul = {
-      "matmul", "linear", "dot_general", "conv2d", "conv_transpose2d", "convolution"};
-  static const std::array<std::string_view, 13> reduction = {
-      "sum",      "mean",       "max",        "min",       "prod",   "argmax",    "softmax",
-      "rms_norm", "layer_norm", "reduce_and", "reduce_or", "cumsum", "batch_norm"};
-  static const std::array<std::string_view, 22> data_movement = {
-      "reshape",   "permute",    "transpose",         "concat",      "slice_static", "slice",
-      "broadcast", "repeat",     "repeat_interleave", "squeeze",     "unsqueeze",    "pad",
-      "embedding", "gather",     "typecast",          "to_layout",   "max_pool2d",   "avg_pool2d",
-      "pooling",   "upsample2d", "reverse",           "index_select"};
-  // Less common ops, by the family their cost follows.
-  static const std::array<std::string_view, 3> more_reduction = {"cumprod", "sort",
-                                                                 "batch_norm_training"};
-  static const std::array<std::string_view, 5> more_data_movement = {
-      "index", "slice_dynamic", "scatter", "embedding_backward", "max_pool2d_with_indices"};
-  // KV-cache and attention ops: attention costs as its two matmuls, the rest moves rows.
-  static const std::array<std::string_view, 2> attention = {"scaled_dot_product_attention",
-                                                            "scaled_dot_product_attention_decode"};
-  static const std::array<std::string_view, 6> cache_and_heads = {
-      "update_cache",     "fill_cache",        "paged_update_cache",
-      "paged_fill_cache", "concatenate_heads", "split_query_key_value_and_split_heads"};
-  static const std::array<std::string_view, 8> creation = {"constant", "full",  "zeros", "ones",
-                                                           "arange",   "empty", "rand",  "fill"};
-  static const std::array<std::string_view, 5> collective = {
-      "all_gather", "reduce_scatter", "all_reduce", "collective_permute", "mesh_partition"};
-  auto in = [&](const auto& list) {
-    return std::find(list.begin(), list.end(), name) != list.end();
-  };
-  if (name == "mesh_shard") return OpFamily::kHostTransfer;
-  if (in(collective)) return OpFamily::kCollective;
-  if (in(matmul) || name == "conv3d") return OpFamily::kMatmul;
-  if (in(reduction) || in(more_reduction)) return OpFamily::kReduction;
-  if (in(data_movement) || in(more_data_movement)) return OpFamily::kDataMovement;
-  if (in(attention)) return OpFamily::kMatmul;
-  if (in(cache_and_heads)) return OpFamily::kDataMovement;
-  if (in(creation)) return OpFamily::kCreation;
-  return OpFamily::kEltwise;
+  const catalog::OpInfo* info = catalog::find_op(name);
+  return info ? info->cost : OpFamily::kEltwise;
 }
 
 PerfTotals perf_totals(const std::vector<OpPerfRow>& rows) {

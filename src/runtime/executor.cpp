@@ -9,6 +9,7 @@
 #include "device_pool.hpp"
 #include "golden_table.hpp"
 #include "meshrt/binary/inputs.hpp"
+#include "meshrt/catalog/op_catalog.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/common/timeouts.hpp"
 #include "meshrt/compiler/compile.hpp"
@@ -50,8 +51,6 @@ struct Value {
   bool resident = false;
   bool on_device() const { return resident || !shards.empty(); }
 };
-
-bool is_mesh_only(const binary::Op& op) { return op.name == "mesh_shard"; }
 
 GoldenDiff top_differences(const std::string& key, uint32_t device, const HostTensor& golden,
                            const HostTensor& got, uint32_t k) {
@@ -111,6 +110,7 @@ class Executor {
   void run_device_op(const binary::Program& p, const binary::Op& op, Values& values);
   void run_mesh_shard(const binary::Program& p, const binary::Op& op, Values& values);
   void run_collective(const binary::Program& p, const binary::Op& op, Values& values);
+  void run_distributed_norm(const binary::Program& p, const binary::Op& op, Values& values);
   void run_call(const binary::Program& p, const binary::Op& op, Values& values);
   void after_op(const binary::Program& p, const binary::Op& op, Values& values);
   void perturb(std::shared_ptr<const HostTensor>& t);
@@ -394,6 +394,51 @@ void Executor::run_collective(const binary::Program& p, const binary::Op& op, Va
   values[out_id] = std::move(out);
 }
 
+// distributed_rms_norm: local statistics on every chip, an exchange of the statistics (one f32
+// per row) along cluster_axis, then the local normalisation.
+void Executor::run_distributed_norm(const binary::Program& p, const binary::Op& op,
+                                    Values& values) {
+  for (uint32_t id : op.operands) ensure_on_device(p, id, values.at(id));
+  const MeshShape& mesh = mesh_.shape();
+  const uint32_t axis = static_cast<uint32_t>(op.int_attr_or("cluster_axis", 0));
+  const uint32_t out_id = op.results.at(0);
+  const binary::TensorDesc& out_desc = p.values[out_id];
+  const Shape& in_shape = device_shape(p, op.operands[0]);
+  const Shape stats_shape{in_shape.empty() ? 0 : volume(in_shape) / std::max<int64_t>(1, in_shape.back())};
+  const size_t chips = mesh_.local_devices().size();
+  std::vector<std::vector<const HostTensor*>> in(chips);
+  std::vector<std::shared_ptr<HostTensor>> summed(chips);
+  ShardMap stats;
+  for (size_t l = 0; l < chips; ++l) {
+    const uint32_t d = mesh_.local_devices()[l].value;
+    for (uint32_t id : op.operands) in[l].push_back(values.at(id).shards.at(d)->data.get());
+    summed[l] = std::make_shared<HostTensor>(in_shape, p.values[op.operands[0]].dtype);
+    stats[d] = std::make_shared<HostTensor>(stats_shape, DataType::kFloat32);
+  }
+  parallel_for(chips, [&](size_t l) {
+    auto s = std::const_pointer_cast<HostTensor>(stats.at(mesh_.local_devices()[l].value));
+    ops::distributed_norm_stats(op, in[l], *summed[l], *s);
+  });
+  std::vector<std::set<uint32_t>> needs(static_cast<size_t>(mesh_.num_ranks()));
+  for (uint32_t d = 0; d < mesh.volume(); ++d) {
+    for (DeviceId s : line_through(mesh, DeviceId{d}, axis))
+      needs[mesh_.owner(DeviceId{d})].insert(s.value);
+  }
+  ShardMap got = exchange_shards(mesh_, stats, needs, stats_shape, DataType::kFloat32);
+  Value out;
+  for (size_t l = 0; l < chips; ++l) {
+    const DeviceId d = mesh_.local_devices()[l];
+    std::shared_ptr<DeviceShard> shard;
+    auto t = allocate_output(l, out_desc, shard, /*zeroed=*/false);
+    std::vector<const HostTensor*> line;
+    for (DeviceId s : line_through(mesh, d, axis)) line.push_back(got.at(s.value).get());
+    ops::distributed_norm_apply(op, in[l], *summed[l], line, *t);
+    out.shards[d.value] = shard;
+  }
+  out.resident = true;
+  values[out_id] = std::move(out);
+}
+
 void Executor::run_call(const binary::Program&, const binary::Op& op, Values& values) {
   size_t callee = static_cast<size_t>(op.int_attr("callee"));
   std::vector<Value> args;
@@ -490,14 +535,25 @@ std::vector<Value> Executor::run(size_t program_index, std::vector<Value> inputs
     const uint64_t host_start_ns = PerfRecorder::now_ns();
     if (o_.pre_op) o_.pre_op(op);
     try {
-      if (op.name == "call") {
-        run_call(p, op, values);
-      } else if (is_mesh_only(op)) {
-        run_mesh_shard(p, op, values);
-      } else if (ops::is_collective(op.name)) {
-        run_collective(p, op, values);
-      } else {
-        run_device_op(p, op, values);
+      const catalog::OpInfo* info = catalog::find_op(op.name);
+      switch (info ? info->execution : catalog::Execution::kKernel) {
+        case catalog::Execution::kCall:
+          run_call(p, op, values);
+          break;
+        case catalog::Execution::kMeshShard:
+          run_mesh_shard(p, op, values);
+          break;
+        case catalog::Execution::kCollective:
+          if (op.name == "distributed_rms_norm") {
+            run_distributed_norm(p, op, values);
+          } else {
+            run_collective(p, op, values);
+          }
+          break;
+        case catalog::Execution::kKernel:
+        case catalog::Execution::kPipelineOnly:  // refused by the verifier before any run
+          run_device_op(p, op, values);
+          break;
       }
     } catch (const Error& e) {
       std::string what = e.what();

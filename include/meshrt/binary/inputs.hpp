@@ -12,10 +12,10 @@ namespace meshrt::binary {
 // The value of argument `input_index` of `program`:
 //  - a presharded argument: the local shard held by `device` (shape TensorDesc::local_shape);
 //  - otherwise the full host tensor (`device` is ignored).
-// Integer arguments used as embedding indices are drawn below the table's row count (for
-// embedding and embedding_backward), scatter indices below the size of the scattered dim.
-// Quantized integers (the input of dequantize_unrolled / requantize) are drawn from
-// [-128, 127] ([0, 255] for unsigned storage) with randn init.
+// Arguments the op catalogue marks as index operands (embedding rows, scatter and gather
+// indices, cache positions...) are drawn below their bound; arguments it marks as quantized
+// (the input of dequantize_unrolled / requantize) from [-128, 127] ([0, 255] for unsigned
+// storage) with randn init.
 HostTensor generate_input(const Program& program, size_t input_index, DeviceId device,
                           uint64_t seed, InitKind init, uint32_t ones_density = 1);
 

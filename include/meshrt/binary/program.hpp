@@ -81,6 +81,11 @@ struct Op {
   std::vector<int64_t> ints_attr(const std::string& key) const;  // accepts DenseElements too
   const DenseElements& dense_attr(const std::string& key) const;
   bool has_attr(const std::string& key) const { return attrs.count(key) != 0; }
+  // For ops with optional operands: the index of the first operand of each of `segments`
+  // operand segments, -1 for an empty segment. From operandSegmentSizes when present (throws
+  // Error(kInvalidArgument) when it does not match the operands), else the operands fill the
+  // segments in order, one each.
+  std::vector<int> segment_operands(size_t segments) const;
 };
 
 struct Program {

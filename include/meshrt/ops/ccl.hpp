@@ -54,4 +54,18 @@ std::optional<DeviceId> permute_source(const binary::Op& op, DeviceId dst);
 void mesh_partition(const binary::Op& op, uint32_t index_in_line, const HostTensor& in,
                     HostTensor& out);
 
+// distributed_rms_norm(input, weight?, residual?, cluster_axis, epsilon), in two steps around
+// an exchange of statistics (only they cross chips, never the input):
+//  1. distributed_norm_stats: on one chip, `summed` = input + residual (in the input dtype;
+//     a copy of input without residual) and `stats` (f32, one value per row of the last dim)
+//     = the sum of squares of summed's row.
+//  2. distributed_norm_apply: `line_stats` = stats of every chip along cluster_axis; each row
+//     becomes summed * rsqrt(total / (row length * chips) + epsilon) * weight.
+// `in` holds the op's operands in Op::operands order.
+void distributed_norm_stats(const binary::Op& op, std::span<const HostTensor* const> in,
+                            HostTensor& summed, HostTensor& stats);
+void distributed_norm_apply(const binary::Op& op, std::span<const HostTensor* const> in,
+                            const HostTensor& summed,
+                            std::span<const HostTensor* const> line_stats, HostTensor& out);
+
 }  // namespace meshrt::ops

@@ -16,23 +16,16 @@
 #include <vector>
 
 #include "meshrt/binary/program.hpp"
+#include "meshrt/catalog/op_catalog.hpp"
 
 namespace meshrt::report {
 
-// How an op is costed and coloured in the timeline.
-enum class OpFamily : uint8_t {
-  kMatmul,        // matmul, linear, dot_general, convolutions: compute vs DRAM roofline
-  kEltwise,       // unary/binary/ternary elementwise ops: DRAM bound
-  kReduction,     // reductions, softmax, norms: DRAM bound
-  kDataMovement,  // reshape, permute, concat, slice, ...: DRAM bound
-  kCreation,      // constant, full, zeros, arange, ...: output writes only
-  kCollective,    // all_gather, reduce_scatter, all_reduce, collective_permute, mesh_partition
-  kHostTransfer,  // mesh_shard: host <-> device over PCIe
-};
+// How an op is costed and coloured in the timeline: the op catalogue's cost family.
+using OpFamily = catalog::CostFamily;
+using catalog::to_string;
 
-std::string_view to_string(OpFamily family);
-
-// The family of a TTIR op name (without "ttir."); unknown names count as kEltwise.
+// The catalogue's cost family of a TTIR op name (without "ttir."); unknown names count as
+// kEltwise.
 OpFamily op_family(std::string_view op_name);
 
 struct OpPerfRow {

@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Differential conformance of ops: device kernels against the reference interpreter.
+
+For each op below, a one-op TTIR program is written per dtype (f32 and bf16, or i32 for integer
+ops) and per mesh: one chip, and sharded over 1x2 and 2x4 meshes (mesh_shard around the op).
+Every program is compiled with `ttrt compile` (goldens from the reference interpreter, on
+random inputs) and run with `ttrt run` on the whole directory, in one process and under
+`mpirun -np 2`; every program must pass, and every op's result on every chip must also be
+allclose to its golden (PCC alone would accept a scaled result). Then one program per op is
+run with `--inject-fault` on its op: the perturbed kernel output must be caught (exit 42).
+
+Usage: conformance.py TTRT_EXECUTABLE
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+UNARY = ["asinh", "exp2", "trunc", "frac", "square", "softsign", "hardsigmoid", "mish",
+         "signbit", "selu", "relu6", "silu", "to_layout"]
+INTEGER_BINARY = ["right_shift", "logical_right_shift"]
+MESHES = [(1, 1), (1, 2), (2, 4)]
+# Per-op allclose tolerances: f32 and integer kernels against the f64 reference, and bf16 ones
+# (a bf16 result may differ from the rounded reference by an ulp, 2^-8 relative).
+TOLERANCES = {"exact": ["--rtol", "1e-4", "--atol", "1e-5"],
+              "bf16": ["--rtol", "2e-2", "--atol", "2e-2"]}
+MPIRUN = ["mpirun", "--oversubscribe", "--bind-to", "none", "--mca", "btl", "self,vader",
+          "--mca", "oob_tcp_if_include", "lo"]
+
+
+def tensor(shape, dt):
+    return "tensor<" + "x".join(str(d) for d in shape) + "x" + dt + ">"
+
+
+def sharded(mesh, shape, dt, body):
+    """A program whose argument(s) are sharded over the mesh (rows over dim 0, columns over
+    dim 1), `body(local_shape, args)` giving the op lines and the result, and gathered back."""
+    rows, cols = mesh
+    local = [shape[0] // rows, shape[1] // cols]
+    full, part = tensor(shape, dt), tensor(local, dt)
+    arity, lines, result, out_dt = body(local)
+    args = ", ".join(f"%arg{i}: {full}" for i in range(arity))
+    out_full, out_part = tensor(shape, out_dt), tensor(local, out_dt)
+    text = f"func.func @main({args}) -> {out_full} {{\n"
+    if mesh == (1, 1):
+        text += lines.replace("%s", "%arg") + f"  return {result} : {out_full}\n}}\n"
+        return text
+    shard = ("shard_dims = array<i64: 0, 1>, shard_direction = #ttcore.shard_direction<{}>, "
+             f"shard_shape = array<i64: {rows}, {cols}>, shard_type = #ttcore.shard_type<devices>")
+    for i in range(arity):
+        text += (f"  %s{i} = \"ttir.mesh_shard\"(%arg{i}) <{{{shard.format('full_to_shard')}}}> : "
+                 f"({full}) -> {part} loc(\"shard{i}\")\n")
+    text += lines
+    text += (f"  %full = \"ttir.mesh_shard\"({result}) <{{{shard.format('shard_to_full')}}}> : "
+             f"({out_part}) -> {out_full} loc(\"full\")\n  return %full : {out_full}\n}}\n")
+    return text
+
+
+def unary(name, dt):
+    out_dt = "f32" if name == "to_layout" else dt
+    def body(local):
+        return 1, (f"  %r = \"ttir.{name}\"(%s0) : ({tensor(local, dt)}) -> "
+                   f"{tensor(local, out_dt)} loc(\"{name}\")\n"), "%r", out_dt
+    return body
+
+
+def binary(name, dt):
+    def body(local):
+        t = tensor(local, dt)
+        return 2, f"  %r = \"ttir.{name}\"(%s0, %s1) : ({t}, {t}) -> {t} loc(\"{name}\")\n", "%r", dt
+    return body
+
+
+def attr_op(name, attrs, out_local):
+    def make(dt):
+        def body(local):
+            return 1, (f"  %r = \"ttir.{name}\"(%s0) <{{{attrs}}}> : ({tensor(local, dt)}) -> "
+                       f"{tensor(out_local(local), dt)} loc(\"{name}\")\n"), "%r", dt
+        return body
+    return make
+
+
+def programs():
+    """(op, file stem, mlir text) of every conformance program."""
+    shape = [8, 64]
+    out = []
+    for mesh in MESHES:
+        tag = f"{mesh[0]}x{mesh[1]}"
+        for dt in ("f32", "bf16"):
+            for name in UNARY:
+                out.append((name, f"{name}_{dt}_{tag}", sharded(mesh, shape, dt, unary(name, dt))))
+            rev = attr_op("reverse", "dimensions = array<i64: 0, 1>", lambda l: l)
+            out.append(("reverse", f"reverse_{dt}_{tag}", sharded(mesh, shape, dt, rev(dt))))
+            out.append(("index_select", f"index_select_{dt}_{tag}",
+                        index_select_sharded(mesh, shape, dt)))
+        for name in INTEGER_BINARY:
+            out.append((name, f"{name}_i32_{tag}", sharded(mesh, shape, "i32", binary(name, "i32"))))
+    for dt in ("f32", "bf16"):
+        out.append(("empty", f"empty_{dt}",
+                    f"func.func @main() -> {tensor(shape, dt)} {{\n"
+                    f"  %0 = \"ttir.empty\"() : () -> {tensor(shape, dt)} loc(\"empty\")\n"
+                    f"  return %0 : {tensor(shape, dt)}\n}}\n"))
+        for residual in (False, True):
+            stem = f"distributed_rms_norm_{dt}_2x4" + ("_residual" if residual else "")
+            out.append(("distributed_rms_norm", stem, distributed_rms_norm(dt, residual)))
+    return out
+
+
+def index_select_sharded(mesh, shape, dt):
+    # The selected dim is split over the mesh columns: each chip selects from its own piece.
+    rows, cols = mesh
+    local = [shape[0] // rows, shape[1] // cols]
+    out_local = [local[0], 3]
+    full, part = tensor(shape, dt), tensor(local, dt)
+    out_full = tensor([shape[0], 3 * cols], dt)
+    shard = ("shard_dims = array<i64: 0, 1>, shard_direction = #ttcore.shard_direction<{}>, "
+             f"shard_shape = array<i64: {rows}, {cols}>, shard_type = #ttcore.shard_type<devices>")
+    return (f"func.func @main(%arg0: {full}) -> {out_full} {{\n"
+            f"  %s0 = \"ttir.mesh_shard\"(%arg0) <{{{shard.format('full_to_shard')}}}> : ({full}) -> {part} loc(\"shard0\")\n"
+            f"  %r = \"ttir.index_select\"(%s0) <{{dim = 1 : si32, begin = 1 : si32, length = 3 : si32, stride = 2 : si32}}> : ({part}) -> {tensor(out_local, dt)} loc(\"index_select\")\n"
+            f"  %full = \"ttir.mesh_shard\"(%r) <{{{shard.format('shard_to_full')}}}> : ({tensor(out_local, dt)}) -> {out_full} loc(\"full\")\n"
+            f"  return %full : {out_full}\n}}\n")
+
+
+def distributed_rms_norm(dt, residual):
+    # Rows of 64 split over the 2 mesh rows (cluster_axis 0), replicated over the 4 columns.
+    x_full, x_part = tensor([4, 64], dt), tensor([4, 32], dt)
+    w_full, w_part = tensor([64], dt), tensor([32], dt)
+    def shard(direction, rank):
+        dims = "1, -1" if rank == 2 else "0, -1"
+        pieces = "1, 2" if rank == 2 else "2"
+        return (f"shard_dims = array<i64: {dims}>, shard_direction = #ttcore.shard_direction<{direction}>, "
+                f"shard_shape = array<i64: {pieces}>, shard_type = #ttcore.shard_type<devices>")
+    args = f"%arg0: {x_full}, %arg1: {w_full}" + (f", %arg2: {x_full}" if residual else "")
+    text = f"func.func @main({args}) -> {x_full} {{\n"
+    text += f"  %x = \"ttir.mesh_shard\"(%arg0) <{{{shard('full_to_shard', 2)}}}> : ({x_full}) -> {x_part} loc(\"shard_x\")\n"
+    text += f"  %w = \"ttir.mesh_shard\"(%arg1) <{{{shard('full_to_shard', 1)}}}> : ({w_full}) -> {w_part} loc(\"shard_w\")\n"
+    operands, types, seg = "%x, %w", f"{x_part}, {w_part}", "1, 1, 0"
+    if residual:
+        text += f"  %res = \"ttir.mesh_shard\"(%arg2) <{{{shard('full_to_shard', 2)}}}> : ({x_full}) -> {x_part} loc(\"shard_res\")\n"
+        operands, types, seg = operands + ", %res", types + f", {x_part}", "1, 1, 1"
+    text += (f"  %r = \"ttir.distributed_rms_norm\"({operands}) <{{cluster_axis = 0 : ui32, "
+             f"epsilon = 9.99999974E-6 : f32, operandSegmentSizes = array<i32: {seg}>}}> : "
+             f"({types}) -> {x_part} loc(\"distributed_rms_norm\")\n")
+    text += f"  %full = \"ttir.mesh_shard\"(%r) <{{{shard('shard_to_full', 2)}}}> : ({x_part}) -> {x_full} loc(\"full\")\n"
+    return text + f"  return %full : {x_full}\n}}\n"
+
+
+def main():
+    ttrt = os.path.realpath(sys.argv[1])
+    work = tempfile.mkdtemp()
+    env = dict(os.environ)
+    if os.getuid() == 0:
+        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    failures, checks = [], 0
+    try:
+        progs = programs()
+        groups = {}  # tolerance group -> binaries directory
+        for op, stem, text in progs:
+            group = "bf16" if "_bf16" in stem else "exact"
+            bins = groups.setdefault(group, os.path.join(work, group))
+            os.makedirs(bins, exist_ok=True)
+            src = os.path.join(work, stem + ".mlir")
+            with open(src, "w") as f:
+                f.write(text)
+            mesh = next((m for m in ("2x4", "1x2") if f"_{m}" in stem), "1x1")
+            r = subprocess.run([ttrt, "compile", src, "-o", os.path.join(bins, stem + ".ttnn"),
+                                "--mesh-shape", mesh.replace("x", ",")],
+                               capture_output=True, text=True, env=env, timeout=120)
+            if r.returncode != 0:
+                failures.append(f"compile {stem}: {r.stdout}{r.stderr}")
+        for label, prefix in (("one process", []), ("mpirun -np 2", MPIRUN + ["-np", "2"])):
+            for group, bins in groups.items():
+                art = os.path.join(work, "artifacts")
+                shutil.rmtree(art, ignore_errors=True)
+                result = os.path.join(work, "run_results.json")
+                r = subprocess.run(prefix + [ttrt, "run", bins, "--result-file", result,
+                                             "--artifact-dir", art, "--save-artifacts"]
+                                   + TOLERANCES[group],
+                                   capture_output=True, text=True, env=env, timeout=600, cwd=work)
+                with open(result) as f:
+                    rows = json.load(f)
+                by_file = {os.path.basename(row["file_path"]): row for row in rows}
+                for op, stem, _ in progs:
+                    if not os.path.exists(os.path.join(bins, stem + ".ttnn")):
+                        continue
+                    row = by_file.get(stem + ".ttnn")
+                    checks += 1
+                    if row is None or row["result"] != "pass":
+                        failures.append(f"{label}: {stem}: {row}")
+                    # PCC alone misses a scaled result: every op's golden must also be allclose.
+                    golden = os.path.join(art, stem + ".ttnn", "run", "program_0",
+                                          "golden_results.json")
+                    with open(golden) as f:
+                        entries = json.load(f)
+                    checked = 0
+                    for loc, devices in entries.items():
+                        for device, metrics in devices.items():
+                            checked += 1
+                            if not metrics["allclose"]:
+                                failures.append(f"{label}: {stem}: {loc} on device {device} is not "
+                                                f"allclose: max |err| {metrics['max']}")
+                    if checked == 0:
+                        failures.append(f"{label}: {stem}: no golden was checked")
+                    checks += checked
+                if r.returncode != 0:
+                    failures.append(f"{label}: ttrt run exited {r.returncode}: {r.stdout[-2000:]}")
+        # Test the test: a perturbed output of each op is caught by its golden.
+        seen = set()
+        for op, stem, _ in progs:
+            if op in seen or op in ("empty",):
+                continue
+            seen.add(op)
+            bins = groups["bf16" if "_bf16" in stem else "exact"]
+            r = subprocess.run([ttrt, "run", os.path.join(bins, stem + ".ttnn"), "--inject-fault",
+                                op, "--artifact-dir", os.path.join(work, "artifacts")],
+                               capture_output=True, text=True, env=env, timeout=120, cwd=work)
+            checks += 1
+            if r.returncode != 42 or f"golden mismatch at '{op}'" not in r.stdout + r.stderr:
+                failures.append(f"injected fault in {stem} not caught: exit {r.returncode}")
+        ops = sorted({op for op, _, _ in progs})
+        print(f"{len(progs)} programs of {len(ops)} ops ({', '.join(ops)}), "
+              f"{checks} checks, {len(failures)} failures")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
