@@ -453,8 +453,11 @@ void Executor::perturb(std::shared_ptr<const HostTensor>& t) {
   auto copy = std::make_shared<HostTensor>(*t);
   double scale = 1.0;
   for (int64_t i = 0; i < copy->volume(); ++i) scale = std::max(scale, std::fabs(copy->at(i)));
+  const bool boolean = copy->dtype() == DataType::kBool;  // negating would keep true true
   for (int64_t i = 0; i < copy->volume(); ++i) {
-    copy->set(i, copy->at(i) * -1.0 + static_cast<double>((i * 7) % 5 - 2) * scale);
+    const double x = copy->at(i);
+    copy->set(i, boolean ? (x == 0 ? 1.0 : 0.0)
+                         : x * -1.0 + static_cast<double>((i * 7) % 5 - 2) * scale);
   }
   t = std::move(copy);
 }
