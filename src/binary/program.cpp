@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "meshrt/binary/program.hpp"
 
 #include <fmt/format.h>
@@ -53,6 +54,28 @@ const std::string& Op::string_attr(const std::string& key) const {
   const AttrValue& v = get(*this, key);
   if (auto* s = std::get_if<std::string>(&v)) return *s;
   attr_error(*this, key, "is not a string or enum");
+}
+
+std::vector<std::vector<uint32_t>> Op::replica_groups() const {
+  const DenseElements& d = dense_attr("replica_groups");
+  if (d.shape.size() != 2 || d.shape[1] <= 0)
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("op '{}' at loc '{}': replica_groups must be a 2-D array of device ids, got "
+                      "shape {}", name, loc, shape_to_string(d.shape)));
+  std::vector<std::vector<uint32_t>> groups(static_cast<size_t>(d.shape[0]));
+  std::vector<int64_t> seen;
+  for (int64_t g = 0; g < d.shape[0]; ++g) {
+    for (int64_t k = 0; k < d.shape[1]; ++k) {
+      const auto id = static_cast<int64_t>(d.at(g * d.shape[1] + k));
+      if (id < 0 || std::count(seen.begin(), seen.end(), id) != 0)
+        raise(ErrorCode::kInvalidArgument,
+              fmt::format("op '{}' at loc '{}': replica_groups names device {} {}", name, loc, id,
+                          id < 0 ? "(negative)" : "twice"));
+      seen.push_back(id);
+      groups[g].push_back(static_cast<uint32_t>(id));
+    }
+  }
+  return groups;
 }
 
 std::vector<int> Op::segment_operands(size_t segments) const {

@@ -14,9 +14,9 @@ void add_compute_ops(Ops& ops) {
   add_plain(ops, "pooling", CostFamily::kEltwise, {"global_avg_pool2d"});
   add_plain(ops, "reduction", CostFamily::kReduction,
             {"sum", "mean", "max", "min", "prod", "argmax", "reduce_and", "reduce_or", "cumsum",
-             "cumprod", "sort"});
+             "cumprod", "sort", "topk"});
   add_plain(ops, "normalization", CostFamily::kReduction,
-            {"softmax", "rms_norm", "batch_norm_training"});
+            {"softmax", "rms_norm", "layer_norm", "batch_norm_training"});
   add_plain(ops, "normalization", CostFamily::kEltwise, {"batch_norm_inference"});
 }
 

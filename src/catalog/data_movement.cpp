@@ -16,6 +16,9 @@ void add_data_movement_ops(Ops& ops) {
   OpInfo embedding_backward{"embedding_backward", "data_movement", kCost};
   embedding_backward.operand_roles = {index_role(0, 1, 0)};
   ops.push_back(embedding_backward);
+  OpInfo gather{"gather", "data_movement", kCost};
+  gather.operand_roles = {index_role_at_attr_dim(1, 0)};  // entries of the gathered dim
+  ops.push_back(gather);
   OpInfo scatter{"scatter", "data_movement", kCost};
   scatter.operand_roles = {index_role_at_attr_dim(1, 0)};  // the addressed dim of the target
   ops.push_back(scatter);

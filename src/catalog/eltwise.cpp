@@ -19,7 +19,7 @@ void add_eltwise_ops(Ops& ops) {
             {"add", "atan2", "bitwise_and", "bitwise_or", "bitwise_xor", "div", "eq", "ge", "gt",
              "le", "logical_and", "logical_left_shift", "logical_or", "logical_right_shift",
              "logical_xor", "lt", "maximum", "minimum", "multiply", "ne", "pow", "remainder",
-             "right_shift", "subtract"});
+             "right_shift", "subtract", "gelu_bw"});
   add_plain(ops, "eltwise_ternary", kCost, {"where", "clamp_tensor"});
 }
 

@@ -418,23 +418,90 @@ std::vector<DeviceTensors> mesh_shard(const OpContext& ctx, const MeshShape& mes
   return {out};
 }
 
-// distributed_rms_norm: every row normalised by the root mean square of that row across all
-// chips of its line along cluster_axis (each chip holds a piece of the row).
-std::vector<DeviceTensors> distributed_rms_norm(const OpContext& ctx, const MeshShape& mesh,
+// The replica group of device d (in group order), or d alone when no group names it.
+std::vector<uint32_t> group_of(const std::vector<std::vector<uint32_t>>& groups, uint32_t d) {
+  for (const auto& g : groups)
+    if (std::find(g.begin(), g.end(), d) != g.end()) return g;
+  return {d};
+}
+
+void check_groups(const OpContext& ctx, const std::vector<std::vector<uint32_t>>& groups,
+                  const MeshShape& mesh) {
+  for (const auto& g : groups)
+    for (uint32_t id : g)
+      if (id >= mesh.volume())
+        ctx.fail(ErrorCode::kInvalidArgument,
+                 fmt::format("replica group device {} is not on the {}-chip mesh", id,
+                             mesh.volume()));
+}
+
+// collective_broadcast: every device of a replica group gets the group's first device's value.
+std::vector<DeviceTensors> collective_broadcast(const OpContext& ctx, const MeshShape& mesh,
                                                 const std::vector<DeviceTensors>& operands) {
+  expect_one_operand(ctx, operands);
+  const auto groups = ctx.op.replica_groups();
+  check_groups(ctx, groups, mesh);
+  DeviceTensors out(mesh.volume());
+  for (uint32_t d = 0; d < mesh.volume(); ++d)
+    out[d] = restore(operands[0][group_of(groups, d).front()], ctx.result_dtype());
+  return {out};
+}
+
+// all_to_all: device k of a group concatenates (concat_dim) piece k (split_dim, split_count
+// pieces) of every group member's tensor, in group order.
+std::vector<DeviceTensors> all_to_all(const OpContext& ctx, const MeshShape& mesh,
+                                      const std::vector<DeviceTensors>& operands) {
+  expect_one_operand(ctx, operands);
+  const auto groups = ctx.op.replica_groups();
+  check_groups(ctx, groups, mesh);
+  const DataType dtype = ctx.result_dtype();
+  const int64_t count = ctx.op.int_attr("split_count");
+  DeviceTensors out(mesh.volume());
+  for (uint32_t d = 0; d < mesh.volume(); ++d) {
+    const std::vector<uint32_t> g = group_of(groups, d);
+    if (count != static_cast<int64_t>(g.size()))
+      ctx.fail(ErrorCode::kInvalidArgument,
+               fmt::format("split_count {} is not the replica group size {}", count, g.size()));
+    const int64_t k = std::find(g.begin(), g.end(), d) - g.begin();
+    std::vector<Tensor> pieces;
+    for (uint32_t member : g) {
+      Tensor t = from_host(*operands[0][member], dtype);
+      const int64_t split = normalize_dim(ctx, ctx.op.int_attr("split_dim"), t.rank());
+      pieces.push_back(piece_of(ctx, t, split, k, count));
+    }
+    const int64_t concat = normalize_dim(ctx, ctx.op.int_attr("concat_dim"), pieces[0].rank());
+    out[d] = to_host(concat_of(ctx, pieces, concat), dtype);
+  }
+  return {out};
+}
+
+// distributed_rms_norm / distributed_layer_norm: every row normalised by the statistics of
+// that row across all chips of its line along cluster_axis (each chip holds a piece of the
+// row); layer norm subtracts the line's mean (biased variance) and adds a bias.
+std::vector<DeviceTensors> distributed_norm(const OpContext& ctx, const MeshShape& mesh,
+                                            const std::vector<DeviceTensors>& operands) {
   ctx.expect_min_operands(operands.size(), 1);
-  const std::vector<int> seg = ctx.op.segment_operands(3);
+  const bool layer = ctx.op.name == "distributed_layer_norm";
+  const std::vector<int> seg = ctx.op.segment_operands(layer ? 4 : 3);
+  const int weight_at = seg[1], bias_at = layer ? seg[2] : -1, residual_at = seg[layer ? 3 : 2];
   const uint32_t axis = cluster_axis(ctx);
   const DataType dtype = ctx.result_dtype();
   const double eps = ctx.op.float_attr_or("epsilon", 1e-5);
   auto summed_on = [&](uint32_t d) {
     Tensor x = from_host(*operands[0][d], dtype);
-    if (seg[2] >= 0) {
-      Tensor r = from_host(*operands[static_cast<size_t>(seg[2])][d], dtype);
+    if (residual_at >= 0) {
+      Tensor r = from_host(*operands[static_cast<size_t>(residual_at)][d], dtype);
       if (r.shape != x.shape) ctx.fail(ErrorCode::kInvalidArgument, "residual shape differs");
       for (size_t i = 0; i < x.v.size(); ++i) x.v[i] += r.v[i];
     }
     return x;
+  };
+  auto vector_on = [&](int at, uint32_t d, int64_t n) {
+    std::vector<double> v;
+    if (at < 0) return v;
+    Tensor t = from_host(*operands[static_cast<size_t>(at)][d], dtype);
+    if (t.numel() != n) ctx.fail(ErrorCode::kInvalidArgument, "weight/bias does not match");
+    return t.v;
   };
   DeviceTensors out(mesh.volume());
   for (uint32_t d = 0; d < mesh.volume(); ++d) {
@@ -442,25 +509,30 @@ std::vector<DeviceTensors> distributed_rms_norm(const OpContext& ctx, const Mesh
     Tensor x = summed_on(d);
     if (x.shape.empty()) ctx.fail(ErrorCode::kInvalidArgument, "input needs a last dim");
     const int64_t n = x.shape.back(), rows = n > 0 ? x.numel() / n : 0;
-    std::vector<double> total(static_cast<size_t>(rows), 0.0);
-    for (DeviceId other : line) {
-      Tensor y = summed_on(other.value);
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < n; ++j) total[r] += y.v[r * n + j] * y.v[r * n + j];
-    }
-    const Tensor* w = nullptr;
-    Tensor weight;
-    if (seg[1] >= 0) {
-      weight = from_host(*operands[static_cast<size_t>(seg[1])][d], dtype);
-      if (weight.numel() != n) ctx.fail(ErrorCode::kInvalidArgument, "weight does not match");
-      w = &weight;
-    }
     const double count = static_cast<double>(n) * static_cast<double>(line.size());
+    std::vector<double> mean(static_cast<size_t>(rows), 0.0), var(static_cast<size_t>(rows), 0.0);
+    std::vector<Tensor> pieces;
+    for (DeviceId other : line) pieces.push_back(summed_on(other.value));
     for (int64_t r = 0; r < rows; ++r) {
-      const double scale = 1.0 / std::sqrt(total[r] / count + eps);
+      if (layer) {
+        for (const Tensor& y : pieces)
+          for (int64_t j = 0; j < n; ++j) mean[r] += y.v[r * n + j];
+        mean[r] /= count;
+      }
+      for (const Tensor& y : pieces)
+        for (int64_t j = 0; j < n; ++j) {
+          const double c = y.v[r * n + j] - mean[r];
+          var[r] += c * c;
+        }
+      var[r] /= count;
+    }
+    const std::vector<double> w = vector_on(weight_at, d, n), b = vector_on(bias_at, d, n);
+    for (int64_t r = 0; r < rows; ++r) {
+      const double scale = 1.0 / std::sqrt(var[r] + eps);
       for (int64_t j = 0; j < n; ++j) {
-        double v = x.v[r * n + j] * scale;
-        if (w) v *= w->v[j];
+        double v = (x.v[r * n + j] - mean[r]) * scale;
+        if (!w.empty()) v *= w[j];
+        if (!b.empty()) v += b[j];
         x.v[r * n + j] = v;
       }
     }
@@ -472,7 +544,11 @@ std::vector<DeviceTensors> distributed_rms_norm(const OpContext& ctx, const Mesh
 }  // namespace
 
 void register_collective_kernels(KernelTable& table) {
-  table.mesh["distributed_rms_norm"] = distributed_rms_norm;
+  table.mesh["distributed_rms_norm"] = distributed_norm;
+  table.mesh["distributed_layer_norm"] = distributed_norm;
+  table.mesh["all_reduce_async"] = all_reduce;
+  table.mesh["collective_broadcast"] = collective_broadcast;
+  table.mesh["all_to_all"] = all_to_all;
   table.mesh["mesh_shard"] = mesh_shard;
   table.mesh["all_gather"] = all_gather;
   table.mesh["all_reduce"] = all_reduce;

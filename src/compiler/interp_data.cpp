@@ -204,6 +204,27 @@ std::vector<Tensor> pad(const OpContext& ctx, const std::vector<const Tensor*>& 
   return single(std::move(out));
 }
 
+// gather (torch.gather): out[i] = input[i, its dim-th entry taken from index[i]].
+std::vector<Tensor> gather(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_operands(in.size(), 2);
+  const Tensor& x = *in[0];
+  const Tensor& index = *in[1];
+  const int64_t dim = normalize_dim(ctx, ctx.op.int_attr("dim"), x.rank());
+  if (index.rank() != x.rank()) ctx.fail(ErrorCode::kInvalidArgument, "index rank differs");
+  Tensor out(index.shape, ctx.result_dtype());
+  const std::vector<int64_t> strides = row_major_strides(x.shape);
+  for_each_index(index.shape, [&](int64_t flat, const std::vector<int64_t>& idx) {
+    const auto k = static_cast<int64_t>(index.v[flat]);
+    if (k < 0 || k >= x.shape[dim])
+      ctx.fail(ErrorCode::kInvalidArgument, fmt::format("index {} is out of range", k));
+    int64_t src = 0;
+    for (size_t d = 0; d < idx.size(); ++d)
+      src += (static_cast<int64_t>(d) == dim ? k : idx[d]) * strides[d];
+    out.v[flat] = x.v[src];
+  });
+  return single(std::move(out));
+}
+
 // embedding(indices, weight): out[idx..., :] = weight[indices[idx...], :].
 std::vector<Tensor> embedding(const OpContext& ctx, const std::vector<const Tensor*>& in) {
   ctx.expect_min_operands(in.size(), 2);
@@ -273,6 +294,7 @@ std::vector<Tensor> index_select(const OpContext& ctx, const std::vector<const T
 void register_data_movement_kernels(KernelTable& table) {
   table.device["reverse"] = reverse;
   table.device["index_select"] = index_select;
+  table.device["gather"] = gather;
   table.device["reshape"] = reshape;
   table.device["squeeze"] = reshape;
   table.device["unsqueeze"] = reshape;

@@ -154,6 +154,27 @@ std::vector<Tensor> selu(const OpContext& ctx, const std::vector<const Tensor*>&
   }));
 }
 
+// gelu_bw(grad, x) = grad * gelu'(x): exact, Phi(x) + x phi(x); tanh form differentiated.
+std::vector<Tensor> gelu_bw(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_min_operands(in.size(), 2);
+  const std::string form =
+      ctx.op.has_attr("approximate") ? ctx.op.string_attr("approximate") : "none";
+  if (form != "none" && form != "tanh")
+    ctx.fail(ErrorCode::kInvalidArgument, fmt::format("approximate '{}' is unknown", form));
+  const bool tanh_form = form == "tanh";
+  return single(map_broadcast(ctx, {in[0], in[1]}, [tanh_form](const double* a) {
+    const double g = a[0], x = a[1];
+    if (!tanh_form) {
+      const double pi = std::acos(-1.0);
+      return g * (0.5 * std::erfc(-x / std::sqrt(2.0)) + x * std::exp(-x * x / 2) / std::sqrt(2 * pi));
+    }
+    const double s = std::sqrt(2.0 / std::acos(-1.0)), c = 0.044715;
+    const double u = s * (x + c * x * x * x);
+    const double sech2 = 1.0 / (std::cosh(u) * std::cosh(u));
+    return g * (0.5 * (1.0 + std::tanh(u)) + 0.5 * x * sech2 * s * (1.0 + 3.0 * c * x * x));
+  }));
+}
+
 std::vector<Tensor> clamp_scalar(const OpContext& ctx, const std::vector<const Tensor*>& in) {
   ctx.expect_min_operands(in.size(), 1);
   double lo = ctx.op.float_attr("min");
@@ -249,6 +270,7 @@ void register_eltwise_kernels(KernelTable& table) {
   table.device["logical_right_shift"] = shift;
   table.device["right_shift"] = arithmetic_shift;
   table.device["selu"] = selu;
+  table.device["gelu_bw"] = gelu_bw;
 }
 
 }  // namespace meshrt::compiler::interp

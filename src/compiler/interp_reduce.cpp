@@ -185,8 +185,9 @@ std::vector<Tensor> softmax(const OpContext& ctx, const std::vector<const Tensor
   return single(std::move(out));
 }
 
-// rms_norm(x, [weight], [bias]) over the trailing dims of normalized_shape.
-std::vector<Tensor> rms_norm(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+// rms_norm / layer_norm (x, [weight], [bias]) over the trailing dims of normalized_shape;
+// layer_norm first subtracts the mean (biased variance, as torch.nn.functional.layer_norm).
+std::vector<Tensor> norm(const OpContext& ctx, const std::vector<const Tensor*>& in) {
   ctx.expect_min_operands(in.size(), 1);
   const Tensor& x = *in[0];
   const Tensor* weight = nullptr;
@@ -219,12 +220,18 @@ std::vector<Tensor> rms_norm(const OpContext& ctx, const std::vector<const Tenso
     }
   }
   Tensor out(x.shape, ctx.result_dtype());
+  const bool centred = ctx.op.name == "layer_norm";
   for (int64_t start = 0; start < x.numel(); start += group) {
+    double mean = 0;
+    if (centred) {
+      for (int64_t j = 0; j < group; ++j) mean += x.v[start + j];
+      mean /= static_cast<double>(group);
+    }
     double sq = 0;
-    for (int64_t j = 0; j < group; ++j) sq += x.v[start + j] * x.v[start + j];
+    for (int64_t j = 0; j < group; ++j) sq += (x.v[start + j] - mean) * (x.v[start + j] - mean);
     const double scale = 1.0 / std::sqrt(sq / static_cast<double>(group) + eps);
     for (int64_t j = 0; j < group; ++j) {
-      double v = x.v[start + j] * scale;
+      double v = (x.v[start + j] - mean) * scale;
       if (weight) v *= weight->v[j];
       if (bias) v += bias->v[j];
       out.v[start + j] = v;
@@ -243,7 +250,8 @@ void register_reduction_kernels(KernelTable& table) {
   table.device["cumsum"] = cumulative;
   table.device["cumprod"] = cumulative;
   table.device["softmax"] = softmax;
-  table.device["rms_norm"] = rms_norm;
+  table.device["rms_norm"] = norm;
+  table.device["layer_norm"] = norm;
 }
 
 }  // namespace meshrt::compiler::interp

@@ -1,10 +1,12 @@
 // Multi-device ops: mesh_shard, all_gather, reduce_scatter, all_reduce, collective_permute,
-// mesh_partition, distributed_rms_norm. Shapes are per device, as the TTIR types say.
+// mesh_partition, distributed_rms_norm, all_reduce_async, collective_broadcast, all_to_all.
+// Shapes are per device, as the TTIR types say.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <set>
 
+#include "meshrt/common/error.hpp"
 #include "verify_util.hpp"
 
 namespace meshrt::compiler::detail {
@@ -182,24 +184,77 @@ void check_mesh_partition(const OpChecker& c) {
   c.expect_result_shape(expected);
 }
 
-void check_distributed_rms_norm(const OpChecker& c) {
-  c.expect_operands(1, 3);
+void check_replica_groups(const OpChecker& c) {
+  try {
+    c.op.replica_groups();
+  } catch (const meshrt::Error& e) {
+    std::string m = e.what();
+    c.fail(m.substr(m.find("replica_groups")));
+  }
+}
+
+void check_collective_broadcast(const OpChecker& c) {
+  c.expect_operands(1);
+  c.expect_results(1);
+  check_replica_groups(c);
+  c.expect_result_shape(c.in(0));
+}
+
+void check_all_to_all(const OpChecker& c) {
+  c.expect_operands(1);
+  c.expect_results(1);
+  check_replica_groups(c);
+  const Shape& in = c.in(0);
+  const int64_t split = c.dim_index(c.int_attr("split_dim"), in.size(), "split_dim");
+  const int64_t concat = c.dim_index(c.int_attr("concat_dim"), in.size(), "concat_dim");
+  const int64_t count = c.int_attr("split_count");
+  const auto group = c.op.replica_groups().front().size();
+  if (count != static_cast<int64_t>(group))
+    c.fail(fmt::format("split_count {} is not the replica group size {}", count, group));
+  if (count <= 0 || in[split] % count != 0)
+    c.fail(fmt::format("split_count {} does not divide dim {} of size {}", count, split,
+                       in[split]));
+  Shape expected = in;
+  expected[split] /= count;
+  expected[concat] *= count;
+  c.expect_result_shape(expected);
+}
+
+// distributed_rms_norm (input, weight?, residual?), distributed_layer_norm (input, weight?,
+// bias?, residual?).
+void check_distributed_norm(const OpChecker& c) {
+  const bool layer = c.op.name == "distributed_layer_norm";
+  const size_t segments = layer ? 4 : 3;
+  c.expect_operands(1, segments);
   c.expect_results(1);
   cluster_axis(c);
   c.expect_result_shape(c.in(0));
-  const std::vector<int> seg = c.op.segment_operands(3);
+  std::vector<int> seg;
+  try {
+    seg = c.op.segment_operands(segments);
+  } catch (const meshrt::Error& e) {
+    std::string m = e.what();
+    c.fail(m.substr(m.find("operandSegmentSizes")));
+  }
   if (c.in(0).empty()) c.fail("input needs a last dim");
-  if (seg[1] >= 0 && volume(c.in(static_cast<size_t>(seg[1]))) != c.in(0).back())
-    c.fail(fmt::format("weight of shape {} does not match the last dim {}",
-                       shape_to_string(c.in(static_cast<size_t>(seg[1]))), c.in(0).back()));
-  if (seg[2] >= 0 && c.in(static_cast<size_t>(seg[2])) != c.in(0))
+  for (size_t k = 1; k + 1 < segments; ++k) {  // weight (and bias)
+    if (seg[k] >= 0 && volume(c.in(static_cast<size_t>(seg[k]))) != c.in(0).back())
+      c.fail(fmt::format("{} of shape {} does not match the last dim {}",
+                         k == 1 ? "weight" : "bias",
+                         shape_to_string(c.in(static_cast<size_t>(seg[k]))), c.in(0).back()));
+  }
+  if (seg.back() >= 0 && c.in(static_cast<size_t>(seg.back())) != c.in(0))
     c.fail("residual shape differs from the input's");
 }
 
 }  // namespace
 
 void add_ccl_checks(CheckTable& table) {
-  table["distributed_rms_norm"] = check_distributed_rms_norm;
+  table["distributed_rms_norm"] = check_distributed_norm;
+  table["distributed_layer_norm"] = check_distributed_norm;
+  table["all_reduce_async"] = check_all_reduce;
+  table["collective_broadcast"] = check_collective_broadcast;
+  table["all_to_all"] = check_all_to_all;
   table["mesh_shard"] = check_mesh_shard;
   table["all_gather"] = check_all_gather;
   table["reduce_scatter"] = check_reduce_scatter;

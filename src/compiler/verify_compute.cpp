@@ -201,6 +201,7 @@ void add_compute_checks(CheckTable& table) {
   table["cumsum"] = check_cumsum;
   table["softmax"] = check_softmax;
   table["rms_norm"] = check_rms_norm;
+  table["layer_norm"] = check_rms_norm;  // the same operands and normalized_shape
   table["batch_norm_inference"] = check_batch_norm_inference;
   table["call"] = check_call;
   add_conv_checks(table);

@@ -179,6 +179,22 @@ void check_index_select(const OpChecker& c) {
   c.expect_result_shape(expected);
 }
 
+void check_gather(const OpChecker& c) {
+  c.expect_operands(2);
+  c.expect_results(1);
+  const Shape& in = c.in(0);
+  const Shape& index = c.in(1);
+  const int64_t dim = c.dim_index(c.int_attr("dim"), in.size(), "dim");
+  if (index.size() != in.size())
+    c.fail(fmt::format("index {} must have the rank of the input {}", shape_to_string(index),
+                       shape_to_string(in)));
+  if (is_float(c.operand(1).dtype)) c.fail("index must hold integers");
+  for (size_t d = 0; d < in.size(); ++d)
+    if (static_cast<int64_t>(d) != dim && index[d] > in[d])
+      c.fail(fmt::format("index dim {} ({}) exceeds the input's ({})", d, index[d], in[d]));
+  c.expect_result_shape(index);
+}
+
 void check_empty(const OpChecker& c) {
   c.expect_operands(0, 0);
   c.expect_results(1);
@@ -284,6 +300,7 @@ void add_data_movement_checks(CheckTable& table) {
   table["reverse"] = check_reverse;
   table["index_select"] = check_index_select;
   table["empty"] = check_empty;
+  table["gather"] = check_gather;
   table["permute"] = check_permute;
   table["transpose"] = check_transpose;
   table["concat"] = check_concat;

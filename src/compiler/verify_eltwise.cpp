@@ -72,7 +72,8 @@ void add_eltwise_checks(CheckTable& table) {
                            "bitwise_xor",
                            "logical_left_shift",
                            "logical_right_shift",
-                           "right_shift"}) {
+                           "right_shift",
+                           "gelu_bw"}) {
     table[name] = check_binary;
   }
   table["where"] = check_ternary;

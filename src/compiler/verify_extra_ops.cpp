@@ -193,6 +193,20 @@ void check_sort(const OpChecker& c) {
   expect_integer(c, c.result(1).dtype, "indices result");
 }
 
+void check_topk(const OpChecker& c) {
+  c.expect_operands(1);
+  c.expect_results(2);
+  const int64_t dim = c.dim_index(c.int_attr_or("dim", -1), c.in(0).size(), "dim");
+  const int64_t k = c.int_attr("k");
+  if (k < 0 || k > c.in(0)[dim])
+    c.fail(fmt::format("k {} is outside [0, {}] (dim {})", k, c.in(0)[dim], dim));
+  Shape expected = c.in(0);
+  expected[dim] = k;
+  c.expect_result_shape(expected, 0);
+  c.expect_result_shape(expected, 1);
+  expect_integer(c, c.result(1).dtype, "indices result");
+}
+
 void expect_bias(const OpChecker& c, size_t operand, int64_t channels) {
   if (c.num_operands() > operand && volume(c.in(operand)) != channels)
     c.fail(fmt::format("bias {} must hold {} values", text(c.in(operand)), channels));
@@ -262,6 +276,7 @@ void add_extra_op_checks(CheckTable& table) {
   table["batch_norm_training"] = check_batch_norm_training;
   table["max_pool2d_with_indices"] = check_max_pool2d_with_indices;
   table["sort"] = check_sort;
+  table["topk"] = check_topk;
   table["conv_transpose2d"] = check_conv_transpose2d;
   table["conv3d"] = check_conv3d;
 }

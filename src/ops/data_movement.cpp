@@ -293,6 +293,46 @@ void pad_kernel(const binary::Op& op, Inputs in, Outputs out) {
 }
 
 // embedding(indices, weight): result = indices.shape + [row]; row = weight's last dim.
+// gather(input, index, dim), torch.gather: out[i] = input[i with its dim-th entry replaced by
+// index[i]]; out has the index's shape.
+void gather_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 2, 2, out);
+  const HostTensor& a = *in[0];
+  const HostTensor& index = *in[1];
+  HostTensor& o = *out[0];
+  const size_t rank = a.shape().size();
+  const int64_t dim = normalize_dim(op, op.int_attr("dim"), rank);
+  if (index.shape().size() != rank)
+    fail(ErrorCode::kInvalidArgument, op, "index must have the input's rank");
+  expect_shape(op, o.shape(), index.shape(), "result");
+  const std::vector<int64_t> strides = row_major_strides(a.shape());
+  const size_t esz = element_size(o.dtype());
+  const bool raw = a.dtype() == o.dtype();
+  std::vector<int64_t> idx(rank, 0);
+  for (int64_t flat = 0; flat < o.volume(); ++flat) {
+    const auto k = static_cast<int64_t>(index.at(flat));
+    if (k < 0 || k >= a.shape()[dim])
+      fail(ErrorCode::kInvalidArgument, op,
+           fmt::format("index {} at position {} is outside [0, {})", k, flat, a.shape()[dim]));
+    int64_t src = 0;
+    for (size_t d = 0; d < rank; ++d) {
+      const int64_t i = static_cast<int64_t>(d) == dim ? k : idx[d];
+      if (i >= a.shape()[d])
+        fail(ErrorCode::kInvalidArgument, op, "index is larger than the input off its dim");
+      src += i * strides[d];
+    }
+    if (raw) {
+      std::memcpy(o.data() + flat * esz, a.data() + src * esz, esz);
+    } else {
+      o.set(flat, a.at(src));
+    }
+    for (size_t d = rank; d-- > 0;) {
+      if (++idx[d] < index.shape()[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
 void embedding_kernel(const binary::Op& op, Inputs in, Outputs out) {
   expect_arity(op, in, 2, 2, out);
   const HostTensor& idx = *in[0];
@@ -338,6 +378,7 @@ void register_data_movement(KernelTable& t) {
   t["embedding"] = embedding_kernel;
   t["reverse"] = reverse_kernel;
   t["index_select"] = index_select_kernel;
+  t["gather"] = gather_kernel;
 }
 
 }  // namespace meshrt::ops::detail

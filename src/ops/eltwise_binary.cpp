@@ -210,6 +210,33 @@ void integer_binary_kernel(const binary::Op& op, Inputs in, Outputs out, F f) {
   });
 }
 
+// gelu_bw(grad, x): grad * d gelu(x) / dx, for the exact (erf) gelu or its tanh form.
+struct GeluBwExact {
+  static constexpr bool kFloatFast = true;
+  template <class T>
+  T operator()(T grad, T x) const {
+    const T cdf = T(0.5) * (T(1) + std::erf(x * T(0.70710678118654752440)));
+    const T pdf = std::exp(T(-0.5) * x * x) * T(0.39894228040143267794);
+    return grad * (cdf + x * pdf);
+  }
+};
+struct GeluBwTanh {
+  static constexpr bool kFloatFast = true;
+  template <class T>
+  T operator()(T grad, T x) const {
+    const T s = T(0.79788456080286535588), c = T(0.044715);
+    const T t = std::tanh(s * (x + c * x * x * x));
+    return grad * (T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * s * (T(1) + T(3) * c * x * x));
+  }
+};
+void gelu_bw_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  const std::string form = op.has_attr("approximate") ? op.string_attr("approximate") : "none";
+  if (form == "none") return binary_kernel<GeluBwExact>(op, in, out);
+  if (form == "tanh") return binary_kernel<GeluBwTanh>(op, in, out);
+  fail(ErrorCode::kInvalidArgument, op,
+       fmt::format("approximate is '{}', not \"none\" or \"tanh\"", form));
+}
+
 void bitwise_and(const binary::Op& op, Inputs in, Outputs out) {
   integer_binary_kernel(op, in, out, [](uint64_t x, int64_t y, DataType dt) {
     return wrap_to(dt, x & static_cast<uint64_t>(y));
@@ -336,6 +363,7 @@ void register_eltwise_binary(KernelTable& t) {
   t["logical_left_shift"] = left_shift;
   t["logical_right_shift"] = right_shift;
   t["right_shift"] = arithmetic_right_shift;
+  t["gelu_bw"] = gelu_bw_kernel;
   t["bitwise_not"] = bitwise_not;
   t["where"] = where_kernel;
   t["clamp_tensor"] = clamp_tensor_kernel;

@@ -36,9 +36,10 @@ void softmax_kernel(const binary::Op& op, Inputs in, Outputs out) {
   from_f32(x, o);
 }
 
-// rms_norm(input, weight?, bias?): which optional operands are present comes from
+// rms_norm / layer_norm (input, weight?, bias?), over the trailing normalized_shape; layer_norm
+// also subtracts the mean (its variance is the biased one, as torch's). Which optional operands are present comes from
 // operandSegmentSizes when the parser kept it, else from the operand count (weight first).
-void rms_norm_kernel(const binary::Op& op, Inputs in, Outputs out) {
+void norm_kernel(const binary::Op& op, Inputs in, Outputs out) {
   expect_arity(op, in, 1, 3, out);
   const HostTensor& a = *in[0];
   HostTensor& o = *out[0];
@@ -74,13 +75,19 @@ void rms_norm_kernel(const binary::Op& op, Inputs in, Outputs out) {
   const std::vector<float> w = weight ? to_f32(*weight) : std::vector<float>();
   const std::vector<float> b = bias ? to_f32(*bias) : std::vector<float>();
   if (row == 0) return;
+  const bool centred = op.name == "layer_norm";
   for (int64_t base = 0; base < a.volume(); base += row) {
     float* r = x.data() + base;
+    float mean = 0;
+    if (centred) {
+      for (int64_t j = 0; j < row; ++j) mean += r[j];
+      mean /= static_cast<float>(row);
+    }
     float ss = 0;
-    for (int64_t j = 0; j < row; ++j) ss += r[j] * r[j];
+    for (int64_t j = 0; j < row; ++j) ss += (r[j] - mean) * (r[j] - mean);
     const float scale = 1.0f / std::sqrt(ss / static_cast<float>(row) + eps);
     for (int64_t j = 0; j < row; ++j) {
-      float y = r[j] * scale;
+      float y = (r[j] - mean) * scale;
       if (weight) y *= w[j];
       if (bias) y += b[j];
       r[j] = y;
@@ -118,7 +125,8 @@ void batch_norm_kernel(const binary::Op& op, Inputs in, Outputs out) {
 
 void register_normalization(KernelTable& t) {
   t["softmax"] = softmax_kernel;
-  t["rms_norm"] = rms_norm_kernel;
+  t["rms_norm"] = norm_kernel;
+  t["layer_norm"] = norm_kernel;
   t["batch_norm_inference"] = batch_norm_kernel;
 }
 

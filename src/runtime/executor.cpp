@@ -340,15 +340,31 @@ void Executor::run_collective(const binary::Program& p, const binary::Op& op, Va
   const binary::TensorDesc& out_desc = p.values[out_id];
   const bool permute = op.name == "collective_permute";
   const bool partition = op.name == "mesh_partition";
+  const bool broadcast = op.name == "collective_broadcast";
+  const bool grouped = broadcast || op.name == "all_to_all";
   const uint32_t axis = permute ? 0 : static_cast<uint32_t>(op.int_attr_or("cluster_axis", 0));
+  const std::vector<std::vector<uint32_t>> groups =
+      grouped ? op.replica_groups() : std::vector<std::vector<uint32_t>>{};
+  auto group_of = [&](DeviceId d) -> std::vector<DeviceId> {
+    for (const auto& g : groups) {
+      if (std::find(g.begin(), g.end(), d.value) == g.end()) continue;
+      std::vector<DeviceId> out;
+      for (uint32_t id : g) out.push_back(DeviceId{id});
+      return out;
+    }
+    return {d};  // in no group: keeps its own tensor
+  };
 
-  // What each device reads: its line along the cluster axis, or its permute source.
+  // What each device reads: its line along the cluster axis, its permute source, its replica
+  // group (all_to_all) or its group's source (collective_broadcast).
   auto sources_of = [&](DeviceId d) -> std::vector<DeviceId> {
     if (permute) {
       auto src = ops::permute_source(op, d);
       return src ? std::vector<DeviceId>{*src} : std::vector<DeviceId>{};
     }
     if (partition) return {d};
+    if (broadcast) return {group_of(d).front()};
+    if (grouped) return group_of(d);
     return line_through(mesh, d, axis);
   };
   std::vector<std::set<uint32_t>> needs(static_cast<size_t>(mesh_.num_ranks()));
@@ -364,8 +380,8 @@ void Executor::run_collective(const binary::Program& p, const binary::Op& op, Va
   for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
     DeviceId d = mesh_.local_devices()[l];
     std::shared_ptr<DeviceShard> shard;
-    // all_gather, reduce_scatter and all_reduce write every element of their result.
-    auto t = allocate_output(l, out_desc, shard, permute || partition);
+    // all_gather, reduce_scatter, all_reduce, all_to_all and broadcasts write every element.
+    auto t = allocate_output(l, out_desc, shard, permute || partition);  // others write all
     std::vector<DeviceId> src = sources_of(d);
     std::vector<const HostTensor*> line;
     uint32_t index_in_line = 0;
@@ -377,8 +393,12 @@ void Executor::run_collective(const binary::Program& p, const binary::Op& op, Va
       ops::all_gather(op, line, *t);
     } else if (op.name == "reduce_scatter") {
       ops::reduce_scatter(op, line, index_in_line, *t);
-    } else if (op.name == "all_reduce") {
+    } else if (op.name == "all_reduce" || op.name == "all_reduce_async") {
       ops::all_reduce(op, line, *t);
+    } else if (broadcast) {
+      *t = *line[0];
+    } else if (grouped) {
+      ops::all_to_all(op, line, index_in_line, *t);
     } else if (permute) {
       if (!line.empty()) *t = *line[0];  // no source: stays zero
     } else if (partition) {
@@ -394,8 +414,8 @@ void Executor::run_collective(const binary::Program& p, const binary::Op& op, Va
   values[out_id] = std::move(out);
 }
 
-// distributed_rms_norm: local statistics on every chip, an exchange of the statistics (one f32
-// per row) along cluster_axis, then the local normalisation.
+// distributed_rms_norm / distributed_layer_norm: local statistics on every chip, an exchange of
+// the statistics (one or two f32 per row) along cluster_axis, then the local normalisation.
 void Executor::run_distributed_norm(const binary::Program& p, const binary::Op& op,
                                     Values& values) {
   for (uint32_t id : op.operands) ensure_on_device(p, id, values.at(id));
@@ -404,7 +424,8 @@ void Executor::run_distributed_norm(const binary::Program& p, const binary::Op& 
   const uint32_t out_id = op.results.at(0);
   const binary::TensorDesc& out_desc = p.values[out_id];
   const Shape& in_shape = device_shape(p, op.operands[0]);
-  const Shape stats_shape{in_shape.empty() ? 0 : volume(in_shape) / std::max<int64_t>(1, in_shape.back())};
+  const Shape stats_shape{(in_shape.empty() ? 0 : volume(in_shape) / std::max<int64_t>(1, in_shape.back())) *
+                          ops::distributed_norm_stats_per_row(op)};
   const size_t chips = mesh_.local_devices().size();
   std::vector<std::vector<const HostTensor*>> in(chips);
   std::vector<std::shared_ptr<HostTensor>> summed(chips);
@@ -547,7 +568,7 @@ std::vector<Value> Executor::run(size_t program_index, std::vector<Value> inputs
           run_mesh_shard(p, op, values);
           break;
         case catalog::Execution::kCollective:
-          if (op.name == "distributed_rms_norm") {
+          if (op.name == "distributed_rms_norm" || op.name == "distributed_layer_norm") {
             run_distributed_norm(p, op, values);
           } else {
             run_collective(p, op, values);

@@ -46,6 +46,15 @@ HAND = {
         '  %r = "ttir.collective_permute"(%a) <{source_target_pairs = dense<[[0, 1], [1, 0]]> : '
         'tensor<2x2xi64>}> : (tensor<4x32xf32>) -> tensor<4x32xf32> loc("collective_permute")\n'
         '  return %r : tensor<4x32xf32>\n}\n',
+    "topk": 'func.func @main(%a: tensor<8x64xbf16>) -> (tensor<8x5xbf16>, tensor<8x5xi32>) {\n'
+            '  %v, %i = "ttir.topk"(%a) <{k = 5 : i32, dim = 1 : i32, largest = true, sorted = true}> : '
+            '(tensor<8x64xbf16>) -> (tensor<8x5xbf16>, tensor<8x5xi32>) loc("topk")\n'
+            '  return %v, %i : tensor<8x5xbf16>, tensor<8x5xi32>\n}\n',
+    # Index values are generated below the gathered dim's size (the catalogue's index role).
+    "gather": 'func.func @main(%a: tensor<8x64xbf16>, %i: tensor<8x16xi32>) -> tensor<8x16xbf16> {\n'
+              '  %r = "ttir.gather"(%a, %i) <{dim = 1 : i32}> : (tensor<8x64xbf16>, '
+              'tensor<8x16xi32>) -> tensor<8x16xbf16> loc("gather")\n'
+              '  return %r : tensor<8x16xbf16>\n}\n',
     # Its corpus uses take begins and ends from the program's arguments; here from constants
     # (random arguments would not be valid bounds).
     "slice_dynamic":
@@ -92,9 +101,11 @@ def sharded(mesh, shape, dt, body):
     rows, cols = mesh
     local = [shape[0] // rows, shape[1] // cols]
     full, part = tensor(shape, dt), tensor(local, dt)
-    arity, lines, result, out_dt = body(local)
+    arity, lines, result, out_dt, *out_local = body(local)
+    out_local = out_local[0] if out_local else local
     args = ", ".join(f"%arg{i}: {full}" for i in range(arity))
-    out_full, out_part = tensor(shape, out_dt), tensor(local, out_dt)
+    out_shape = [out_local[0] * rows, out_local[1] * cols]
+    out_full, out_part = tensor(out_shape, out_dt), tensor(out_local, out_dt)
     text = f"func.func @main({args}) -> {out_full} {{\n"
     if mesh == (1, 1):
         text += lines.replace("%s", "%arg") + f"  return {result} : {out_full}\n}}\n"
@@ -118,10 +129,12 @@ def unary(name, dt):
     return body
 
 
-def binary(name, dt):
+def binary(name, dt, attrs=""):
     def body(local):
         t = tensor(local, dt)
-        return 2, f"  %r = \"ttir.{name}\"(%s0, %s1) : ({t}, {t}) -> {t} loc(\"{name}\")\n", "%r", dt
+        a = f" <{{{attrs}}}>" if attrs else ""
+        return (2, f"  %r = \"ttir.{name}\"(%s0, %s1){a} : ({t}, {t}) -> {t} loc(\"{name}\")\n",
+                "%r", dt)
     return body
 
 
@@ -188,10 +201,18 @@ def templated():
         for dt in ("f32", "bf16"):
             for name in UNARY:
                 out.append((name, f"{name}_{dt}_{tag}", sharded(mesh, shape, dt, unary(name, dt))))
+            out.append(("gelu_bw", f"gelu_bw_{dt}_{tag}",
+                        sharded(mesh, shape, dt, binary("gelu_bw", dt))))
+            out.append(("gelu_bw", f"gelu_bw_tanh_{dt}_{tag}",
+                        sharded(mesh, shape, dt, binary("gelu_bw", dt, 'approximate = "tanh"'))))
             rev = attr_op("reverse", "dimensions = array<i64: 0, 1>", lambda l: l)
             out.append(("reverse", f"reverse_{dt}_{tag}", sharded(mesh, shape, dt, rev(dt))))
             out.append(("index_select", f"index_select_{dt}_{tag}",
                         index_select_sharded(mesh, shape, dt)))
+        if mesh != (1, 1):
+            for dt in ("f32", "bf16"):
+                for name, body in collective_bodies(mesh, dt).items():
+                    out.append((name, f"{name}_{dt}_{tag}", sharded(mesh, shape, dt, body)))
         for name in INTEGER_BINARY:
             out.append((name, f"{name}_i32_{tag}", sharded(mesh, shape, "i32", binary(name, "i32"))))
     for dt in ("f32", "bf16"):
@@ -199,10 +220,44 @@ def templated():
                     f"func.func @main() -> {tensor(shape, dt)} {{\n"
                     f"  %0 = \"ttir.empty\"() : () -> {tensor(shape, dt)} loc(\"empty\")\n"
                     f"  return %0 : {tensor(shape, dt)}\n}}\n"))
-        for residual in (False, True):
-            stem = f"distributed_rms_norm_{dt}_2x4" + ("_residual" if residual else "")
-            out.append(("distributed_rms_norm", stem, distributed_rms_norm(dt, residual)))
+        for op in ("distributed_rms_norm", "distributed_layer_norm"):
+            for residual in (False, True):
+                stem = f"{op}_{dt}_2x4" + ("_residual" if residual else "")
+                out.append((op, stem, distributed_norm(op, dt, residual)))
+        layer_norm = (f"func.func @main(%x: {tensor(shape, dt)}, %w: {tensor([64], dt)}, "
+                      f"%b: {tensor([64], dt)}) -> {tensor(shape, dt)} {{\n"
+                      f"  %r = \"ttir.layer_norm\"(%x, %w, %b) <{{epsilon = 9.99999974E-6 : f32, "
+                      f"normalized_shape = array<i64: 64>, operandSegmentSizes = array<i32: 1, 1, 1>}}> : "
+                      f"({tensor(shape, dt)}, {tensor([64], dt)}, {tensor([64], dt)}) -> "
+                      f"{tensor(shape, dt)} loc(\"layer_norm\")\n"
+                      f"  return %r : {tensor(shape, dt)}\n}}\n")
+        for tag in ("1x1", "1x2"):
+            out.append(("layer_norm", f"layer_norm_{dt}_{tag}", layer_norm))
     return out
+
+
+def collective_bodies(mesh, dt):
+    """Collectives over the mesh's devices, each holding its own piece of the argument."""
+    rows, cols = mesh
+    ids = list(range(rows * cols))
+    groups = [ids[r * cols:(r + 1) * cols] for r in range(rows)]  # the mesh rows
+    dense = "dense<[" + ", ".join("[" + ", ".join(map(str, g)) + "]" for g in groups) + \
+        f"]> : tensor<{rows}x{cols}xi64>"
+    def op(name, attrs, out_local=None):
+        def body(local):
+            o = out_local(local) if out_local else local
+            return (1, f"  %r = \"ttir.{name}\"(%s0) <{{{attrs}}}> : ({tensor(local, dt)}) -> "
+                    f"{tensor(o, dt)} loc(\"{name}\")\n", "%r", dt, o)
+        return body
+    return {
+        "all_reduce_async": op("all_reduce_async", "cluster_axis = 1 : ui32, reduce_type = "
+                               "#ttcore.reduce_type<sum>"),
+        "collective_broadcast": op("collective_broadcast", f"replica_groups = {dense}"),
+        # Columns split in cols pieces, the pieces stacked along the rows.
+        "all_to_all": op("all_to_all", f"split_dim = 1 : si32, concat_dim = 0 : si32, "
+                         f"split_count = {cols} : si32, replica_groups = {dense}",
+                         lambda l: [l[0] * cols, l[1] // cols]),
+    }
 
 
 def index_select_sharded(mesh, shape, dt):
@@ -221,7 +276,7 @@ def index_select_sharded(mesh, shape, dt):
             f"  return %full : {out_full}\n}}\n")
 
 
-def distributed_rms_norm(dt, residual):
+def distributed_norm(op, dt, residual):
     # Rows of 64 split over the 2 mesh rows (cluster_axis 0), replicated over the 4 columns.
     x_full, x_part = tensor([4, 64], dt), tensor([4, 32], dt)
     w_full, w_part = tensor([64], dt), tensor([32], dt)
@@ -231,16 +286,22 @@ def distributed_rms_norm(dt, residual):
         return (f"shard_dims = array<i64: {dims}>, shard_direction = #ttcore.shard_direction<{direction}>, "
                 f"shard_shape = array<i64: {pieces}>, shard_type = #ttcore.shard_type<devices>")
     args = f"%arg0: {x_full}, %arg1: {w_full}" + (f", %arg2: {x_full}" if residual else "")
+    if op == "distributed_layer_norm":
+        args += f", %arg3: {w_full}"
     text = f"func.func @main({args}) -> {x_full} {{\n"
     text += f"  %x = \"ttir.mesh_shard\"(%arg0) <{{{shard('full_to_shard', 2)}}}> : ({x_full}) -> {x_part} loc(\"shard_x\")\n"
     text += f"  %w = \"ttir.mesh_shard\"(%arg1) <{{{shard('full_to_shard', 1)}}}> : ({w_full}) -> {w_part} loc(\"shard_w\")\n"
-    operands, types, seg = "%x, %w", f"{x_part}, {w_part}", "1, 1, 0"
+    operands, types, seg = "%x, %w", f"{x_part}, {w_part}", ["1", "1"]
+    if op == "distributed_layer_norm":  # a bias too
+        text += f"  %b = \"ttir.mesh_shard\"(%arg3) <{{{shard('full_to_shard', 1)}}}> : ({w_full}) -> {w_part} loc(\"shard_b\")\n"
+        operands, types, seg = operands + ", %b", types + f", {w_part}", seg + ["1"]
     if residual:
         text += f"  %res = \"ttir.mesh_shard\"(%arg2) <{{{shard('full_to_shard', 2)}}}> : ({x_full}) -> {x_part} loc(\"shard_res\")\n"
-        operands, types, seg = operands + ", %res", types + f", {x_part}", "1, 1, 1"
-    text += (f"  %r = \"ttir.distributed_rms_norm\"({operands}) <{{cluster_axis = 0 : ui32, "
+        operands, types = operands + ", %res", types + f", {x_part}"
+    seg = ", ".join(seg + ["1" if residual else "0"])
+    text += (f"  %r = \"ttir.{op}\"({operands}) <{{cluster_axis = 0 : ui32, "
              f"epsilon = 9.99999974E-6 : f32, operandSegmentSizes = array<i32: {seg}>}}> : "
-             f"({types}) -> {x_part} loc(\"distributed_rms_norm\")\n")
+             f"({types}) -> {x_part} loc(\"{op}\")\n")
     text += f"  %full = \"ttir.mesh_shard\"(%r) <{{{shard('shard_to_full', 2)}}}> : ({x_part}) -> {x_full} loc(\"full\")\n"
     return text + f"  return %full : {x_full}\n}}\n"
 

@@ -86,6 +86,9 @@ struct Op {
   // Error(kInvalidArgument) when it does not match the operands), else the operands fill the
   // segments in order, one each.
   std::vector<int> segment_operands(size_t segments) const;
+  // The "replica_groups" attribute (a G x S dense array of device ids) as G groups; throws
+  // Error(kInvalidArgument) when it is missing, not 2-D or names a device twice.
+  std::vector<std::vector<uint32_t>> replica_groups() const;
 };
 
 struct Program {

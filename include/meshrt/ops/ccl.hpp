@@ -54,14 +54,24 @@ std::optional<DeviceId> permute_source(const binary::Op& op, DeviceId dst);
 void mesh_partition(const binary::Op& op, uint32_t index_in_line, const HostTensor& in,
                     HostTensor& out);
 
-// distributed_rms_norm(input, weight?, residual?, cluster_axis, epsilon), in two steps around
-// an exchange of statistics (only they cross chips, never the input):
+// all_to_all(split_dim, concat_dim, split_count, replica_groups): `group` holds the inputs of
+// the devices of the receiving device's replica group, in group order; the device at
+// `index_in_group` receives piece index_in_group (of split_count along split_dim) of each and
+// concatenates them along concat_dim in group order.
+void all_to_all(const binary::Op& op, std::span<const HostTensor* const> group,
+                uint32_t index_in_group, HostTensor& out);
+
+// distributed_rms_norm(input, weight?, residual?, cluster_axis, epsilon) and
+// distributed_layer_norm(input, weight?, bias?, residual?, ...), in two steps around an exchange
+// of statistics (only they cross chips, never the input):
 //  1. distributed_norm_stats: on one chip, `summed` = input + residual (in the input dtype;
-//     a copy of input without residual) and `stats` (f32, one value per row of the last dim)
-//     = the sum of squares of summed's row.
+//     a copy of input without residual) and `stats` (f32, distributed_norm_stats_per_row values
+//     per row of the last dim): the row's sum of squares, preceded by its sum for layer norm.
 //  2. distributed_norm_apply: `line_stats` = stats of every chip along cluster_axis; each row
-//     becomes summed * rsqrt(total / (row length * chips) + epsilon) * weight.
+//     becomes (summed - mean) * rsqrt(var + epsilon) * weight + bias over the whole line's row
+//     (rms: mean 0, var = mean of squares).
 // `in` holds the op's operands in Op::operands order.
+int64_t distributed_norm_stats_per_row(const binary::Op& op);
 void distributed_norm_stats(const binary::Op& op, std::span<const HostTensor* const> in,
                             HostTensor& summed, HostTensor& stats);
 void distributed_norm_apply(const binary::Op& op, std::span<const HostTensor* const> in,
