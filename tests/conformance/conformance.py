@@ -5,7 +5,7 @@ For each op below, a one-op TTIR program is written per dtype (f32 and bf16, or 
 ops) and per mesh: one chip, and sharded over 1x2 and 2x4 meshes (mesh_shard around the op).
 Every program is compiled with `ttrt compile` (goldens from the reference interpreter, on
 random inputs) and run with `ttrt run` on the whole directory, in one process and under
-`mpirun -np 2`; every program must pass, and every op's result on every chip must also be
+`mpirun -np 2` and `-np 4`, whose saved tensors must be byte-identical; every program must pass, and every op's result on every chip must also be
 allclose to its golden (PCC alone would accept a scaled result). Then one program per op is
 run with `--inject-fault` on its op: the perturbed kernel output must be caught (exit 42).
 
@@ -328,10 +328,11 @@ def main():
                                capture_output=True, text=True, env=env, timeout=120)
             if r.returncode != 0:
                 failures.append(f"compile {stem}: {r.stdout}{r.stderr}")
-        for label, prefix in (("one process", []), ("mpirun -np 2", MPIRUN + ["-np", "2"])):
+        runs = (("one process", []), ("mpirun -np 2", MPIRUN + ["-np", "2"]),
+                ("mpirun -np 4", MPIRUN + ["-np", "4"]))
+        for label, prefix in runs:
             for group, bins in groups.items():
-                art = os.path.join(work, "artifacts")
-                shutil.rmtree(art, ignore_errors=True)
+                art = os.path.join(work, "artifacts", label.replace(" ", "_"), group)
                 result = os.path.join(work, "run_results.json")
                 r = subprocess.run(prefix + [ttrt, "run", bins, "--result-file", result,
                                              "--artifact-dir", art, "--save-artifacts"]
@@ -367,6 +368,24 @@ def main():
                     checks += checked
                 if r.returncode != 0:
                     failures.append(f"{label}: ttrt run exited {r.returncode}: {r.stdout[-2000:]}")
+        # Saved inputs and outputs are byte-identical however many ranks ran the program.
+        for op, stem, text, _ in progs:
+            group = "bf16" if "bf16" in text else "exact"
+            trees = []
+            for label, _ in runs:
+                d = os.path.join(work, "artifacts", label.replace(" ", "_"), group, stem + ".ttnn",
+                                 "run", "program_0")
+                files = {}
+                for root, _, names in os.walk(d):
+                    for n in names:
+                        if n.endswith(".npy"):
+                            with open(os.path.join(root, n), "rb") as f:
+                                files[os.path.relpath(os.path.join(root, n), d)] = f.read()
+                trees.append(files)
+            checks += 1
+            if not trees[0] or any(t != trees[0] for t in trees[1:]):
+                failures.append(f"{stem}: saved tensors differ between {', '.join(l for l, _ in runs)}"
+                                f" (or none were saved)")
         # Test the test: a perturbed output of each op is caught by its golden.
         seen = set()
         for op, stem, text, _ in progs:
