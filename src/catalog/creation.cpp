@@ -9,6 +9,7 @@ void add_creation_ops(Ops& ops) {
   // A scalar read of a shape: costed as the smallest eltwise op.
   add_plain(ops, "creation", CostFamily::kEltwise, {"get_dimension_size"});
   add_plain(ops, "random", CostFamily::kCreation, {"rand"});
+  add_plain(ops, "random", CostFamily::kEltwise, {"dropout"});
 }
 
 }  // namespace meshrt::catalog::detail

@@ -14,7 +14,7 @@ void add_eltwise_ops(Ops& ops) {
              "reciprocal",  "relu",     "relu6",     "rsqrt",     "selu",       "sigmoid",
              "sign",        "signbit",  "silu",      "sin",       "softsign",   "sqrt",
              "square",      "tan",      "tanh",      "trunc",     "typecast",   "clamp_scalar",
-             "bitwise_not"});
+             "bitwise_not", "bitcast_convert"});
   add_plain(ops, "eltwise_binary", kCost,
             {"add", "atan2", "bitwise_and", "bitwise_or", "bitwise_xor", "div", "eq", "ge", "gt",
              "le", "logical_and", "logical_left_shift", "logical_or", "logical_right_shift",

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 
@@ -175,6 +176,24 @@ std::vector<Tensor> gelu_bw(const OpContext& ctx, const std::vector<const Tensor
   }));
 }
 
+// bitcast_convert: the bits of each input element, as the operand's dtype stores it, read as
+// the result dtype.
+std::vector<Tensor> bitcast_convert(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_operands(in.size(), 1);
+  const Tensor& x = *in[0];
+  const DataType to = ctx.result_dtype();
+  if (element_size(x.dtype) != element_size(to))
+    ctx.fail(ErrorCode::kInvalidArgument,
+             fmt::format("{} and {} differ in width", mlir_name(x.dtype), mlir_name(to)));
+  HostTensor bits(x.shape, x.dtype);
+  for (int64_t i = 0; i < x.numel(); ++i) bits.set(i, x.v[static_cast<size_t>(i)]);
+  HostTensor read(x.shape, to);
+  if (bits.size_bytes()) std::memcpy(read.data(), bits.data(), bits.size_bytes());
+  Tensor out(x.shape, to);
+  for (int64_t i = 0; i < x.numel(); ++i) out.v[static_cast<size_t>(i)] = read.at(i);
+  return single(std::move(out));
+}
+
 std::vector<Tensor> clamp_scalar(const OpContext& ctx, const std::vector<const Tensor*>& in) {
   ctx.expect_min_operands(in.size(), 1);
   double lo = ctx.op.float_attr("min");
@@ -271,6 +290,7 @@ void register_eltwise_kernels(KernelTable& table) {
   table.device["right_shift"] = arithmetic_shift;
   table.device["selu"] = selu;
   table.device["gelu_bw"] = gelu_bw;
+  table.device["bitcast_convert"] = bitcast_convert;
 }
 
 }  // namespace meshrt::compiler::interp

@@ -108,6 +108,23 @@ std::vector<Tensor> rand_kernel(const OpContext& ctx, const std::vector<const Te
   return single(std::move(out));
 }
 
+// dropout: element i is 0 where rand's uniform draw u_i for (seed, i) is below prob, else
+// x_i * scale.
+std::vector<Tensor> dropout(const OpContext& ctx, const std::vector<const Tensor*>& operands) {
+  ctx.expect_operands(operands.size(), 1);
+  const Tensor& x = *operands[0];
+  const double prob = ctx.op.float_attr_or("prob", 0.5);
+  const double scale = ctx.op.float_attr_or("scale", 1.0 / (1.0 - prob));
+  const uint64_t seed = static_cast<uint64_t>(ctx.op.int_attr_or("seed", 0)) & 0xffffffffull;
+  Tensor out(x.shape, ctx.result_dtype());
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const uint64_t key = seed * 0x100000000ull + static_cast<uint64_t>(i);
+    const double u = std::ldexp(static_cast<double>(splitmix64(key) >> 40), -24);
+    out.v[static_cast<size_t>(i)] = u < prob ? 0.0 : x.v[static_cast<size_t>(i)] * scale;
+  }
+  return single(std::move(out));
+}
+
 }  // namespace
 
 std::optional<RandRange> rand_range(double low, double high, DataType dtype) {
@@ -130,6 +147,9 @@ double rand_element(uint32_t seed, uint64_t index, double low, double high, Data
   return std::clamp(round_to_dtype(x, dtype), range.first, range.last);
 }
 
-void register_random_kernels(KernelTable& table) { table.device["rand"] = rand_kernel; }
+void register_random_kernels(KernelTable& table) {
+  table.device["rand"] = rand_kernel;
+  table.device["dropout"] = dropout;
+}
 
 }  // namespace meshrt::compiler::interp

@@ -39,7 +39,18 @@ void check_clamp_scalar(const OpChecker& c) {
 
 }  // namespace
 
+void check_bitcast_convert(const OpChecker& c) {
+  c.expect_operands(1);
+  c.expect_results(1);
+  c.expect_result_shape(c.in(0));
+  const DataType from = c.operand(0).dtype, to = c.result(0).dtype;
+  if (element_size(from) != element_size(to))
+    c.fail(fmt::format("{} ({} bits) and {} ({} bits) differ in width", mlir_name(from),
+                       8 * element_size(from), mlir_name(to), 8 * element_size(to)));
+}
+
 void add_eltwise_checks(CheckTable& table) {
+  table["bitcast_convert"] = check_bitcast_convert;
   for (const char* name :
        {"neg",  "abs",        "exp",         "log",         "log1p",   "expm1", "sqrt",  "rsqrt",
         "cbrt", "reciprocal", "relu",        "sigmoid",     "tanh",    "tan",   "sin",   "cos",

@@ -51,6 +51,21 @@ void check_rand(const OpChecker& c) {
 
 }  // namespace
 
-void add_random_checks(CheckTable& table) { table["rand"] = check_rand; }
+void check_dropout(const OpChecker& c) {
+  c.expect_operands(1);
+  c.expect_results(1);
+  c.expect_result_shape(c.in(0));
+  const double prob = c.op.has_attr("prob") ? c.float_attr("prob") : 0.5;
+  if (!(prob >= 0 && prob < 1)) c.fail(fmt::format("prob {} is outside [0, 1)", prob));
+  const int64_t seed = c.int_attr_or("seed", 0);
+  if (seed < 0 || seed > 0xffffffffll) c.fail(fmt::format("seed {} is not a ui32", seed));
+  if (c.bool_attr_or("use_per_device_seed", false))
+    c.fail("use_per_device_seed = true is not supported: every chip draws the same mask");
+}
+
+void add_random_checks(CheckTable& table) {
+  table["rand"] = check_rand;
+  table["dropout"] = check_dropout;
+}
 
 }  // namespace meshrt::compiler::detail

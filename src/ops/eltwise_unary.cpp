@@ -3,6 +3,7 @@
 // Fast path: same-dtype f32/bf16 input and result run a typed loop computing in float;
 // otherwise the value is computed in f64 and rounded into the result dtype on store.
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "kernel_util.hpp"
@@ -146,9 +147,22 @@ void typecast_kernel(const binary::Op& op, Inputs in, Outputs out) {
   }
 }
 
+// bitcast_convert: each element's bits read as the result dtype (same element width).
+void bitcast_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out);
+  const HostTensor& a = *in[0];
+  HostTensor& o = *out[0];
+  expect_shape(op, o.shape(), a.shape(), "result");
+  if (element_size(a.dtype()) != element_size(o.dtype()))
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("{} and {} differ in width", mlir_name(a.dtype()), mlir_name(o.dtype())));
+  if (a.size_bytes()) std::memcpy(o.data(), a.data(), a.size_bytes());
+}
+
 }  // namespace
 
 void register_eltwise_unary(KernelTable& t) {
+  t["bitcast_convert"] = bitcast_kernel;
   t["neg"] = unary_kernel<Neg>;
   t["abs"] = unary_kernel<Abs>;
   t["exp"] = unary_kernel<Exp>;

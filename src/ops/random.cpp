@@ -168,8 +168,28 @@ void rand_kernel(const binary::Op& op, Inputs in, Outputs out) {
   }
 }
 
+// dropout(prob, scale, seed): element i is dropped (0) when u_i < prob, u_i being rand's
+// uniform draw for (seed, i), else it becomes x * scale (rounded to the result dtype).
+void dropout_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out);
+  const HostTensor& a = *in[0];
+  HostTensor& o = *out[0];
+  expect_shape(op, o.shape(), a.shape(), "result");
+  const double prob = op.float_attr_or("prob", 0.5);
+  const auto scale = static_cast<float>(op.float_attr_or("scale", 1.0 / (1.0 - prob)));
+  const auto seed = static_cast<uint64_t>(op.int_attr_or("seed", 0) & 0xffffffff);
+  for (int64_t i = 0; i < o.volume(); ++i) {
+    const uint64_t h = splitmix64((seed << 32) + static_cast<uint64_t>(i));
+    const double u = static_cast<double>(h >> 40) * 0x1p-24;
+    o.set(i, u < prob ? 0.0f : static_cast<float>(a.at(i)) * scale);
+  }
+}
+
 }  // namespace
 
-void register_random(KernelTable& t) { t["rand"] = rand_kernel; }
+void register_random(KernelTable& t) {
+  t["rand"] = rand_kernel;
+  t["dropout"] = dropout_kernel;
+}
 
 }  // namespace meshrt::ops::detail

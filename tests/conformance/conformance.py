@@ -50,6 +50,14 @@ HAND = {
             '  %v, %i = "ttir.topk"(%a) <{k = 5 : i32, dim = 1 : i32, largest = true, sorted = true}> : '
             '(tensor<8x64xbf16>) -> (tensor<8x5xbf16>, tensor<8x5xi32>) loc("topk")\n'
             '  return %v, %i : tensor<8x5xbf16>, tensor<8x5xi32>\n}\n',
+    "dropout": 'func.func @main(%a: tensor<8x64xf32>) -> tensor<8x64xf32> {\n'
+               '  %r = "ttir.dropout"(%a) <{prob = 2.000000e-01 : f32, scale = 1.250000e+00 : f32, '
+               'seed = 42 : ui32}> : (tensor<8x64xf32>) -> tensor<8x64xf32> loc("dropout")\n'
+               '  return %r : tensor<8x64xf32>\n}\n',
+    "bitcast_convert":
+        'func.func @main(%a: tensor<8x64xf32>) -> tensor<8x64xi32> {\n'
+        '  %r = "ttir.bitcast_convert"(%a) : (tensor<8x64xf32>) -> tensor<8x64xi32> '
+        'loc("bitcast_convert")\n  return %r : tensor<8x64xi32>\n}\n',
     # Index values are generated below the gathered dim's size (the catalogue's index role).
     "gather": 'func.func @main(%a: tensor<8x64xbf16>, %i: tensor<8x16xi32>) -> tensor<8x16xbf16> {\n'
               '  %r = "ttir.gather"(%a, %i) <{dim = 1 : i32}> : (tensor<8x64xbf16>, '
