@@ -200,7 +200,7 @@ Program read_program(const fbs::Program& p, const std::string& name) {
       TensorDesc desc;
       desc.shape = read_shape(d->shape(), name, what);
       desc.dtype = read_dtype(d->dtype(), name);
-      desc.layout = read_enum<Layout>(d->layout(), 2, name, what + " layout");
+      desc.layout = read_enum<Layout>(d->layout(), 3, name, what + " layout");
       desc.buffer = read_enum<BufferType>(d->buffer(), 2, name, what + " buffer type");
       desc.memory_layout =
           read_enum<MemoryLayout>(d->memory_layout(), 2, name, what + " memory layout");

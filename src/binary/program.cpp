@@ -56,6 +56,13 @@ const std::string& Op::string_attr(const std::string& key) const {
   attr_error(*this, key, "is not a string or enum");
 }
 
+Shape storage_shape(const Shape& shape, Layout layout) {
+  if (layout != Layout::kConvWeight || shape.size() < 3) return shape;
+  int64_t rows = 1;
+  for (size_t d = 1; d < shape.size(); ++d) rows *= shape[d];
+  return {1, 1, rows, shape[0]};
+}
+
 std::vector<std::vector<uint32_t>> Op::replica_groups() const {
   const DenseElements& d = dense_attr("replica_groups");
   if (d.shape.size() != 2 || d.shape[1] <= 0)

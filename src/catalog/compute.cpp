@@ -6,8 +6,14 @@ namespace meshrt::catalog::detail {
 
 void add_compute_ops(Ops& ops) {
   add_plain(ops, "matmul", CostFamily::kMatmul, {"matmul", "linear", "dot_general"});
-  add_plain(ops, "convolution", CostFamily::kMatmul,
-            {"conv2d", "conv3d", "conv_transpose2d"});
+  // ttnn prepares a convolution weight [O, I, kh, kw] as the tiled [I*kh*kw, O] matrix (tiles
+  // of the 4-D weight would take 1024 times a 1x1 kernel's bytes) and keeps its bias row-major.
+  for (std::string_view name : {"conv2d", "conv3d", "conv_transpose2d"}) {
+    OpInfo conv{name, "convolution", CostFamily::kMatmul};
+    conv.conv_weight_operand = 1;
+    conv.row_major_operands = {2};
+    ops.push_back(conv);
+  }
   add_plain(ops, "pooling", CostFamily::kDataMovement,
             {"max_pool2d", "avg_pool2d", "max_pool2d_with_indices", "upsample2d"});
   // A per-channel mean and a per-channel affine map: one pass over the input, like eltwise.

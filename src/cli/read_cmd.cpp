@@ -26,7 +26,9 @@ namespace {
 json tensor_json(const binary::TensorDesc& d) {
   json j = {{"shape", d.shape},
             {"dtype", std::string(mlir_name(d.dtype))},
-            {"layout", d.layout == binary::Layout::kTile ? "tile" : "row_major"},
+            {"layout", d.layout == binary::Layout::kTile
+                           ? "tile"
+                           : (d.layout == binary::Layout::kRowMajor ? "row_major" : "conv_weight")},
             {"memory", d.buffer == binary::BufferType::kL1 ? "l1" : "dram"},
             {"memory_layout",
              d.memory_layout == binary::MemoryLayout::kSharded ? "sharded" : "interleaved"}};

@@ -1,9 +1,9 @@
 #include "meshrt/compiler/compile.hpp"
 
-#include "meshrt/common/error.hpp"
-
 #include <fmt/format.h>
 
+#include "meshrt/catalog/op_catalog.hpp"
+#include "meshrt/common/error.hpp"
 #include "meshrt/binary/binary_io.hpp"
 #include "meshrt/binary/inputs.hpp"
 #include "meshrt/compiler/interpreter.hpp"
@@ -134,6 +134,29 @@ binary::ProgramGoldens compute_goldens(const binary::Binary& bin, size_t program
   return out;
 }
 
+// The layout each value has on the chips, as ttnn lays tensors out: 32x32 tiles, except
+// tensors of rank 0 or 1 (ttnn keeps them row-major rather than padding one row to 32), and
+// the operands the op catalogue marks: convolution weights as the matrix ttnn prepares, their
+// biases row-major.
+namespace {
+void choose_layouts(binary::Binary& bin) {
+  for (binary::Program& p : bin.programs) {
+    for (binary::TensorDesc& d : p.values) {
+      if (d.shape.size() <= 1) d.layout = binary::Layout::kRowMajor;
+    }
+    for (const binary::Op& op : p.ops) {
+      const catalog::OpInfo* info = catalog::find_op(op.name);
+      if (!info) continue;
+      for (uint8_t k : info->row_major_operands)
+        if (k < op.operands.size()) p.values[op.operands[k]].layout = binary::Layout::kRowMajor;
+      const int k = info->conv_weight_operand;
+      if (k >= 0 && static_cast<size_t>(k) < op.operands.size())
+        p.values[op.operands[k]].layout = binary::Layout::kConvWeight;
+    }
+  }
+}
+}  // namespace
+
 binary::Binary compile_mlir(std::string_view text, const CompileOptions& options) {
   ParseOptions parse;
   parse.path = options.path;
@@ -141,6 +164,7 @@ binary::Binary compile_mlir(std::string_view text, const CompileOptions& options
   parse.mesh_note = options.mesh_note;
   binary::Binary bin = parse_mlir(text, parse);
   verify_and_annotate(bin, options.path);
+  choose_layouts(bin);
   bin.version = binary::current_version();
   bin.schema_hash = binary::current_schema_hash();
   bin.mlir_source = std::string(text);

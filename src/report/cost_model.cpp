@@ -37,7 +37,8 @@ int64_t dim_or_1(const Shape& s, int64_t from_end) {
 
 double tensor_device_bytes(const binary::TensorDesc& desc, const CostParams& params) {
   const Shape& shape = desc.presharded && !desc.local_shape.empty() ? desc.local_shape : desc.shape;
-  return padded_volume(shape, desc.layout == binary::Layout::kTile, params.tile_dim) *
+  return padded_volume(binary::storage_shape(shape, desc.layout), binary::is_tiled(desc.layout),
+                       params.tile_dim) *
          static_cast<double>(element_size(desc.dtype));
 }
 

@@ -88,7 +88,7 @@ void tensor_cells(const binary::TensorDesc* d, uint32_t device, std::vector<std:
     }
   }
   for (int64_t x : dims) cells.push_back(std::to_string(x));
-  cells.emplace_back(d->layout == binary::Layout::kTile ? "TILE" : "ROW_MAJOR");
+  cells.emplace_back(binary::is_tiled(d->layout) ? "TILE" : "ROW_MAJOR");
   cells.emplace_back(metal_dtype(d->dtype));
   cells.push_back(
       fmt::format("DEV_{}_{}_{}", device, d->buffer == binary::BufferType::kL1 ? "L1" : "DRAM",

@@ -129,12 +129,12 @@ std::shared_ptr<DeviceShard> Executor::place(size_t local, std::shared_ptr<const
                                              const binary::TensorDesc& desc) {
   auto shard = std::make_shared<DeviceShard>();
   device::Device& dev = mesh_.device(local);
-  bool tile = desc.layout == binary::Layout::kTile;
+  const bool tile = binary::is_tiled(desc.layout);
+  const Shape stored = binary::storage_shape(data->shape(), desc.layout);
   auto type =
       desc.buffer == binary::BufferType::kL1 ? device::BufferType::kL1 : device::BufferType::kDram;
-  shard->handle =
-      dev.allocate(type, device::tensor_device_bytes(data->shape(), data->dtype(), tile),
-                   device::tensor_page_bytes(data->shape(), data->dtype(), tile));
+  shard->handle = dev.allocate(type, device::tensor_device_bytes(stored, data->dtype(), tile),
+                               device::tensor_page_bytes(stored, data->dtype(), tile));
   shard->device = &dev;
   shard->data = std::move(data);
   return shard;
@@ -147,11 +147,12 @@ std::shared_ptr<HostTensor> Executor::allocate_output(size_t local, const binary
                                                       bool zeroed) {
   shard = std::make_shared<DeviceShard>();
   device::Device& dev = mesh_.device(local);
-  bool tile = desc.layout == binary::Layout::kTile;
+  const bool tile = binary::is_tiled(desc.layout);
+  const Shape stored = binary::storage_shape(desc.shape, desc.layout);
   auto type =
       desc.buffer == binary::BufferType::kL1 ? device::BufferType::kL1 : device::BufferType::kDram;
-  shard->handle = dev.allocate(type, device::tensor_device_bytes(desc.shape, desc.dtype, tile),
-                               device::tensor_page_bytes(desc.shape, desc.dtype, tile));
+  shard->handle = dev.allocate(type, device::tensor_device_bytes(stored, desc.dtype, tile),
+                               device::tensor_page_bytes(stored, desc.dtype, tile));
   shard->device = &dev;
   auto t = zeroed ? std::make_shared<HostTensor>(desc.shape, desc.dtype)
                   : std::make_shared<HostTensor>(HostTensor::uninitialized(desc.shape, desc.dtype));

@@ -16,8 +16,8 @@ namespace meshrt::runtime {
 uint64_t peak_device_bytes(const binary::Program& p) {
   auto bytes = [&](uint32_t id) {
     const auto& d = p.values[id];
-    return device::tensor_device_bytes(binary::input_shape(d), d.dtype,
-                                       d.layout == binary::Layout::kTile);
+    return device::tensor_device_bytes(binary::storage_shape(binary::input_shape(d), d.layout),
+                                       d.dtype, binary::is_tiled(d.layout));
   };
   std::set<uint32_t> live(p.inputs.begin(), p.inputs.end());
   uint64_t now = 0;

@@ -18,9 +18,17 @@
 
 namespace meshrt::binary {
 
-enum class Layout : uint8_t { kRowMajor, kTile };
+// How a tensor lies in a chip's memory: row-major pages (one per row), 32x32 tiles, or, for a
+// convolution weight [O, I/groups, k...], the tiled [1, 1, I/groups * k..., O] matrix ttnn
+// prepares from it.
+enum class Layout : uint8_t { kRowMajor, kTile, kConvWeight };
 enum class BufferType : uint8_t { kDram, kL1 };
 enum class MemoryLayout : uint8_t { kInterleaved, kSharded };
+
+// The shape a tensor of `shape` is stored as on a chip in `layout` (a prepared convolution
+// weight's matrix; else `shape`), and whether that storage is tiled.
+Shape storage_shape(const Shape& shape, Layout layout);
+inline bool is_tiled(Layout layout) { return layout != Layout::kRowMajor; }
 
 struct TensorDesc {
   Shape shape;

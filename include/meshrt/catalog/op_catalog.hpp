@@ -63,6 +63,10 @@ struct OpInfo {
   uint8_t max_operands = 0;   // kVariadic: any number from min_operands
   std::vector<OperandRole> operand_roles;
   bool writes_first_operand = false;  // in place: the op updates operand 0 (a cache)
+  // Operands ttnn lays out other than in 32x32 tiles: a convolution's weight (as the tiled
+  // matrix it prepares) and its bias (row-major).
+  int8_t conv_weight_operand = -1;
+  std::vector<uint8_t> row_major_operands;
   std::string_view why_not = {};      // for kPipelineOnly: what the op is for instead
 };
 
