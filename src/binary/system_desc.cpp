@@ -111,7 +111,9 @@ SystemDesc deserialize_system_desc(std::span<const uint8_t> given, const std::st
     chip.clock_ghz = c->clock_ghz();
     chip.dram_bandwidth_gbs = c->dram_bandwidth_gbs();
     chip.eth_bandwidth_gbs = c->eth_bandwidth_gbs();
-    chip.eth_hop_latency_ns = c->eth_hop_latency_ns();
+    // + 0.0 turns a -0.0 latency into 0.0: flatbuffers omits a field equal to its default (0),
+    // so -0.0 would not survive a round trip (found by fuzz_system_desc).
+    chip.eth_hop_latency_ns = c->eth_hop_latency_ns() + 0.0;
     chip.matmul_tflops_bf16 = c->matmul_tflops_bf16();
     chip.ccl_links = c->ccl_links();
   }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "meshrt/common/error.hpp"
 
 namespace meshrt::binary {
@@ -20,6 +22,16 @@ TEST(SystemDesc, RoundTripKeepsClusterAndHosts) {
   EXPECT_EQ(back.host_cpus[1].hostname, "host-b");
   EXPECT_EQ(back.host_cpus[1].cores, 32u);
   EXPECT_EQ(back.version, d.version);
+}
+
+TEST(SystemDesc, NegativeZeroLatencyRoundTripsAsZero) {
+  SystemDesc d;
+  d.cluster = builtin_cluster("t3k");
+  d.cluster.chip.eth_hop_latency_ns = -0.0;
+  SystemDesc once = deserialize_system_desc(serialize_system_desc(d), "once.ttsys");
+  SystemDesc twice = deserialize_system_desc(serialize_system_desc(once), "twice.ttsys");
+  EXPECT_FALSE(std::signbit(once.cluster.chip.eth_hop_latency_ns));
+  EXPECT_EQ(cluster_to_json_text(twice.cluster), cluster_to_json_text(once.cluster));
 }
 
 TEST(SystemDesc, HwlocSeesThisHost) {
