@@ -1,5 +1,5 @@
-#include <algorithm>
 #include "meshrt/binary/program.hpp"
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -68,7 +68,8 @@ std::vector<std::vector<uint32_t>> Op::replica_groups() const {
   if (d.shape.size() != 2 || d.shape[1] <= 0)
     raise(ErrorCode::kInvalidArgument,
           fmt::format("op '{}' at loc '{}': replica_groups must be a 2-D array of device ids, got "
-                      "shape {}", name, loc, shape_to_string(d.shape)));
+                      "shape {}",
+                      name, loc, shape_to_string(d.shape)));
   std::vector<std::vector<uint32_t>> groups(static_cast<size_t>(d.shape[0]));
   std::vector<int64_t> seen;
   for (int64_t g = 0; g < d.shape[0]; ++g) {

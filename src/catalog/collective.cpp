@@ -11,8 +11,7 @@ void add_collective_ops(Ops& ops) {
             Execution::kCollective);
   // Only per-row statistics cross chips; the normalisation itself is local.
   add_plain(ops, "collective", CostFamily::kReduction,
-            {"distributed_rms_norm", "distributed_layer_norm"},
-            Execution::kCollective);
+            {"distributed_rms_norm", "distributed_layer_norm"}, Execution::kCollective);
 }
 
 }  // namespace meshrt::catalog::detail

@@ -15,8 +15,9 @@ void add_program_ops(Ops& ops) {
            PipelineOp{"dealloc", "a buffer release inserted by tt-mlir's bufferization passes"},
            PipelineOp{"ttnn_metal_layout_cast",
                       "a layout cast between the TTNN and TTMetal lowerings"},
-           PipelineOp{"tt_lang_op", "an opaque op of the tt-lang frontend, lowered by its "
-                                    "own pipeline"},
+           PipelineOp{"tt_lang_op",
+                      "an opaque op of the tt-lang frontend, lowered by its "
+                      "own pipeline"},
        }) {
     OpInfo info{p.name, "program", CostFamily::kEltwise, Execution::kPipelineOnly};
     info.why_not = p.why;

@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "meshrt/catalog/op_catalog.hpp"
-#include "meshrt/common/error.hpp"
 #include "meshrt/binary/binary_io.hpp"
 #include "meshrt/binary/inputs.hpp"
+#include "meshrt/catalog/op_catalog.hpp"
+#include "meshrt/common/error.hpp"
 #include "meshrt/compiler/interpreter.hpp"
 #include "meshrt/compiler/parser.hpp"
 #include "meshrt/compiler/verify.hpp"

@@ -430,9 +430,9 @@ void check_groups(const OpContext& ctx, const std::vector<std::vector<uint32_t>>
   for (const auto& g : groups)
     for (uint32_t id : g)
       if (id >= mesh.volume())
-        ctx.fail(ErrorCode::kInvalidArgument,
-                 fmt::format("replica group device {} is not on the {}-chip mesh", id,
-                             mesh.volume()));
+        ctx.fail(
+            ErrorCode::kInvalidArgument,
+            fmt::format("replica group device {} is not on the {}-chip mesh", id, mesh.volume()));
 }
 
 // collective_broadcast: every device of a replica group gets the group's first device's value.

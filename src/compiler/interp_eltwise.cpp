@@ -167,7 +167,8 @@ std::vector<Tensor> gelu_bw(const OpContext& ctx, const std::vector<const Tensor
     const double g = a[0], x = a[1];
     if (!tanh_form) {
       const double pi = std::acos(-1.0);
-      return g * (0.5 * std::erfc(-x / std::sqrt(2.0)) + x * std::exp(-x * x / 2) / std::sqrt(2 * pi));
+      return g *
+             (0.5 * std::erfc(-x / std::sqrt(2.0)) + x * std::exp(-x * x / 2) / std::sqrt(2 * pi));
     }
     const double s = std::sqrt(2.0 / std::acos(-1.0)), c = 0.044715;
     const double u = s * (x + c * x * x * x);

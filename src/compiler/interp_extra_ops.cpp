@@ -221,9 +221,8 @@ std::vector<Tensor> topk(const OpContext& ctx, const std::vector<const Tensor*>&
     std::vector<int64_t> order(static_cast<size_t>(len));
     std::iota(order.begin(), order.end(), int64_t{0});
     auto at = [&](int64_t j) { return x.v[static_cast<size_t>(base + j * stride)]; };
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-      return largest ? at(a) > at(b) : at(a) < at(b);
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return largest ? at(a) > at(b) : at(a) < at(b); });
     const int64_t out_stride = row_major_strides(shape)[static_cast<size_t>(dim)];
     for (int64_t j = 0; j < k; ++j) {
       values.v[static_cast<size_t>(flat + j * out_stride)] = at(order[static_cast<size_t>(j)]);

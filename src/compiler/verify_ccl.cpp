@@ -212,8 +212,8 @@ void check_all_to_all(const OpChecker& c) {
   if (count != static_cast<int64_t>(group))
     c.fail(fmt::format("split_count {} is not the replica group size {}", count, group));
   if (count <= 0 || in[split] % count != 0)
-    c.fail(fmt::format("split_count {} does not divide dim {} of size {}", count, split,
-                       in[split]));
+    c.fail(
+        fmt::format("split_count {} does not divide dim {} of size {}", count, split, in[split]));
   Shape expected = in;
   expected[split] /= count;
   expected[concat] *= count;

@@ -52,12 +52,13 @@ void check_bitcast_convert(const OpChecker& c) {
 void add_eltwise_checks(CheckTable& table) {
   table["bitcast_convert"] = check_bitcast_convert;
   for (const char* name :
-       {"neg",  "abs",        "exp",         "log",         "log1p",   "expm1", "sqrt",  "rsqrt",
-        "cbrt", "reciprocal", "relu",        "sigmoid",     "tanh",    "tan",   "sin",   "cos",
-        "atan", "asin",       "acos",        "gelu",        "erf",     "erfc",  "floor", "ceil",
-        "sign", "isfinite",   "logical_not", "bitwise_not", "typecast", "to_layout", "relu6", "silu",
-        "asinh", "exp2", "trunc", "frac", "square", "softsign", "hardsigmoid", "mish", "signbit",
-        "selu"}) {
+       {"neg",    "abs",      "exp",         "log",         "log1p",    "expm1",
+        "sqrt",   "rsqrt",    "cbrt",        "reciprocal",  "relu",     "sigmoid",
+        "tanh",   "tan",      "sin",         "cos",         "atan",     "asin",
+        "acos",   "gelu",     "erf",         "erfc",        "floor",    "ceil",
+        "sign",   "isfinite", "logical_not", "bitwise_not", "typecast", "to_layout",
+        "relu6",  "silu",     "asinh",       "exp2",        "trunc",    "frac",
+        "square", "softsign", "hardsigmoid", "mish",        "signbit",  "selu"}) {
     table[name] = check_unary;
   }
   for (const char* name : {"add",

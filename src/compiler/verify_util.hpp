@@ -3,9 +3,9 @@
 // The per-family rules live in verify_*.cpp and register themselves into one table.
 #pragma once
 
-#include "meshrt/catalog/op_catalog.hpp"
 #include <map>
 #include <string>
+#include "meshrt/catalog/op_catalog.hpp"
 
 #include "meshrt/binary/program.hpp"
 

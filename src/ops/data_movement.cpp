@@ -51,8 +51,8 @@ void index_select_kernel(const binary::Op& op, Inputs in, Outputs out) {
   const int64_t step = std::max<int64_t>(1, op.int_attr_or("stride", 0));
   if (begin < 0 || length < 0 || (length > 0 && begin + (length - 1) * step >= a.shape()[dim]))
     fail(ErrorCode::kInvalidArgument, op,
-         fmt::format("begin {}, length {}, stride {} leave dim {} of size {}", begin, length,
-                     step, dim, a.shape()[dim]));
+         fmt::format("begin {}, length {}, stride {} leave dim {} of size {}", begin, length, step,
+                     dim, a.shape()[dim]));
   Shape expected = a.shape();
   expected[dim] = length;
   expect_shape(op, out[0]->shape(), expected, "result");

@@ -65,8 +65,8 @@ void distributed_norm_stats(const binary::Op& op, std::span<const HostTensor* co
 }
 
 void distributed_norm_apply(const binary::Op& op, std::span<const HostTensor* const> in,
-                            const HostTensor& summed,
-                            std::span<const HostTensor* const> line_stats, HostTensor& out) {
+                            const HostTensor& summed, std::span<const HostTensor* const> line_stats,
+                            HostTensor& out) {
   const NormOperands operands = norm_operands(op, in);
   const int64_t n = row_length(op, summed), rows = summed.volume() / n;
   for (const HostTensor* t : {operands.weight, operands.bias})

@@ -226,7 +226,8 @@ struct GeluBwTanh {
   T operator()(T grad, T x) const {
     const T s = T(0.79788456080286535588), c = T(0.044715);
     const T t = std::tanh(s * (x + c * x * x * x));
-    return grad * (T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * s * (T(1) + T(3) * c * x * x));
+    return grad *
+           (T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * s * (T(1) + T(3) * c * x * x));
   }
 };
 void gelu_bw_kernel(const binary::Op& op, Inputs in, Outputs out) {

@@ -37,8 +37,9 @@ void softmax_kernel(const binary::Op& op, Inputs in, Outputs out) {
 }
 
 // rms_norm / layer_norm (input, weight?, bias?), over the trailing normalized_shape; layer_norm
-// also subtracts the mean (its variance is the biased one, as torch's). Which optional operands are present comes from
-// operandSegmentSizes when the parser kept it, else from the operand count (weight first).
+// also subtracts the mean (its variance is the biased one, as torch's). Which optional operands are
+// present comes from operandSegmentSizes when the parser kept it, else from the operand count
+// (weight first).
 void norm_kernel(const binary::Op& op, Inputs in, Outputs out) {
   expect_arity(op, in, 1, 3, out);
   const HostTensor& a = *in[0];

@@ -33,7 +33,9 @@ std::vector<std::string> read_names(const std::string& file) {
 // A one-op program: `name` applied to one 2x4 f32 argument.
 std::string one_op_program(const std::string& name) {
   return "func.func @main(%arg0: tensor<2x4xf32>) -> tensor<2x4xf32> {\n"
-         "  %0 = \"ttir." + name + "\"(%arg0) : (tensor<2x4xf32>) -> tensor<2x4xf32> loc(\"op\")\n"
+         "  %0 = \"ttir." +
+         name +
+         "\"(%arg0) : (tensor<2x4xf32>) -> tensor<2x4xf32> loc(\"op\")\n"
          "  return %0 : tensor<2x4xf32>\n}\n";
 }
 
@@ -97,9 +99,9 @@ TEST(OpCatalog, CoversTheTtirOpListExceptTheListedGaps) {
   for (const std::string& name : ttir) {
     const catalog::OpInfo* info = catalog::find_op(name);
     const bool listed_gap = std::count(not_yet.begin(), not_yet.end(), name) != 0;
-    EXPECT_NE(info != nullptr, listed_gap)
-        << name << (info ? " is catalogued: remove it from not_yet.txt"
-                         : " is neither catalogued nor in not_yet.txt");
+    EXPECT_NE(info != nullptr, listed_gap) << name
+                                           << (info ? " is catalogued: remove it from not_yet.txt"
+                                                    : " is neither catalogued nor in not_yet.txt");
     if (listed_gap) {
       // Compiling it fails with the unsupported-op error, naming it.
       EXPECT_NE(compile_error(name).find("unsupported op 'ttir." + name + "'"), std::string::npos)
@@ -123,8 +125,8 @@ TEST(OpCatalog, CoversTheTtirOpListExceptTheListedGaps) {
   }
   EXPECT_EQ(pipeline_only, 4u);
   EXPECT_EQ(catalogued + gaps + pipeline_only, 176u);
-  std::printf("TTIR ops: %zu runnable, %zu pipeline-only, %zu not yet\n", catalogued,
-              pipeline_only, gaps);
+  std::printf("TTIR ops: %zu runnable, %zu pipeline-only, %zu not yet\n", catalogued, pipeline_only,
+              gaps);
 }
 
 TEST(OpCatalog, RegisteringAnUncataloguedOpIsRefused) {

@@ -2,12 +2,13 @@
 //
 // An entry holds what any layer needs to know about an op without running it: its name (as in
 // tt-mlir's TTIROps.td, without "ttir."), the family it belongs to (one catalogue file per
-// family), how it is costed, how the runtime executes it, how many operands it takes, which of
-// its operands hold indices or quantized integers (so generated inputs are valid), and whether
-// it writes its first operand in place. The layers that implement ops (verifier, reference
-// interpreter, device kernels) keep their functions in an OpTable keyed by this catalogue, so
-// no layer holds an op-name list of its own and a conformance test can ask every layer whether
-// it implements every catalogued op.
+// family), how it is costed, how the runtime executes it, which of its operands hold indices
+// or quantized integers (so generated inputs are valid), which ttnn lays out other than in
+// tiles, and whether it writes its first operand in place (operand counts and attributes are
+// still checked by each op's verifier function). The layers that implement ops (verifier,
+// reference interpreter, device kernels) keep their functions in an OpTable keyed by this
+// catalogue, so no layer holds an op-name list of its own and a conformance test can ask every
+// layer whether it implements every catalogued op.
 //
 // All functions are thread-safe (the catalogue is immutable once built, on first use).
 #pragma once
@@ -33,11 +34,11 @@ enum class CostFamily : uint8_t {
 
 // How the runtime executes an op.
 enum class Execution : uint8_t {
-  kKernel,          // a device kernel per chip (ops/kernels.hpp)
-  kCollective,      // a collective step across the mesh's chips (ops/ccl.hpp)
-  kMeshShard,       // host <-> mesh distribution (the executor itself)
-  kCall,            // a call of another program of the binary
-  kPipelineOnly,    // exists only inside tt-mlir's own pipelines: not a TTIR program op
+  kKernel,        // a device kernel per chip (ops/kernels.hpp)
+  kCollective,    // a collective step across the mesh's chips (ops/ccl.hpp)
+  kMeshShard,     // host <-> mesh distribution (the executor itself)
+  kCall,          // a call of another program of the binary
+  kPipelineOnly,  // exists only inside tt-mlir's own pipelines: not a TTIR program op
 };
 
 // An operand whose generated values must be valid indices or quantized integers.
@@ -49,28 +50,24 @@ struct OperandRole {
   Kind kind = Kind::kIndex;
   uint8_t operand = 0;
   uint8_t bound_operand = 0;
-  int8_t bound_dim = 0;         // a dim of bound_operand's shape (negative: from the back)
-  bool dim_from_attr = false;   // the dim is the op's "dim" attribute instead (default 0)
-  int64_t cap = 0;              // when > 0, the bound is at most this (cache positions)
+  int8_t bound_dim = 0;        // a dim of bound_operand's shape (negative: from the back)
+  bool dim_from_attr = false;  // the dim is the op's "dim" attribute instead (default 0)
+  int64_t cap = 0;             // when > 0, the bound is at most this (cache positions)
 };
 
 struct OpInfo {
-  std::string_view name;      // TTIR name without "ttir."
-  std::string_view family;    // catalogue family (the file that describes it)
+  std::string_view name;    // TTIR name without "ttir."
+  std::string_view family;  // catalogue family (the file that describes it)
   CostFamily cost = CostFamily::kEltwise;
   Execution execution = Execution::kKernel;
-  uint8_t min_operands = 0;
-  uint8_t max_operands = 0;   // kVariadic: any number from min_operands
   std::vector<OperandRole> operand_roles;
   bool writes_first_operand = false;  // in place: the op updates operand 0 (a cache)
   // Operands ttnn lays out other than in 32x32 tiles: a convolution's weight (as the tiled
   // matrix it prepares) and its bias (row-major).
   int8_t conv_weight_operand = -1;
   std::vector<uint8_t> row_major_operands;
-  std::string_view why_not = {};      // for kPipelineOnly: what the op is for instead
+  std::string_view why_not = {};  // for kPipelineOnly: what the op is for instead
 };
-
-inline constexpr uint8_t kVariadic = 255;
 
 using OpId = uint16_t;
 

@@ -75,7 +75,7 @@ int64_t distributed_norm_stats_per_row(const binary::Op& op);
 void distributed_norm_stats(const binary::Op& op, std::span<const HostTensor* const> in,
                             HostTensor& summed, HostTensor& stats);
 void distributed_norm_apply(const binary::Op& op, std::span<const HostTensor* const> in,
-                            const HostTensor& summed,
-                            std::span<const HostTensor* const> line_stats, HostTensor& out);
+                            const HostTensor& summed, std::span<const HostTensor* const> line_stats,
+                            HostTensor& out);
 
 }  // namespace meshrt::ops
