@@ -209,52 +209,13 @@ void batch_norm_training_kernel(const binary::Op& op, Inputs in, Outputs out) {
 }
 
 // Stable sort of every line along `dim` (ties keep their order); values are copied raw.
-void sort_kernel(const binary::Op& op, Inputs in, Outputs out) {
-  expect_arity(op, in, 1, 1, out, 2);
+// The first k entries of every line along `dim` of in[0] in sorted order (descending: largest
+// first; ties keep the lower position first) into out[0], their positions into out[1].
+void sorted_prefix(const binary::Op& op, Inputs in, Outputs out, int64_t k, bool descending) {
   const HostTensor& x = *in[0];
-  expect_shape(op, out[0]->shape(), x.shape(), "values result");
-  expect_shape(op, out[1]->shape(), x.shape(), "indices result");
-  if (x.shape().empty()) {
-    gather_elements(x, *out[0], [](int64_t i) { return i; });
-    return;
-  }
   const size_t dim =
       static_cast<size_t>(normalize_dim(op, op.int_attr_or("dim", -1), x.shape().size()));
-  const bool descending = op.bool_attr_or("descending", false);
   const int64_t len = x.shape()[dim];
-  const int64_t inner = row_major_strides(x.shape())[dim];
-  const int64_t outer = len == 0 ? 0 : x.volume() / (len * inner);
-  const std::vector<float> key = to_f32(x);
-  std::vector<int64_t> source(static_cast<size_t>(x.volume()));
-  std::vector<int32_t> perm(static_cast<size_t>(len));
-  for (int64_t ob = 0; ob < outer; ++ob)
-    for (int64_t ib = 0; ib < inner; ++ib) {
-      const int64_t base = ob * len * inner + ib;
-      std::iota(perm.begin(), perm.end(), 0);
-      std::stable_sort(perm.begin(), perm.end(), [&](int32_t a, int32_t b) {
-        const float ka = key[static_cast<size_t>(base + a * inner)];
-        const float kb = key[static_cast<size_t>(base + b * inner)];
-        return descending ? kb < ka : ka < kb;
-      });
-      for (int64_t j = 0; j < len; ++j) {
-        source[static_cast<size_t>(base + j * inner)] = base + perm[static_cast<size_t>(j)] * inner;
-        out[1]->set(base + j * inner, perm[static_cast<size_t>(j)]);
-      }
-    }
-  gather_elements(x, *out[0], [&](int64_t i) { return source[static_cast<size_t>(i)]; });
-}
-
-// topk(k, dim, largest, sorted): the k largest (smallest) entries along dim and their
-// positions, always in sorted order (ties: the lower position first), which also satisfies
-// sorted = false.
-void topk_kernel(const binary::Op& op, Inputs in, Outputs out) {
-  expect_arity(op, in, 1, 1, out, 2);
-  const HostTensor& x = *in[0];
-  if (x.shape().empty()) fail(ErrorCode::kInvalidArgument, op, "input needs a dim");
-  const size_t dim =
-      static_cast<size_t>(normalize_dim(op, op.int_attr_or("dim", -1), x.shape().size()));
-  const bool largest = op.bool_attr_or("largest", true);
-  const int64_t len = x.shape()[dim], k = op.int_attr("k");
   if (k < 0 || k > len)
     fail(ErrorCode::kInvalidArgument, op, fmt::format("k {} is outside [0, {}]", k, len));
   Shape expected = x.shape();
@@ -273,7 +234,7 @@ void topk_kernel(const binary::Op& op, Inputs in, Outputs out) {
       std::stable_sort(perm.begin(), perm.end(), [&](int32_t a, int32_t b) {
         const float ka = key[static_cast<size_t>(base + a * inner)];
         const float kb = key[static_cast<size_t>(base + b * inner)];
-        return largest ? kb < ka : ka < kb;
+        return descending ? kb < ka : ka < kb;
       });
       for (int64_t j = 0; j < k; ++j) {
         source[static_cast<size_t>(out_base + j * inner)] =
@@ -282,6 +243,26 @@ void topk_kernel(const binary::Op& op, Inputs in, Outputs out) {
       }
     }
   gather_elements(x, *out[0], [&](int64_t i) { return source[static_cast<size_t>(i)]; });
+}
+
+void sort_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out, 2);
+  const HostTensor& x = *in[0];
+  if (x.shape().empty()) {
+    expect_shape(op, out[0]->shape(), x.shape(), "values result");
+    gather_elements(x, *out[0], [](int64_t i) { return i; });
+    return;
+  }
+  const int64_t dim = normalize_dim(op, op.int_attr_or("dim", -1), x.shape().size());
+  sorted_prefix(op, in, out, x.shape()[dim], op.bool_attr_or("descending", false));
+}
+
+// topk(k, dim, largest, sorted): the k largest (smallest) entries along dim and their
+// positions, always in sorted order, which also satisfies sorted = false.
+void topk_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out, 2);
+  if (in[0]->shape().empty()) fail(ErrorCode::kInvalidArgument, op, "input needs a dim");
+  sorted_prefix(op, in, out, op.int_attr("k"), op.bool_attr_or("largest", true));
 }
 
 void max_pool2d_with_indices_kernel(const binary::Op& op, Inputs in, Outputs out) {
