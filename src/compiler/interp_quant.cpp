@@ -1,6 +1,8 @@
 // Quantization kernels of the reference interpreter (f64, plain loops over multi-indices):
 //
 //   quantize_unrolled(x, scale, zp)    q  = clamp(round_half_even(x / scale) + zp, lo, hi)
+//                                      (x / scale rounded to f32 first, as the device divides
+//                                      in f32: a bf16 x often lands on a tie either side of it)
 //   dequantize_unrolled(q, scale, zp)  y  = (q - zp) * scale
 //   requantize(q)                      q' = clamp(round_half_even((q - zp_in) * s_in / s_out)
 //                                                 + zp_out, lo, hi)
@@ -101,34 +103,43 @@ std::vector<double> numbers(const OpContext& ctx, const std::string& key) {
   ctx.fail(ErrorCode::kInvalidArgument, fmt::format("attribute '{}' is not a number list", key));
 }
 
+// quantize_unrolled(x, scale, zp), or quantize(x) with the parameters of its result type.
 std::vector<Tensor> quantize(const OpContext& ctx, const std::vector<const Tensor*>& in) {
-  ctx.expect_operands(in.size(), 3);
+  const bool unrolled = ctx.op.name == "quantize_unrolled";
+  ctx.expect_operands(in.size(), unrolled ? 3 : 1);
   const Tensor& x = *in[0];
   expect_shape(ctx, x, ctx.result_shape(), "input");
   const auto axis = axis_of(ctx, x.rank());
-  const Param scale(ctx, in[1]->v, axis, x.shape, "scale");
-  const Param zero_point(ctx, in[2]->v, axis, x.shape, "zero point");
+  const Param scale(ctx, unrolled ? in[1]->v : f32_values(numbers(ctx, "scale")), axis, x.shape,
+                    "scale");
+  const Param zero_point(ctx, unrolled ? in[2]->v : numbers(ctx, "zero_point"), axis, x.shape,
+                         "zero point");
   const Range range = storage_range(ctx, ctx.result_dtype());
   Tensor out(x.shape, ctx.result_dtype());
   for_each_index(x.shape, [&](int64_t flat, const std::vector<int64_t>& index) {
     const double v = x.v[flat];
     const double q =
-        std::isnan(v) ? range.lo : round_half_even(v / scale.at(index)) + zero_point.at(index);
+        std::isnan(v) ? range.lo
+                      : round_half_even(as_f32(v / scale.at(index))) + zero_point.at(index);
     out.v[flat] = clamp_to(q, range);
   });
   return single(std::move(out));
 }
 
+// dequantize_unrolled(q, scale, zp), or dequantize(q) with the parameters of its operand type.
 std::vector<Tensor> dequantize(const OpContext& ctx, const std::vector<const Tensor*>& in) {
-  ctx.expect_operands(in.size(), 3);
+  const bool unrolled = ctx.op.name == "dequantize_unrolled";
+  ctx.expect_operands(in.size(), unrolled ? 3 : 1);
   const Tensor& q = *in[0];
   expect_shape(ctx, q, ctx.result_shape(), "input");
   if (!is_float(ctx.result_dtype()))
     ctx.fail(ErrorCode::kInvalidArgument,
              fmt::format("result must be a float type, got {}", mlir_name(ctx.result_dtype())));
   const auto axis = axis_of(ctx, q.rank());
-  const Param scale(ctx, in[1]->v, axis, q.shape, "scale");
-  const Param zero_point(ctx, in[2]->v, axis, q.shape, "zero point");
+  const Param scale(ctx, unrolled ? in[1]->v : f32_values(numbers(ctx, "scale")), axis, q.shape,
+                    "scale");
+  const Param zero_point(ctx, unrolled ? in[2]->v : numbers(ctx, "zero_point"), axis, q.shape,
+                         "zero point");
   Tensor out(q.shape, ctx.result_dtype());
   for_each_index(q.shape, [&](int64_t flat, const std::vector<int64_t>& index) {
     out.v[flat] = (q.v[flat] - zero_point.at(index)) * scale.at(index);
@@ -136,15 +147,21 @@ std::vector<Tensor> dequantize(const OpContext& ctx, const std::vector<const Ten
   return single(std::move(out));
 }
 
+// requantize(q) with the parameters of its types, or requantize_unrolled(q, in_scale,
+// in_zero_point, out_scale, out_zero_point).
 std::vector<Tensor> requantize(const OpContext& ctx, const std::vector<const Tensor*>& in) {
-  ctx.expect_operands(in.size(), 1);
+  const bool unrolled = ctx.op.name == "requantize_unrolled";
+  ctx.expect_operands(in.size(), unrolled ? 5 : 1);
   const Tensor& q = *in[0];
   expect_shape(ctx, q, ctx.result_shape(), "input");
   const auto axis = axis_of(ctx, q.rank());
-  const Param in_scale(ctx, f32_values(numbers(ctx, "in_scale")), axis, q.shape, "in_scale");
-  const Param out_scale(ctx, f32_values(numbers(ctx, "out_scale")), axis, q.shape, "out_scale");
-  const Param in_zp(ctx, numbers(ctx, "in_zero_point"), axis, q.shape, "in_zero_point");
-  const Param out_zp(ctx, numbers(ctx, "out_zero_point"), axis, q.shape, "out_zero_point");
+  auto param = [&](size_t operand, const char* key) {
+    return unrolled ? in[operand]->v : numbers(ctx, key);
+  };
+  const Param in_scale(ctx, f32_values(param(1, "in_scale")), axis, q.shape, "in_scale");
+  const Param out_scale(ctx, f32_values(param(3, "out_scale")), axis, q.shape, "out_scale");
+  const Param in_zp(ctx, param(2, "in_zero_point"), axis, q.shape, "in_zero_point");
+  const Param out_zp(ctx, param(4, "out_zero_point"), axis, q.shape, "out_zero_point");
   const Range range = storage_range(ctx, ctx.result_dtype());
   Tensor out(q.shape, ctx.result_dtype());
   for_each_index(q.shape, [&](int64_t flat, const std::vector<int64_t>& index) {
@@ -161,6 +178,9 @@ void register_quantization_kernels(KernelTable& table) {
   table.device["quantize_unrolled"] = quantize;
   table.device["dequantize_unrolled"] = dequantize;
   table.device["requantize"] = requantize;
+  table.device["quantize"] = quantize;
+  table.device["dequantize"] = dequantize;
+  table.device["requantize_unrolled"] = requantize;
 }
 
 }  // namespace meshrt::compiler::interp

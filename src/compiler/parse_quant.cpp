@@ -209,11 +209,34 @@ void check_quant_shape(const Cursor& cursor, size_t offset, const QuantType& qua
 void add_quant_attrs(const Cursor& cursor, size_t name_offset, binary::Op& op,
                      const std::vector<ParsedType>& operand_types,
                      const std::vector<ParsedType>& result_types) {
-  if (op.name == "quantize_unrolled") {
-    if (result_types.empty() || !result_types[0].quant) return;
-    const QuantType& out = *result_types[0].quant;
-    op.attrs["storage_min"] = out.storage_min;
-    op.attrs["storage_max"] = out.storage_max;
+  const QuantType* result_quant =
+      result_types.empty() || !result_types[0].quant ? nullptr : &*result_types[0].quant;
+  const QuantType* operand_quant =
+      operand_types.empty() || !operand_types[0].quant ? nullptr : &*operand_types[0].quant;
+  if (op.name == "quantize_unrolled" || op.name == "requantize_unrolled") {
+    if (!result_quant) return;
+    op.attrs["storage_min"] = result_quant->storage_min;
+    op.attrs["storage_max"] = result_quant->storage_max;
+    return;
+  }
+  // quantize takes its parameters from its result type, dequantize from its operand type.
+  if (op.name == "quantize" || op.name == "dequantize") {
+    const bool from_result = op.name == "quantize";
+    const QuantType* q = from_result ? result_quant : operand_quant;
+    if (!q) {
+      const std::vector<ParsedType>& types = from_result ? result_types : operand_types;
+      cursor.fail_at(name_offset, ErrorCode::kInvalidArgument,
+                     fmt::format("'ttir.{}' needs a quantized {} type (!quant.uniform), got '{}'",
+                                 op.name, from_result ? "result" : "operand",
+                                 types.empty() ? std::string("nothing") : quant_text(types[0])));
+    }
+    op.attrs["scale"] = q->scales;
+    op.attrs["zero_point"] = q->zero_points;
+    if (q->axis) op.attrs["axis"] = *q->axis;
+    if (from_result) {
+      op.attrs["storage_min"] = q->storage_min;
+      op.attrs["storage_max"] = q->storage_max;
+    }
     return;
   }
   if (op.name != "requantize") return;

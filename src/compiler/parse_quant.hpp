@@ -6,13 +6,17 @@
 //
 // A value of such a type is stored as its storage type (i32 -> DataType::kInt32). The
 // quantization parameters are not kept on the TensorDesc: the ops that need them
-// (ttir.quantize_unrolled, ttir.requantize) receive them as ordinary attributes, filled in by
+// (ttir.quantize, ttir.dequantize, ttir.requantize, ...) receive them as ordinary attributes, filled in by
 // add_quant_attrs() from their operand and result types:
 //
 //   requantize:        in_scale, out_scale (float arrays), in_zero_point, out_zero_point (int
 //                      arrays; one entry, or one per index of `axis`), axis (per-axis only),
 //                      storage_min, storage_max (the result's storage range)
-//   quantize_unrolled: storage_min, storage_max (the result's storage range)
+//   quantize_unrolled, requantize_unrolled: storage_min, storage_max (the result's storage
+//                      range)
+//   quantize:          scale (float array), zero_point (int array), axis (per-axis only) from
+//                      the quantized result type, and its storage_min, storage_max
+//   dequantize:        scale, zero_point, axis from the quantized operand type
 //
 // Stateless functions; they throw "path:line:col" errors through the Cursor they are given.
 #pragma once

@@ -55,31 +55,6 @@ void check_storage_range(const OpChecker& c) {
   if (lo > hi) c.fail(fmt::format("storage range [{}, {}] is empty", lo, hi));
 }
 
-void check_quantize(const OpChecker& c) {
-  c.expect_operands(3);
-  c.expect_results(1);
-  if (!is_float(c.operand(0).dtype))
-    c.fail(fmt::format("input must be a float tensor, has {}", mlir_name(c.operand(0).dtype)));
-  if (!is_integer(c.result(0).dtype))
-    c.fail(fmt::format("result must have an integer (storage) type, has {}",
-                       mlir_name(c.result(0).dtype)));
-  c.expect_result_shape(c.in(0));
-  check_param_operands(c, c.in(0));
-  check_storage_range(c);
-}
-
-void check_dequantize(const OpChecker& c) {
-  c.expect_operands(3);
-  c.expect_results(1);
-  if (!is_integer(c.operand(0).dtype))
-    c.fail(fmt::format("input must have an integer (storage) type, has {}",
-                       mlir_name(c.operand(0).dtype)));
-  if (!is_float(c.result(0).dtype))
-    c.fail(fmt::format("result must be a float tensor, has {}", mlir_name(c.result(0).dtype)));
-  c.expect_result_shape(c.in(0));
-  check_param_operands(c, c.in(0));
-}
-
 // Entry count of a number-list attribute (int, float, or a list of either); fails if missing.
 int64_t attr_count(const OpChecker& c, const std::string& key, bool positive) {
   if (!c.has(key))
@@ -101,18 +76,78 @@ int64_t attr_count(const OpChecker& c, const std::string& key, bool positive) {
   return static_cast<int64_t>(values.size());
 }
 
+// quantize_unrolled(x, scale, zp) / quantize(x) with scale and zero_point from its result type.
+void check_quantize(const OpChecker& c) {
+  const bool unrolled = c.op.name == "quantize_unrolled";
+  c.expect_operands(unrolled ? 3 : 1);
+  c.expect_results(1);
+  if (!is_float(c.operand(0).dtype))
+    c.fail(fmt::format("input must be a float tensor, has {}", mlir_name(c.operand(0).dtype)));
+  if (!is_integer(c.result(0).dtype))
+    c.fail(fmt::format("result must have an integer (storage) type, has {}",
+                       mlir_name(c.result(0).dtype)));
+  c.expect_result_shape(c.in(0));
+  if (unrolled) {
+    check_param_operands(c, c.in(0));
+  } else {
+    const std::optional<int64_t> axis = quant_axis(c, c.in(0));
+    expect_param_count(c, attr_count(c, "scale", true), c.in(0), axis, "scale");
+    expect_param_count(c, attr_count(c, "zero_point", false), c.in(0), axis, "zero_point");
+  }
+  check_storage_range(c);
+}
+
+// dequantize_unrolled(q, scale, zp) / dequantize(q) with scale and zero_point from its operand
+// type.
+void check_dequantize(const OpChecker& c) {
+  const bool unrolled = c.op.name == "dequantize_unrolled";
+  c.expect_operands(unrolled ? 3 : 1);
+  c.expect_results(1);
+  if (!is_integer(c.operand(0).dtype))
+    c.fail(fmt::format("input must have an integer (storage) type, has {}",
+                       mlir_name(c.operand(0).dtype)));
+  if (!is_float(c.result(0).dtype))
+    c.fail(fmt::format("result must be a float tensor, has {}", mlir_name(c.result(0).dtype)));
+  c.expect_result_shape(c.in(0));
+  if (unrolled) {
+    check_param_operands(c, c.in(0));
+  } else {
+    const std::optional<int64_t> axis = quant_axis(c, c.in(0));
+    expect_param_count(c, attr_count(c, "scale", true), c.in(0), axis, "scale");
+    expect_param_count(c, attr_count(c, "zero_point", false), c.in(0), axis, "zero_point");
+  }
+}
+
+// requantize(q) with its parameters from its types / requantize_unrolled(q, in_scale,
+// in_zero_point, out_scale, out_zero_point): scales float, zero points integer, each rank <= 1
+// with 1 entry or one per index of `axis`.
 void check_requantize(const OpChecker& c) {
-  c.expect_operands(1);
+  const bool unrolled = c.op.name == "requantize_unrolled";
+  c.expect_operands(unrolled ? 5 : 1);
   c.expect_results(1);
   if (!is_integer(c.operand(0).dtype) || !is_integer(c.result(0).dtype))
     c.fail(fmt::format("operand and result must have integer (storage) types, have {} and {}",
                        mlir_name(c.operand(0).dtype), mlir_name(c.result(0).dtype)));
   c.expect_result_shape(c.in(0));
   const std::optional<int64_t> axis = quant_axis(c, c.in(0));
-  for (const char* key : {"in_scale", "out_scale"})
-    expect_param_count(c, attr_count(c, key, true), c.in(0), axis, key);
-  for (const char* key : {"in_zero_point", "out_zero_point"})
-    expect_param_count(c, attr_count(c, key, false), c.in(0), axis, key);
+  if (unrolled) {
+    const char* names[] = {"in_scale", "in_zero_point", "out_scale", "out_zero_point"};
+    for (size_t k = 1; k <= 4; ++k) {
+      const bool scale = k % 2 == 1;
+      const DataType dtype = c.operand(k).dtype;
+      if (scale ? !is_float(dtype) : !is_integer(dtype))
+        c.fail(fmt::format("{} must be {} tensor, has {}", names[k - 1],
+                           scale ? "a float" : "an integer", mlir_name(dtype)));
+      if (c.in(k).size() > 1)
+        c.fail(fmt::format("{} {} must have rank 0 or 1", names[k - 1], shape_to_string(c.in(k))));
+      expect_param_count(c, volume(c.in(k)), c.in(0), axis, names[k - 1]);
+    }
+  } else {
+    for (const char* key : {"in_scale", "out_scale"})
+      expect_param_count(c, attr_count(c, key, true), c.in(0), axis, key);
+    for (const char* key : {"in_zero_point", "out_zero_point"})
+      expect_param_count(c, attr_count(c, key, false), c.in(0), axis, key);
+  }
   check_storage_range(c);
 }
 
@@ -122,6 +157,9 @@ void add_quantization_checks(CheckTable& table) {
   table["quantize_unrolled"] = check_quantize;
   table["dequantize_unrolled"] = check_dequantize;
   table["requantize"] = check_requantize;
+  table["quantize"] = check_quantize;
+  table["dequantize"] = check_dequantize;
+  table["requantize_unrolled"] = check_requantize;
 }
 
 }  // namespace meshrt::compiler::detail

@@ -4,6 +4,10 @@
 //   dequantize_unrolled(q, scale, zp)  y  = (q - zp) * scale
 //   requantize(q)                      q' = clamp(rint((q - zp_in) * (s_in / s_out)) + zp_out)
 //
+// quantize(x) and dequantize(q) are the same maps with their parameters from the quantized type
+// (scale / zero_point attributes from the parser); requantize_unrolled(q, s_in, zp_in, s_out,
+// zp_out) is requantize with its parameters as operands.
+//
 // rint rounds half to even. With an `axis` attribute the parameters are per-axis: the element
 // at index k along `axis` uses entry k of each parameter that has more than one entry (a
 // one-entry parameter applies to every element). requantize reads its parameters from the
@@ -108,14 +112,9 @@ float entry(const std::vector<float>& v, int64_t channel) {
   return v.size() == 1 ? v[0] : v[channel];
 }
 
-void quantize_kernel(const binary::Op& op, Inputs in, Outputs out) {
-  expect_arity(op, in, 3, 3, out);
-  const HostTensor& x = *in[0];
-  HostTensor& o = *out[0];
-  expect_shape(op, o.shape(), x.shape(), "result");
-  const ChannelOf channel = channel_of(op, x.shape());
-  const std::vector<float> scale = scales_of(op, *in[1], channel, "scale");
-  const std::vector<double> zp = zero_points_of(op, *in[2], channel);
+// The three affine maps, each with its parameters already read (one entry, or one per channel).
+void quantize_values(const binary::Op& op, const HostTensor& x, const std::vector<float>& scale,
+                     const std::vector<double>& zp, const ChannelOf& channel, HostTensor& o) {
   const auto [lo, hi] = storage_range(op, o.dtype());
   const std::vector<float> xs = to_f32(x);
   for (int64_t i = 0; i < x.volume(); ++i) {
@@ -126,17 +125,11 @@ void quantize_kernel(const binary::Op& op, Inputs in, Outputs out) {
   }
 }
 
-void dequantize_kernel(const binary::Op& op, Inputs in, Outputs out) {
-  expect_arity(op, in, 3, 3, out);
-  const HostTensor& q = *in[0];
-  HostTensor& o = *out[0];
-  expect_shape(op, o.shape(), q.shape(), "result");
+void dequantize_values(const binary::Op& op, const HostTensor& q, const std::vector<float>& scale,
+                       const std::vector<double>& zp, const ChannelOf& channel, HostTensor& o) {
   if (!is_float(o.dtype()))
     fail(ErrorCode::kInvalidArgument, op,
          fmt::format("result must be a float tensor, not {}", mlir_name(o.dtype())));
-  const ChannelOf channel = channel_of(op, q.shape());
-  const std::vector<float> scale = scales_of(op, *in[1], channel, "scale");
-  const std::vector<double> zp = zero_points_of(op, *in[2], channel);
   const std::vector<double> qs = q.to_doubles();
   std::vector<float> ys(qs.size());
   for (int64_t i = 0; i < q.volume(); ++i) {
@@ -146,16 +139,10 @@ void dequantize_kernel(const binary::Op& op, Inputs in, Outputs out) {
   from_f32(ys, o);
 }
 
-void requantize_kernel(const binary::Op& op, Inputs in, Outputs out) {
-  expect_arity(op, in, 1, 1, out);
-  const HostTensor& q = *in[0];
-  HostTensor& o = *out[0];
-  expect_shape(op, o.shape(), q.shape(), "result");
-  const ChannelOf channel = channel_of(op, q.shape());
-  const std::vector<double> in_scale = floats_attr(op, "in_scale");
-  const std::vector<double> out_scale = floats_attr(op, "out_scale");
-  const std::vector<double> in_zp = floats_attr(op, "in_zero_point");
-  const std::vector<double> out_zp = floats_attr(op, "out_zero_point");
+void requantize_values(const binary::Op& op, const HostTensor& q,
+                       const std::vector<double>& in_scale, const std::vector<double>& in_zp,
+                       const std::vector<double>& out_scale, const std::vector<double>& out_zp,
+                       const ChannelOf& channel, HostTensor& o) {
   expect_count(op, in_scale.size(), channel, "in_scale");
   expect_count(op, out_scale.size(), channel, "out_scale");
   expect_count(op, in_zp.size(), channel, "in_zero_point");
@@ -174,12 +161,78 @@ void requantize_kernel(const binary::Op& op, Inputs in, Outputs out) {
   }
 }
 
+std::vector<float> f32_list(const std::vector<double>& v) { return {v.begin(), v.end()}; }
+
+// quantize_unrolled(x, scale, zp) / quantize(x), its parameters from its result type.
+void quantize_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  const bool unrolled = op.name == "quantize_unrolled";
+  expect_arity(op, in, unrolled ? 3 : 1, unrolled ? 3 : 1, out);
+  const HostTensor& x = *in[0];
+  HostTensor& o = *out[0];
+  expect_shape(op, o.shape(), x.shape(), "result");
+  const ChannelOf channel = channel_of(op, x.shape());
+  if (unrolled) {
+    quantize_values(op, x, scales_of(op, *in[1], channel, "scale"),
+                    zero_points_of(op, *in[2], channel), channel, o);
+    return;
+  }
+  const std::vector<double> scale = floats_attr(op, "scale"), zp = floats_attr(op, "zero_point");
+  expect_count(op, scale.size(), channel, "scale");
+  expect_count(op, zp.size(), channel, "zero point");
+  quantize_values(op, x, f32_list(scale), zp, channel, o);
+}
+
+// dequantize_unrolled(q, scale, zp) / dequantize(q), its parameters from its operand type.
+void dequantize_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  const bool unrolled = op.name == "dequantize_unrolled";
+  expect_arity(op, in, unrolled ? 3 : 1, unrolled ? 3 : 1, out);
+  const HostTensor& q = *in[0];
+  HostTensor& o = *out[0];
+  expect_shape(op, o.shape(), q.shape(), "result");
+  const ChannelOf channel = channel_of(op, q.shape());
+  if (unrolled) {
+    dequantize_values(op, q, scales_of(op, *in[1], channel, "scale"),
+                      zero_points_of(op, *in[2], channel), channel, o);
+    return;
+  }
+  const std::vector<double> scale = floats_attr(op, "scale"), zp = floats_attr(op, "zero_point");
+  expect_count(op, scale.size(), channel, "scale");
+  expect_count(op, zp.size(), channel, "zero point");
+  dequantize_values(op, q, f32_list(scale), zp, channel, o);
+}
+
+// requantize(q), its parameters from its types / requantize_unrolled(q, in_scale, in_zp,
+// out_scale, out_zp).
+void requantize_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  const bool unrolled = op.name == "requantize_unrolled";
+  expect_arity(op, in, unrolled ? 5 : 1, unrolled ? 5 : 1, out);
+  const HostTensor& q = *in[0];
+  HostTensor& o = *out[0];
+  expect_shape(op, o.shape(), q.shape(), "result");
+  const ChannelOf channel = channel_of(op, q.shape());
+  if (unrolled) {
+    // Scales are f32 on the device: read them through f32.
+    auto f32_doubles = [](const HostTensor& t) {
+      const std::vector<float> f = to_f32(t);
+      return std::vector<double>(f.begin(), f.end());
+    };
+    requantize_values(op, q, f32_doubles(*in[1]), in[2]->to_doubles(), f32_doubles(*in[3]),
+                      in[4]->to_doubles(), channel, o);
+    return;
+  }
+  requantize_values(op, q, floats_attr(op, "in_scale"), floats_attr(op, "in_zero_point"),
+                    floats_attr(op, "out_scale"), floats_attr(op, "out_zero_point"), channel, o);
+}
+
 }  // namespace
 
 void register_quantization(KernelTable& t) {
   t["quantize_unrolled"] = quantize_kernel;
   t["dequantize_unrolled"] = dequantize_kernel;
   t["requantize"] = requantize_kernel;
+  t["quantize"] = quantize_kernel;
+  t["dequantize"] = dequantize_kernel;
+  t["requantize_unrolled"] = requantize_kernel;
 }
 
 }  // namespace meshrt::ops::detail

@@ -9,7 +9,7 @@ random inputs) and run with `ttrt run` on the whole directory, in one process an
 allclose to its golden (PCC alone would accept a scaled result). Then one program per op is
 run with `--inject-fault` on its op: the perturbed kernel output must be caught (exit 42).
 
-Usage: conformance.py TTRT_EXECUTABLE
+Usage: conformance.py TTRT_EXECUTABLE [OP ...]   (naming ops checks only their programs)
 """
 import json
 import os
@@ -24,6 +24,7 @@ import corpus_ops
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CATALOG_LISTS = os.path.join(HERE, "..", "catalog")
+PROGRAMS = os.path.join(HERE, "programs")
 CORPUS = os.path.join(HERE, "..", "..", "..", "shared", "corpus", "tt-mlir")
 PIPELINE_ONLY = {"alloc", "dealloc", "ttnn_metal_layout_cast", "tt_lang_op"}
 # Ops whose corpus use is about its dtypes (quantized storage, index types): not swapped.
@@ -157,7 +158,8 @@ def attr_op(name, attrs, out_local):
 
 def programs():
     """(op, file stem, mlir text, mesh) of every conformance program."""
-    return [(op, stem, text, mesh_of(stem)) for op, stem, text in templated()] + harvested()
+    return ([(op, stem, text, mesh_of(stem)) for op, stem, text in templated()] + harvested()
+            + written())
 
 
 def mesh_of(stem):
@@ -177,7 +179,7 @@ def harvested():
     """Every catalogued op not templated above, cut out of the corpus (its smallest use), in
     its own dtypes and with f32 and bf16 swapped, on its file's mesh and, for a one-chip op,
     replicated over 1x2 too."""
-    templated_ops = {op for op, _, _ in templated()} | set(HAND)
+    templated_ops = {op for op, _, _ in templated()} | set(HAND) | {op for op, *_ in written()}
     wanted = catalogued_ops() - templated_ops
     found = corpus_ops.smallest_uses(CORPUS, wanted)
     missing = sorted(wanted - set(found))
@@ -197,6 +199,38 @@ def harvested():
     for op, text in HAND.items():
         for m in HAND_MESHES.get(op, [(1, 1), (1, 2)]):
             out.append((op, f"hand_{op}_{m[0]}x{m[1]}", text, m))
+    return out
+
+
+def written():
+    """The programs of programs/: one file per op (or per op and variant), named
+    `<op>[.<variant>].mlir`, whose first line `// meshes: 1x1 1x2` (the default) lists the meshes
+    it runs on and `// dtypes: keep` (optional) keeps its dtypes; otherwise an f32 program also
+    runs with f32 and bf16 swapped."""
+    out = []
+    for name in sorted(os.listdir(PROGRAMS)):
+        if not name.endswith(".mlir"):
+            continue
+        with open(os.path.join(PROGRAMS, name)) as f:
+            text = f.read()
+        stem = name[:-len(".mlir")]
+        op = stem.split(".")[0]
+        meshes, keep = [(1, 1), (1, 2)], False
+        for line in text.splitlines():
+            if not line.startswith("//"):
+                break
+            key, _, value = line[2:].partition(":")
+            if key.strip() == "meshes":
+                meshes = [tuple(int(d) for d in m.split("x")) for m in value.split()]
+            if key.strip() == "dtypes":
+                keep = value.strip() == "keep"
+        variants = {"": text}
+        swapped = text.replace("xf32>", "x@@>").replace("xbf16>", "xf32>").replace("x@@>", "xbf16>")
+        if swapped != text and not keep:
+            variants["_swapped"] = swapped
+        for tag, body in variants.items():
+            for m in meshes:
+                out.append((op, f"written_{stem.replace('.', '_')}{tag}_{m[0]}x{m[1]}", body, m))
     return out
 
 
@@ -323,6 +357,9 @@ def main():
     failures, checks = [], 0
     try:
         progs = programs()
+        only = set(sys.argv[2:])  # ops to check alone (development); all when none are named
+        if only:
+            progs = [p for p in progs if p[0] in only]
         groups = {}  # tolerance group -> binaries directory
         for op, stem, text, mesh in progs:
             group = "bf16" if "bf16" in text else "exact"
@@ -408,7 +445,7 @@ def main():
             if r.returncode != 42 or f"golden mismatch at '{op}'" not in r.stdout + r.stderr:
                 failures.append(f"injected fault in {stem} not caught: exit {r.returncode}")
         ops = {op for op, _, _, _ in progs}
-        lacking = sorted(catalogued_ops() - ops)
+        lacking = sorted((only or catalogued_ops()) - ops)
         if lacking:
             failures.append(f"catalogued ops without a conformance program: {', '.join(lacking)}")
         print(f"{len(progs)} programs of {len(ops)} ops, {checks} checks, "
