@@ -9,7 +9,7 @@ void add_compute_ops(Ops& ops) {
   // ttnn prepares a convolution weight [O, I, kh, kw] as the tiled [I*kh*kw, O] matrix (tiles
   // of the 4-D weight would take 1024 times a 1x1 kernel's bytes) and keeps its bias row-major.
   for (std::string_view name : {"conv2d", "conv3d", "conv_transpose2d"}) {
-    OpInfo conv{name, "convolution", CostFamily::kMatmul};
+    OpInfo conv = make_op(name, "convolution", CostFamily::kMatmul);
     conv.conv_weight_operand = 1;
     conv.row_major_operands = {2};
     ops.push_back(conv);

@@ -9,17 +9,17 @@ void add_data_movement_ops(Ops& ops) {
   add_plain(ops, "data_movement", kCost,
             {"reshape", "permute", "transpose", "concat", "slice_static", "slice_dynamic",
              "broadcast", "repeat", "repeat_interleave", "squeeze", "unsqueeze", "pad", "index",
-             "index_select", "reverse", "to_layout"});
-  OpInfo embedding{"embedding", "data_movement", kCost};
+             "index_select", "reverse", "to_layout", "rearrange"});
+  OpInfo embedding = make_op("embedding", "data_movement", kCost);
   embedding.operand_roles = {index_role(0, 1, 0)};  // rows of the table
   ops.push_back(embedding);
-  OpInfo embedding_backward{"embedding_backward", "data_movement", kCost};
+  OpInfo embedding_backward = make_op("embedding_backward", "data_movement", kCost);
   embedding_backward.operand_roles = {index_role(0, 1, 0)};
   ops.push_back(embedding_backward);
-  OpInfo gather{"gather", "data_movement", kCost};
+  OpInfo gather = make_op("gather", "data_movement", kCost);
   gather.operand_roles = {index_role_at_attr_dim(1, 0)};  // entries of the gathered dim
   ops.push_back(gather);
-  OpInfo scatter{"scatter", "data_movement", kCost};
+  OpInfo scatter = make_op("scatter", "data_movement", kCost);
   scatter.operand_roles = {index_role_at_attr_dim(1, 0)};  // the addressed dim of the target
   ops.push_back(scatter);
 }

@@ -11,17 +11,23 @@ namespace meshrt::catalog::detail {
 
 using Ops = std::vector<OpInfo>;
 
+// An entry of one family and cost, to be filled in further.
+inline OpInfo make_op(std::string_view name, std::string_view family, CostFamily cost,
+                      Execution execution = Execution::kKernel) {
+  OpInfo info;
+  info.name = name;
+  info.family = family;
+  info.cost = cost;
+  info.execution = execution;
+  return info;
+}
+
 // Adds plain entries (no operand roles, not in place) of one family and cost.
 inline void add_plain(Ops& ops, std::string_view family, CostFamily cost,
                       std::initializer_list<std::string_view> names,
                       Execution execution = Execution::kKernel) {
   for (std::string_view n : names) {
-    OpInfo info;
-    info.name = n;
-    info.family = family;
-    info.cost = cost;
-    info.execution = execution;
-    ops.push_back(std::move(info));
+    ops.push_back(make_op(n, family, cost, execution));
   }
 }
 

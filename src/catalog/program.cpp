@@ -19,7 +19,7 @@ void add_program_ops(Ops& ops) {
                       "an opaque op of the tt-lang frontend, lowered by its "
                       "own pipeline"},
        }) {
-    OpInfo info{p.name, "program", CostFamily::kEltwise, Execution::kPipelineOnly};
+    OpInfo info = make_op(p.name, "program", CostFamily::kEltwise, Execution::kPipelineOnly);
     info.why_not = p.why;
     ops.push_back(info);
   }

@@ -10,14 +10,14 @@ void add_transformer_ops(Ops& ops) {
   add_plain(ops, "heads", CostFamily::kDataMovement,
             {"concatenate_heads", "split_query_key_value_and_split_heads"});
   // Cache ops write their cache (operand 0) in place.
-  OpInfo update{"update_cache", "kv_cache", CostFamily::kDataMovement};
+  OpInfo update = make_op("update_cache", "kv_cache", CostFamily::kDataMovement);
   update.writes_first_operand = true;
   update.operand_roles = {index_role(2, 0, 2, 10)};  // the position, within the cache's rows
   ops.push_back(update);
-  OpInfo fill{"fill_cache", "kv_cache", CostFamily::kDataMovement};
+  OpInfo fill = make_op("fill_cache", "kv_cache", CostFamily::kDataMovement);
   fill.writes_first_operand = true;
   ops.push_back(fill);
-  OpInfo paged_fill{"paged_fill_cache", "kv_cache", CostFamily::kDataMovement};
+  OpInfo paged_fill = make_op("paged_fill_cache", "kv_cache", CostFamily::kDataMovement);
   paged_fill.writes_first_operand = true;
   // The page table addresses the cache's blocks; the user index the page table's rows.
   paged_fill.operand_roles = {index_role(2, 0, 0, 10), index_role(3, 2, 0, 10)};

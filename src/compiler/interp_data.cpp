@@ -48,6 +48,21 @@ std::vector<Tensor> permute(const OpContext& ctx, const std::vector<const Tensor
   return single(permute_tensor(*in[0], perm));
 }
 
+// rearrange: the input viewed as its elementary axes (axes_shape), permuted by axes_permutation,
+// read back with the result's shape.
+std::vector<Tensor> rearrange(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_operands(in.size(), 1);
+  Tensor view = *in[0];
+  view.shape = ctx.op.ints_attr("axes_shape");
+  if (volume(view.shape) != view.numel())
+    ctx.fail(ErrorCode::kInvalidArgument, "axes_shape does not hold the input's elements");
+  Tensor out = permute_tensor(view, ctx.op.ints_attr("axes_permutation"));
+  out.shape = ctx.result_shape();
+  if (volume(out.shape) != out.numel())
+    ctx.fail(ErrorCode::kInvalidArgument, "the result does not hold the input's elements");
+  return single(std::move(out));
+}
+
 std::vector<Tensor> transpose(const OpContext& ctx, const std::vector<const Tensor*>& in) {
   ctx.expect_min_operands(in.size(), 1);
   const int64_t rank = in[0]->rank();
@@ -299,6 +314,7 @@ void register_data_movement_kernels(KernelTable& table) {
   table.device["squeeze"] = reshape;
   table.device["unsqueeze"] = reshape;
   table.device["permute"] = permute;
+  table.device["rearrange"] = rearrange;
   table.device["transpose"] = transpose;
   table.device["concat"] = concat;
   table.device["slice_static"] = slice_static;

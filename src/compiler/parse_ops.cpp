@@ -6,6 +6,7 @@
 #include "meshrt/catalog/op_catalog.hpp"
 #include "meshrt/compiler/verify.hpp"
 #include "parse_inplace.hpp"
+#include "parse_rearrange.hpp"
 #include "parse_module.hpp"
 
 namespace meshrt::compiler::detail {
@@ -412,6 +413,7 @@ void ModuleParser::parse_generic_op(
   }
   op.attrs = std::move(attrs);
   add_quant_attrs(c_, name_offset, op, operand_types, result_types);
+  if (op.name == "rearrange") add_rearrange_attrs(c_, name_offset, op, operand_types, result_types);
   bind_results(scope, op, result_types, result_names, start);
   if (result_types.empty() && !uses.empty() && writes_first_operand_in_place(op.name))
     bind_in_place_result(scope, op, *uses[0].ref, uses[0].index);

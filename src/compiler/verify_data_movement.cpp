@@ -51,6 +51,33 @@ void check_permute(const OpChecker& c) {
   c.expect_result_shape(expected);
 }
 
+// rearrange: the parser resolves the pattern into axes_shape (the input's elementary axes) and
+// axes_permutation (their order in the result); checked again here for binaries read from disk.
+void check_rearrange(const OpChecker& c) {
+  c.expect_operands(1);
+  c.expect_results(1);
+  const std::vector<int64_t> axes = c.ints_attr("axes_shape");
+  const std::vector<int64_t> perm = c.ints_attr("axes_permutation");
+  if (volume(axes) != volume(c.in(0)))
+    c.fail(fmt::format("axes_shape {} does not hold the {} elements of the input {}",
+                       shape_to_string(axes), volume(c.in(0)), shape_to_string(c.in(0))));
+  if (perm.size() != axes.size())
+    c.fail(fmt::format("axes_permutation has {} entries for {} axes", perm.size(), axes.size()));
+  std::vector<bool> seen(axes.size(), false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= static_cast<int64_t>(axes.size()) || seen[p])
+      c.fail(fmt::format("axes_permutation [{}] is not a permutation of {} axes",
+                         fmt::join(perm, ", "), axes.size()));
+    seen[p] = true;
+  }
+  if (c.result(0).dtype != c.operand(0).dtype)
+    c.fail(fmt::format("result dtype {} differs from the input's {}", mlir_name(c.result(0).dtype),
+                       mlir_name(c.operand(0).dtype)));
+  if (volume(c.out(0)) != volume(c.in(0)))
+    c.fail(fmt::format("result {} does not hold the {} elements of the input",
+                       shape_to_string(c.out(0)), volume(c.in(0))));
+}
+
 void check_transpose(const OpChecker& c) {
   c.expect_operands(1);
   c.expect_results(1);
@@ -302,6 +329,7 @@ void add_data_movement_checks(CheckTable& table) {
   table["empty"] = check_empty;
   table["gather"] = check_gather;
   table["permute"] = check_permute;
+  table["rearrange"] = check_rearrange;
   table["transpose"] = check_transpose;
   table["concat"] = check_concat;
   table["slice_static"] = check_slice_static;

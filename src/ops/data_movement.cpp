@@ -12,15 +12,22 @@ namespace meshrt::ops::detail {
 namespace {
 
 // out[i] = in[base + sum(coord_d * strides[d])] over the coordinates of out.
-void strided_copy(const HostTensor& in, HostTensor& out, const std::vector<int64_t>& strides,
-                  int64_t base) {
+// out's elements, in row-major order over `walk` (out's shape, or another shape of its volume),
+// read from `in` at base + the strides of `walk`.
+void strided_copy(const HostTensor& in, HostTensor& out, const Shape& walk,
+                  const std::vector<int64_t>& strides, int64_t base) {
   std::vector<int64_t> offsets;
   offsets.reserve(static_cast<size_t>(out.volume()));
   std::array<std::vector<int64_t>, 1> st = {strides};
-  walk_broadcast<1>(out.shape(), st, [&](int64_t, const std::array<int64_t, 1>& off) {
+  walk_broadcast<1>(walk, st, [&](int64_t, const std::array<int64_t, 1>& off) {
     offsets.push_back(base + off[0]);
   });
   gather_elements(in, out, [&](int64_t i) { return offsets[static_cast<size_t>(i)]; });
+}
+
+void strided_copy(const HostTensor& in, HostTensor& out, const std::vector<int64_t>& strides,
+                  int64_t base) {
+  strided_copy(in, out, out.shape(), strides, base);
 }
 
 // reverse(dimensions): the input read backwards along each listed dim.
@@ -92,6 +99,28 @@ void permute_with(const binary::Op& op, const HostTensor& a, HostTensor& o,
 void permute_kernel(const binary::Op& op, Inputs in, Outputs out) {
   expect_arity(op, in, 1, 1, out);
   permute_with(op, *in[0], *out[0], op.ints_attr("permutation"));
+}
+
+// rearrange: the input read as its elementary axes (axes_shape) in the order axes_permutation.
+void rearrange_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out);
+  const Shape axes = op.ints_attr("axes_shape");
+  const std::vector<int64_t> perm = op.ints_attr("axes_permutation");
+  if (volume(axes) != in[0]->volume() || out[0]->volume() != in[0]->volume() ||
+      perm.size() != axes.size())
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("axes_shape {} / axes_permutation do not fit input {} and result {}",
+                     shape_to_string(axes), shape_to_string(in[0]->shape()),
+                     shape_to_string(out[0]->shape())));
+  const std::vector<int64_t> axis_strides = row_major_strides(axes);
+  Shape walk(perm.size());
+  std::vector<int64_t> strides(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) {
+    const int64_t p = normalize_dim(op, perm[i], axes.size());
+    walk[i] = axes[p];
+    strides[i] = axis_strides[p];
+  }
+  if (out[0]->volume() > 0) strided_copy(*in[0], *out[0], walk, strides, 0);
 }
 
 void transpose_kernel(const binary::Op& op, Inputs in, Outputs out) {
@@ -367,6 +396,7 @@ void register_data_movement(KernelTable& t) {
   t["squeeze"] = reshape_kernel;
   t["unsqueeze"] = reshape_kernel;
   t["permute"] = permute_kernel;
+  t["rearrange"] = rearrange_kernel;
   t["transpose"] = transpose_kernel;
   t["concat"] = concat_kernel;
   t["slice_static"] = slice_static_kernel;
