@@ -172,8 +172,9 @@ void quantize_kernel(const binary::Op& op, Inputs in, Outputs out) {
   expect_shape(op, o.shape(), x.shape(), "result");
   const ChannelOf channel = channel_of(op, x.shape());
   if (unrolled) {
-    quantize_values(op, x, scales_of(op, *in[1], channel, "scale"),
-                    zero_points_of(op, *in[2], channel), channel, o);
+    const std::vector<float> scale = scales_of(op, *in[1], channel, "scale");
+    const std::vector<double> zp = zero_points_of(op, *in[2], channel);
+    quantize_values(op, x, scale, zp, channel, o);
     return;
   }
   const std::vector<double> scale = floats_attr(op, "scale"), zp = floats_attr(op, "zero_point");
@@ -191,8 +192,9 @@ void dequantize_kernel(const binary::Op& op, Inputs in, Outputs out) {
   expect_shape(op, o.shape(), q.shape(), "result");
   const ChannelOf channel = channel_of(op, q.shape());
   if (unrolled) {
-    dequantize_values(op, q, scales_of(op, *in[1], channel, "scale"),
-                      zero_points_of(op, *in[2], channel), channel, o);
+    const std::vector<float> scale = scales_of(op, *in[1], channel, "scale");
+    const std::vector<double> zp = zero_points_of(op, *in[2], channel);
+    dequantize_values(op, q, scale, zp, channel, o);
     return;
   }
   const std::vector<double> scale = floats_attr(op, "scale"), zp = floats_attr(op, "zero_point");
@@ -220,8 +222,11 @@ void requantize_kernel(const binary::Op& op, Inputs in, Outputs out) {
                       in[4]->to_doubles(), channel, o);
     return;
   }
-  requantize_values(op, q, floats_attr(op, "in_scale"), floats_attr(op, "in_zero_point"),
-                    floats_attr(op, "out_scale"), floats_attr(op, "out_zero_point"), channel, o);
+  const std::vector<double> in_scale = floats_attr(op, "in_scale");
+  const std::vector<double> out_scale = floats_attr(op, "out_scale");
+  const std::vector<double> in_zp = floats_attr(op, "in_zero_point");
+  const std::vector<double> out_zp = floats_attr(op, "out_zero_point");
+  requantize_values(op, q, in_scale, in_zp, out_scale, out_zp, channel, o);
 }
 
 }  // namespace
