@@ -103,27 +103,23 @@ std::vector<Tensor> conv_transpose2d(const OpContext& ctx, const std::vector<con
   return single(std::move(out));
 }
 
-std::vector<Tensor> conv3d(const OpContext& ctx, const std::vector<const Tensor*>& in) {
-  ctx.expect_min_operands(in.size(), 2);
-  const Tensor &x = *in[0], &w = *in[1];
-  expect_rank(ctx, x, 5, "input");
-  expect_rank(ctx, w, 5, "weight");
+// A 3-D convolution of an NDHWC input with weight [O, C / groups, kd, kh, kw], zero padding
+// lo / hi per spatial dim; bias not added.
+Tensor conv3d_ndhwc(const OpContext& ctx, const Tensor& x, const Tensor& w, int64_t groups,
+                    const std::vector<int64_t>& stride, const std::vector<int64_t>& dilation,
+                    const std::vector<int64_t>& pad_lo, const std::vector<int64_t>& pad_hi) {
   const Shape& xs = x.shape;
   const int64_t c = xs[4], oc = w.shape[0], icg = w.shape[1];
-  const int64_t groups = ctx.op.int_attr_or("groups", 1);
   if (groups < 1 || icg * groups != c || oc % groups != 0) {
     ctx.fail(ErrorCode::kInvalidArgument,
              fmt::format("weight {} does not fit {} input channels in {} groups",
                          shape_to_string(w.shape), c, groups));
   }
   const int64_t ocg = oc / groups;
-  const std::vector<int64_t> stride = triple_attr(ctx, "stride", 1);
-  const std::vector<int64_t> dilation = triple_attr(ctx, "dilation", 1);
-  const std::vector<int64_t> pad = triple_attr(ctx, "padding", 0);
   const Shape k = {w.shape[2], w.shape[3], w.shape[4]};
   Shape os = {xs[0], 0, 0, 0, oc};
   for (size_t i = 0; i < 3; ++i) {
-    const int64_t span = xs[i + 1] + 2 * pad[i] - dilation[i] * (k[i] - 1) - 1;
+    const int64_t span = xs[i + 1] + pad_lo[i] + pad_hi[i] - dilation[i] * (k[i] - 1) - 1;
     os[i + 1] = span < 0 ? 0 : span / stride[i] + 1;
   }
   Tensor out(os, ctx.result_dtype());
@@ -132,13 +128,13 @@ std::vector<Tensor> conv3d(const OpContext& ctx, const std::vector<const Tensor*
     const int64_t o = p[4], g = o / ocg;
     double acc = 0;
     for (int64_t a = 0; a < k[0]; ++a) {
-      const int64_t iz = p[1] * stride[0] - pad[0] + a * dilation[0];
+      const int64_t iz = p[1] * stride[0] - pad_lo[0] + a * dilation[0];
       if (iz < 0 || iz >= xs[1]) continue;
       for (int64_t b = 0; b < k[1]; ++b) {
-        const int64_t iy = p[2] * stride[1] - pad[1] + b * dilation[1];
+        const int64_t iy = p[2] * stride[1] - pad_lo[1] + b * dilation[1];
         if (iy < 0 || iy >= xs[2]) continue;
         for (int64_t e = 0; e < k[2]; ++e) {
-          const int64_t ix = p[3] * stride[2] - pad[2] + e * dilation[2];
+          const int64_t ix = p[3] * stride[2] - pad_lo[2] + e * dilation[2];
           if (ix < 0 || ix >= xs[3]) continue;
           const int64_t xbase = p[0] * xst[0] + iz * xst[1] + iy * xst[2] + ix * xst[3] + g * icg;
           const int64_t wbase = o * wst[0] + a * wst[2] + b * wst[3] + e * wst[4];
@@ -151,8 +147,63 @@ std::vector<Tensor> conv3d(const OpContext& ctx, const std::vector<const Tensor*
     }
     out.v[static_cast<size_t>(flat)] = acc;
   });
+  return out;
+}
+
+std::vector<Tensor> conv3d(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_min_operands(in.size(), 2);
+  const Tensor &x = *in[0], &w = *in[1];
+  expect_rank(ctx, x, 5, "input");
+  expect_rank(ctx, w, 5, "weight");
+  const std::vector<int64_t> pad = triple_attr(ctx, "padding", 0);
+  Tensor out = conv3d_ndhwc(ctx, x, w, ctx.op.int_attr_or("groups", 1),
+                            triple_attr(ctx, "stride", 1), triple_attr(ctx, "dilation", 1), pad,
+                            pad);
   add_channel_bias(ctx, out, in, 2);
   return single(std::move(out));
+}
+
+// conv1d: batch / length / channel dims where batch_dim, length_dim, channel_dim say (default
+// N, L, C), weight [O, C / groups, K], padding p or [left, right]; a conv3d over [N, 1, 1, L, C]
+// whose result goes back to the input's layout.
+std::vector<Tensor> conv1d(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_min_operands(in.size(), 2);
+  const Tensor &x = *in[0], &w = *in[1];
+  expect_rank(ctx, x, 3, "input");
+  expect_rank(ctx, w, 3, "weight");
+  const std::vector<int64_t> dims = {ctx.op.int_attr_or("batch_dim", 0),
+                                     ctx.op.int_attr_or("length_dim", 1),
+                                     ctx.op.int_attr_or("channel_dim", 2)};
+  std::vector<bool> seen(3, false);
+  for (int64_t d : dims) {
+    if (d < 0 || d > 2 || seen[static_cast<size_t>(d)])
+      ctx.fail(ErrorCode::kInvalidArgument, "batch_dim, length_dim, channel_dim must be 0, 1, 2");
+    seen[static_cast<size_t>(d)] = true;
+  }
+  Tensor nlc = permute_tensor(x, dims);
+  nlc.shape = {nlc.shape[0], 1, 1, nlc.shape[1], nlc.shape[2]};
+  Tensor w5 = w;
+  w5.shape = {w.shape[0], w.shape[1], 1, 1, w.shape[2]};
+  auto one = [&](const char* key, int64_t fallback) {
+    if (!ctx.op.has_attr(key)) return fallback;
+    const std::vector<int64_t> v = ctx.op.ints_attr(key);
+    if (v.size() != 1)
+      ctx.fail(ErrorCode::kInvalidArgument,
+               fmt::format("attribute '{}' has {} entries, expected 1", key, v.size()));
+    return v[0];
+  };
+  std::vector<int64_t> pad = ctx.op.has_attr("padding") ? ctx.op.ints_attr("padding")
+                                                        : std::vector<int64_t>{0};
+  if (pad.size() != 1 && pad.size() != 2)
+    ctx.fail(ErrorCode::kInvalidArgument, "padding needs 1 or 2 entries");
+  Tensor out = conv3d_ndhwc(ctx, nlc, w5, ctx.op.int_attr_or("groups", 1),
+                            {1, 1, one("stride", 1)}, {1, 1, one("dilation", 1)}, {0, 0, pad[0]},
+                            {0, 0, pad.back()});
+  add_channel_bias(ctx, out, in, 2);
+  out.shape = {out.shape[0], out.shape[3], out.shape[4]};
+  std::vector<int64_t> back(3);
+  for (size_t i = 0; i < 3; ++i) back[static_cast<size_t>(dims[i])] = static_cast<int64_t>(i);
+  return single(permute_tensor(out, back));
 }
 
 // NHWC max pooling that also returns, per output, the position y * W + x of the maximum in its
@@ -201,6 +252,7 @@ std::vector<Tensor> max_pool2d_with_indices(const OpContext& ctx,
 void register_extra_conv_kernels(KernelTable& table) {
   table.device["conv_transpose2d"] = conv_transpose2d;
   table.device["conv3d"] = conv3d;
+  table.device["conv1d"] = conv1d;
   table.device["max_pool2d_with_indices"] = max_pool2d_with_indices;
 }
 

@@ -265,6 +265,47 @@ void check_conv3d(const OpChecker& c) {
   expect_bias(c, 2, w[0]);
 }
 
+// conv1d: input and result with batch / length / channel dims where batch_dim, length_dim and
+// channel_dim say (default N, L, C), weight [out_channels, in_channels / groups, kernel],
+// padding one value or [left, right].
+void check_conv1d(const OpChecker& c) {
+  c.expect_operands(2, 3);
+  c.expect_results(1);
+  const Shape& in = c.in(0);
+  const Shape& w = c.in(1);
+  expect_rank(c, in, 3, "input");
+  expect_rank(c, w, 3, "weight");
+  const int64_t dims[3] = {c.int_attr_or("batch_dim", 0), c.int_attr_or("length_dim", 1),
+                           c.int_attr_or("channel_dim", 2)};
+  bool seen[3] = {false, false, false};
+  for (int64_t d : dims) {
+    if (d < 0 || d > 2 || seen[d])
+      c.fail(fmt::format("batch_dim, length_dim, channel_dim are {}, {}, {}: they must be 0, 1 "
+                         "and 2 in some order",
+                         dims[0], dims[1], dims[2]));
+    seen[d] = true;
+  }
+  const int64_t groups = c.int_attr_or("groups", 1);
+  const int64_t channels = in[dims[2]];
+  if (groups < 1 || channels % groups != 0 || w[1] * groups != channels || w[0] % groups != 0)
+    c.fail(fmt::format("weight {} does not fit {} input channels in {} group(s)", text(w),
+                       channels, groups));
+  const int64_t stride = spatial_attr(c, "stride", 1, 1, false)[0];
+  const int64_t dilation = spatial_attr(c, "dilation", 1, 1, false)[0];
+  std::vector<int64_t> pad = c.has("padding") ? c.ints_attr("padding") : std::vector<int64_t>{0};
+  if (pad.size() != 1 && pad.size() != 2)
+    c.fail(fmt::format("padding has {} values, expected 1 or 2", pad.size()));
+  for (int64_t p : pad)
+    if (p < 0) c.fail(fmt::format("padding values must be non-negative, got {}", p));
+  Shape expected(3);
+  expected[dims[0]] = in[dims[0]];
+  expected[dims[1]] =
+      window_count(in[dims[1]], pad[0], pad.back(), w[2], stride, dilation, false);
+  expected[dims[2]] = w[0];
+  c.expect_result_shape(expected);
+  expect_bias(c, 2, w[0]);
+}
+
 }  // namespace
 
 void add_extra_op_checks(CheckTable& table) {
@@ -279,6 +320,7 @@ void add_extra_op_checks(CheckTable& table) {
   table["topk"] = check_topk;
   table["conv_transpose2d"] = check_conv_transpose2d;
   table["conv3d"] = check_conv3d;
+  table["conv1d"] = check_conv1d;
 }
 
 }  // namespace meshrt::compiler::detail
