@@ -22,7 +22,7 @@ void add_compute_ops(Ops& ops) {
             {"sum", "mean", "max", "min", "prod", "argmax", "reduce_and", "reduce_or", "cumsum",
              "cumprod", "sort", "topk"});
   add_plain(ops, "normalization", CostFamily::kReduction,
-            {"softmax", "rms_norm", "layer_norm", "batch_norm_training"});
+            {"softmax", "rms_norm", "layer_norm", "group_norm", "batch_norm_training"});
   add_plain(ops, "normalization", CostFamily::kEltwise, {"batch_norm_inference"});
 }
 

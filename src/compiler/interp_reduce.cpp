@@ -240,6 +240,57 @@ std::vector<Tensor> norm(const OpContext& ctx, const std::vector<const Tensor*>&
   return single(std::move(out));
 }
 
+// group_norm(x, [mask], [weight], [bias]): per batch entry and group of channels, the mean and
+// biased variance over the group's channels and every other dim; weight and bias one value per
+// channel. The mask (ttnn's tile-membership helper) does not change the result.
+std::vector<Tensor> group_norm(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_min_operands(in.size(), 1);
+  const Tensor& x = *in[0];
+  const std::vector<int> seg = ctx.op.segment_operands(4);
+  const Tensor* weight = seg[2] >= 0 ? in[static_cast<size_t>(seg[2])] : nullptr;
+  const Tensor* bias = seg[3] >= 0 ? in[static_cast<size_t>(seg[3])] : nullptr;
+  const int64_t dim = normalize_dim(ctx, ctx.op.int_attr_or("channel_dim", 3), x.rank());
+  const int64_t channels = x.shape[static_cast<size_t>(dim)];
+  const int64_t groups = ctx.op.int_attr("num_groups");
+  if (groups < 1 || channels % groups != 0)
+    ctx.fail(ErrorCode::kInvalidArgument,
+             fmt::format("num_groups {} does not divide {} channels", groups, channels));
+  for (const Tensor* t : {weight, bias})
+    if (t && t->numel() != channels)
+      ctx.fail(ErrorCode::kInvalidArgument,
+               fmt::format("weight/bias {} must hold {} values", shape_to_string(t->shape),
+                           channels));
+  const double eps = ctx.op.float_attr_or("epsilon", 1e-12);
+  const int64_t per_group = channels / groups;
+  const int64_t batch = x.shape.empty() ? 1 : x.shape[0];
+  std::vector<double> sum(static_cast<size_t>(batch * groups), 0.0);
+  std::vector<double> sq(sum.size(), 0.0);
+  std::vector<int64_t> count(sum.size(), 0);
+  auto slot = [&](const std::vector<int64_t>& index) {
+    return static_cast<size_t>(index[0] * groups + index[static_cast<size_t>(dim)] / per_group);
+  };
+  for_each_index(x.shape, [&](int64_t flat, const std::vector<int64_t>& index) {
+    sum[slot(index)] += x.v[static_cast<size_t>(flat)];
+    ++count[slot(index)];
+  });
+  for_each_index(x.shape, [&](int64_t flat, const std::vector<int64_t>& index) {
+    const size_t s = slot(index);
+    const double d = x.v[static_cast<size_t>(flat)] - sum[s] / static_cast<double>(count[s]);
+    sq[s] += d * d;
+  });
+  Tensor out(x.shape, ctx.result_dtype());
+  for_each_index(x.shape, [&](int64_t flat, const std::vector<int64_t>& index) {
+    const size_t s = slot(index);
+    const double n = static_cast<double>(count[s]);
+    double v = (x.v[static_cast<size_t>(flat)] - sum[s] / n) / std::sqrt(sq[s] / n + eps);
+    const auto ch = static_cast<size_t>(index[static_cast<size_t>(dim)]);
+    if (weight) v *= weight->v[ch];
+    if (bias) v += bias->v[ch];
+    out.v[static_cast<size_t>(flat)] = v;
+  });
+  return single(std::move(out));
+}
+
 }  // namespace
 
 void register_reduction_kernels(KernelTable& table) {
@@ -252,6 +303,7 @@ void register_reduction_kernels(KernelTable& table) {
   table.device["softmax"] = softmax;
   table.device["rms_norm"] = norm;
   table.device["layer_norm"] = norm;
+  table.device["group_norm"] = group_norm;
 }
 
 }  // namespace meshrt::compiler::interp

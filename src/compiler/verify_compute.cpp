@@ -149,6 +149,32 @@ void check_rms_norm(const OpChecker& c) {
   }
 }
 
+// group_norm(input, input_mask?, weight?, bias?; num_groups, epsilon, channel_dim): input of
+// rank >= 4 (dim 0 the batch), channels split in num_groups; weight and bias hold one value per
+// channel (in any shape: ttnn lays them out as rows of 32). The mask is ttnn's helper for tile
+// membership and takes no part in the result.
+void check_group_norm(const OpChecker& c) {
+  c.expect_operands(1, 4);
+  c.expect_results(1);
+  const Shape& in = c.in(0);
+  c.expect_result_shape(in);
+  if (in.size() < 4) c.fail(fmt::format("input {} must have rank 4 or more", shape_to_string(in)));
+  const int64_t dim = c.dim_index(c.int_attr_or("channel_dim", 3), in.size(), "channel_dim");
+  if (dim == 0) c.fail("channel_dim 0 is the batch dim");
+  const int64_t groups = c.int_attr("num_groups");
+  if (groups < 1 || in[dim] % groups != 0)
+    c.fail(fmt::format("num_groups {} does not divide the {} channels (dim {} of {})", groups,
+                       in[dim], dim, shape_to_string(in)));
+  const std::vector<int> seg = c.op.segment_operands(4);
+  const char* names[] = {"input", "input_mask", "weight", "bias"};
+  for (size_t k = 2; k < 4; ++k) {
+    if (seg[k] < 0) continue;
+    if (volume(c.in(static_cast<size_t>(seg[k]))) != in[dim])
+      c.fail(fmt::format("{} {} must hold {} values (one per channel)", names[k],
+                         shape_to_string(c.in(static_cast<size_t>(seg[k]))), in[dim]));
+  }
+}
+
 void check_batch_norm_inference(const OpChecker& c) {
   c.expect_operands(5);
   c.expect_results(1);
@@ -203,6 +229,7 @@ void add_compute_checks(CheckTable& table) {
   table["rms_norm"] = check_rms_norm;
   table["layer_norm"] = check_rms_norm;  // the same operands and normalized_shape
   table["batch_norm_inference"] = check_batch_norm_inference;
+  table["group_norm"] = check_group_norm;
   table["call"] = check_call;
   add_conv_checks(table);
 }

@@ -97,6 +97,64 @@ void norm_kernel(const binary::Op& op, Inputs in, Outputs out) {
   from_f32(x, o);
 }
 
+// group_norm(input, input_mask?, weight?, bias?): statistics per batch entry and group of
+// channels (channel_dim; every other dim but the batch is spatial), in f32: a sum pass, then the
+// squared deviations from the mean (two passes, as the device's two-stage reduction does). The
+// mask is ttnn's tile-membership helper and does not change the result.
+void group_norm_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 4, out);
+  const HostTensor& a = *in[0];
+  HostTensor& o = *out[0];
+  expect_shape(op, o.shape(), a.shape(), "result");
+  const std::vector<int> seg = op.segment_operands(4);
+  const HostTensor* weight = seg[2] >= 0 ? in[seg[2]] : nullptr;
+  const HostTensor* bias = seg[3] >= 0 ? in[seg[3]] : nullptr;
+  const Shape& s = a.shape();
+  const int64_t dim = normalize_dim(op, op.int_attr_or("channel_dim", 3), s.size());
+  const int64_t channels = s[dim], groups = op.int_attr("num_groups");
+  if (groups < 1 || channels % groups != 0)
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("num_groups {} does not divide {} channels", groups, channels));
+  for (const HostTensor* t : {weight, bias})
+    if (t != nullptr && t->volume() != channels)
+      fail(ErrorCode::kInvalidArgument, op,
+           fmt::format("weight/bias {} must hold {} values", shape_to_string(t->shape()),
+                       channels));
+  if (a.volume() == 0) return;
+  const float eps = static_cast<float>(op.float_attr_or("epsilon", 1e-12));
+  const int64_t per_group = channels / groups;
+  const int64_t inner = row_major_strides(s)[dim];           // elements per channel step
+  const int64_t outer = a.volume() / s[0] / (channels * inner);  // dims between batch and channel
+  std::vector<float> x = to_f32(a);
+  const std::vector<float> w = weight ? to_f32(*weight) : std::vector<float>();
+  const std::vector<float> b = bias ? to_f32(*bias) : std::vector<float>();
+  const int64_t per_batch = a.volume() / s[0];
+  for (int64_t n = 0; n < s[0]; ++n)
+    for (int64_t g = 0; g < groups; ++g) {
+      float* base = x.data() + n * per_batch;
+      auto each = [&](auto&& fn) {  // every element of (n, g), with its channel
+        for (int64_t ob = 0; ob < outer; ++ob)
+          for (int64_t ch = g * per_group; ch < (g + 1) * per_group; ++ch) {
+            float* row = base + (ob * channels + ch) * inner;
+            for (int64_t i = 0; i < inner; ++i) fn(row[i], ch);
+          }
+      };
+      const float count = static_cast<float>(outer * per_group * inner);
+      float sum = 0;
+      each([&](float v, int64_t) { sum += v; });
+      const float mean = sum / count;
+      float ss = 0;
+      each([&](float v, int64_t) { ss += (v - mean) * (v - mean); });
+      const float scale = 1.0f / std::sqrt(ss / count + eps);
+      each([&](float& v, int64_t ch) {
+        v = (v - mean) * scale;
+        if (weight) v *= w[ch];
+        if (bias) v += b[ch];
+      });
+    }
+  from_f32(x, o);
+}
+
 // batch_norm_inference(input, scale, offset, mean, variance; dimension, epsilon).
 void batch_norm_kernel(const binary::Op& op, Inputs in, Outputs out) {
   expect_arity(op, in, 5, 5, out);
@@ -128,6 +186,7 @@ void register_normalization(KernelTable& t) {
   t["softmax"] = softmax_kernel;
   t["rms_norm"] = norm_kernel;
   t["layer_norm"] = norm_kernel;
+  t["group_norm"] = group_norm_kernel;
   t["batch_norm_inference"] = batch_norm_kernel;
 }
 
