@@ -32,6 +32,8 @@ void add_eltwise_ops(Ops& ops) {
                                            "right_shift", "subtract",
                                            "gelu_bw"});
   add_plain(ops, "eltwise_ternary", kCost, {"where", "clamp_tensor"});
+  // An optimizer step is elementwise over its parameter, gradient and moments.
+  add_plain(ops, "optimizer", kCost, {"adamw"});
 }
 
 }  // namespace meshrt::catalog::detail

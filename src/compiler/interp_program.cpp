@@ -272,6 +272,7 @@ const KernelTable& kernel_table() {
     register_transformer_kernels(t);
     register_random_kernels(t);
     register_quantization_kernels(t);
+    register_optimizer_kernels(t);
     return t;
   }();
   return table;

@@ -130,6 +130,7 @@ const CheckTable& check_table() {
     add_transformer_checks(t);
     add_random_checks(t);
     add_quantization_checks(t);
+    add_optimizer_checks(t);
     return t;
   }();
   return table;

@@ -41,6 +41,7 @@ void register_transformer(KernelTable& table);
 void register_attention(KernelTable& table);
 void register_random(KernelTable& table);        // random.cpp
 void register_quantization(KernelTable& table);  // quantization.cpp
+void register_optimizer(KernelTable& table);     // optimizer.cpp
 
 // Throws Error(code) with "op '<name>' at <loc>: <what>".
 [[noreturn]] void fail(ErrorCode code, const binary::Op& op, const std::string& what);

@@ -25,6 +25,7 @@ const KernelTable& table() {
     detail::register_attention(t);
     detail::register_random(t);
     detail::register_quantization(t);
+    detail::register_optimizer(t);
     return t;
   }();
   return kTable;
