@@ -5,7 +5,7 @@
 namespace meshrt::catalog::detail {
 
 void add_compute_ops(Ops& ops) {
-  add_plain(ops, "matmul", CostFamily::kMatmul, {"matmul", "linear", "dot_general"});
+  add_plain(ops, "matmul", CostFamily::kMatmul, {"matmul", "linear", "dot_general", "sparse_matmul"});
   // ttnn prepares a convolution weight [O, I, kh, kw] as the tiled [I*kh*kw, O] matrix (tiles
   // of the 4-D weight would take 1024 times a 1x1 kernel's bytes) and keeps its bias row-major.
   for (std::string_view name : {"conv1d", "conv2d", "conv3d", "conv_transpose2d"}) {

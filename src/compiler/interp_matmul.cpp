@@ -190,12 +190,62 @@ std::vector<Tensor> dot_general(const OpContext& ctx, const std::vector<const Te
   return single(std::move(out));
 }
 
+// sparse_matmul(a, b, sparsity), element by element: a result element of a block whose
+// sparsity entry is zero is 0, any other is the dot product of its a row and b column.
+//   b sparse only: result [A, B, 1, E, M, N] at (i, j, 0, e, m, n) = sum_k a[i, j, m, k] *
+//                  b[0, e, k, n] when sparsity[i, j, 0, e] != 0
+//   a sparse:      result [A, E, M, N] at (i, e, m, n) = sum_k a[i, e, m, k] * b[0, e, k, n]
+//                  when sparsity[0, 0, i, e] != 0
+std::vector<Tensor> sparse_matmul(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_operands(in.size(), 3);
+  const Tensor &a = *in[0], &b = *in[1], &sp = *in[2];
+  const bool a_sparse = ctx.op.bool_attr_or("is_input_a_sparse", false);
+  if (!a_sparse && !ctx.op.bool_attr_or("is_input_b_sparse", true))
+    ctx.fail(ErrorCode::kInvalidArgument, "one of a and b must be sparse");
+  if (a.rank() != 4 || b.rank() != 4 || sp.rank() != 4)
+    ctx.fail(ErrorCode::kInvalidArgument, "a, b and sparsity must have rank 4");
+  const int64_t e_count = b.shape[1], k = b.shape[2], n = b.shape[3], m = a.shape[2];
+  const Shape want = a_sparse ? Shape{a.shape[0], e_count, m, n}
+                              : Shape{a.shape[0], a.shape[1], 1, e_count, m, n};
+  const Shape want_sp = a_sparse ? Shape{1, 1, a.shape[0], e_count}
+                                 : Shape{a.shape[0], a.shape[1], 1, e_count};
+  if (ctx.result_shape() != want || sp.shape != want_sp || a.shape[3] != k ||
+      (a_sparse && a.shape[1] != e_count))
+    ctx.fail(ErrorCode::kInvalidArgument,
+             fmt::format("a {}, b {}, sparsity {} and result {} do not fit the mode",
+                         shape_to_string(a.shape), shape_to_string(b.shape),
+                         shape_to_string(sp.shape), shape_to_string(ctx.result_shape())));
+  const std::vector<int64_t> as = row_major_strides(a.shape), bs = row_major_strides(b.shape);
+  const std::vector<int64_t> ss = row_major_strides(sp.shape);
+  Tensor out(want, ctx.result_dtype());
+  for_each_index(want, [&](int64_t flat, const std::vector<int64_t>& p) {
+    int64_t a_row = 0, e = 0, mi = 0, ni = 0, s = 0;
+    if (a_sparse) {
+      e = p[1], mi = p[2], ni = p[3];
+      a_row = p[0] * as[0] + e * as[1] + mi * as[2];
+      s = p[0] * ss[2] + e * ss[3];
+    } else {
+      e = p[3], mi = p[4], ni = p[5];
+      a_row = p[0] * as[0] + p[1] * as[1] + mi * as[2];
+      s = p[0] * ss[0] + p[1] * ss[1] + e * ss[3];
+    }
+    if (sp.v[static_cast<size_t>(s)] == 0) return;
+    double acc = 0;
+    for (int64_t q = 0; q < k; ++q)
+      acc += a.v[static_cast<size_t>(a_row + q)] *
+             b.v[static_cast<size_t>(e * bs[1] + q * bs[2] + ni)];
+    out.v[static_cast<size_t>(flat)] = acc;
+  });
+  return single(std::move(out));
+}
+
 }  // namespace
 
 void register_matmul_kernels(KernelTable& table) {
   table.device["matmul"] = matmul;
   table.device["linear"] = linear;
   table.device["dot_general"] = dot_general;
+  table.device["sparse_matmul"] = sparse_matmul;
 }
 
 }  // namespace meshrt::compiler::interp

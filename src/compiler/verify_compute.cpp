@@ -175,6 +175,34 @@ void check_group_norm(const OpChecker& c) {
   }
 }
 
+// sparse_matmul(a, b, sparsity): b is [1, E, K, N]; the modes (is_input_a_sparse,
+// is_input_b_sparse) fix a's, the sparsity's and the result's shapes (src/ops/matmul.cpp).
+void check_sparse_matmul(const OpChecker& c) {
+  c.expect_operands(3);
+  c.expect_results(1);
+  const Shape &a = c.in(0), &b = c.in(1), &sp = c.in(2);
+  for (const Shape* s : {&a, &b, &sp})
+    if (s->size() != 4) c.fail(fmt::format("a, b and sparsity must have rank 4, got {}",
+                                           shape_to_string(*s)));
+  const bool a_sparse = c.bool_attr_or("is_input_a_sparse", false);
+  const bool b_sparse = c.bool_attr_or("is_input_b_sparse", true);
+  if (!a_sparse && !b_sparse) c.fail("one of is_input_a_sparse and is_input_b_sparse must be true");
+  if (b[0] != 1) c.fail(fmt::format("b {} must be [1, E, K, N]", shape_to_string(b)));
+  if (a[3] != b[2])
+    c.fail(fmt::format("a {} contracts {} but b {} has K = {}", shape_to_string(a), a[3],
+                       shape_to_string(b), b[2]));
+  const int64_t e = b[1];
+  if (a_sparse && a[1] != e)
+    c.fail(fmt::format("a {} must have b's {} blocks in dim 1", shape_to_string(a), e));
+  const Shape want_sp = a_sparse ? Shape{1, 1, a[0], e} : Shape{a[0], a[1], 1, e};
+  if (sp != want_sp)
+    c.fail(fmt::format("sparsity {} must be {}", shape_to_string(sp), shape_to_string(want_sp)));
+  c.expect_result_shape(a_sparse ? Shape{a[0], e, a[2], b[3]}
+                                 : Shape{a[0], a[1], 1, e, a[2], b[3]});
+  if (c.has("nnz") && (c.int_attr("nnz") < 0 || c.int_attr("nnz") > e))
+    c.fail(fmt::format("nnz {} is outside [0, {}]", c.int_attr("nnz"), e));
+}
+
 void check_batch_norm_inference(const OpChecker& c) {
   c.expect_operands(5);
   c.expect_results(1);
@@ -220,6 +248,7 @@ void add_compute_checks(CheckTable& table) {
   table["matmul"] = check_matmul;
   table["linear"] = check_linear;
   table["dot_general"] = check_dot_general;
+  table["sparse_matmul"] = check_sparse_matmul;
   for (const char* name :
        {"sum", "mean", "max", "min", "prod", "reduce_or", "reduce_and", "argmax"}) {
     table[name] = check_reduction;

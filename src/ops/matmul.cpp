@@ -241,12 +241,59 @@ void dot_general_kernel(const binary::Op& op, Inputs in, Outputs out) {
     dot_general_typed<double>(op, a, b, *out[0], to_f64(a), to_f64(b));
 }
 
+// sparse_matmul(a, b, sparsity): block products a-block x b-block, each computed only where
+// its sparsity entry is non-zero and zero where the block is skipped. Blocks (b always
+// [1, E, K, N]):
+//   b sparse only:  a [A, B, M, K], sparsity [A, B, 1, E] -> [A, B, 1, E, M, N], block (i, e) =
+//                   a[i] x b[e] for i over A*B
+//   a sparse (b too or not): a [A, E, M, K], sparsity [1, 1, A, E] -> [A, E, M, N], block
+//                   (i, e) = a[i, e] x b[e]
+void sparse_matmul_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 3, 3, out);
+  const HostTensor &a = *in[0], &b = *in[1], &sp = *in[2];
+  HostTensor& o = *out[0];
+  const bool a_sparse = op.bool_attr_or("is_input_a_sparse", false);
+  const bool b_sparse = op.bool_attr_or("is_input_b_sparse", true);
+  if (a.shape().size() != 4 || b.shape().size() != 4 || sp.shape().size() != 4)
+    fail(ErrorCode::kInvalidArgument, op, "a, b and sparsity must have rank 4");
+  if (!a_sparse && !b_sparse)
+    fail(ErrorCode::kInvalidArgument, op, "one of a and b must be sparse");
+  const int64_t e_count = b.shape()[1], k = b.shape()[2], n = b.shape()[3];
+  const int64_t m = a.shape()[2];
+  if (a.shape()[3] != k)
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("a {} and b {} do not contract", shape_to_string(a.shape()),
+                     shape_to_string(b.shape())));
+  const int64_t rows = a_sparse ? a.shape()[0] : a.shape()[0] * a.shape()[1];
+  if (a_sparse && a.shape()[1] != e_count)
+    fail(ErrorCode::kInvalidArgument, op, "a's dim 1 must be b's block count");
+  if (sp.volume() != rows * e_count)
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("sparsity {} does not hold one entry per block ({} x {})",
+                     shape_to_string(sp.shape()), rows, e_count));
+  if (o.volume() != rows * e_count * m * n)
+    fail(ErrorCode::kInvalidArgument, op, "the result does not hold one M x N block per entry");
+  const std::vector<float> av = to_f32(a), bv = to_f32(b);
+  const std::vector<double> mask = sp.to_doubles();
+  std::vector<float> c(static_cast<size_t>(o.volume()), 0.0f);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t e = 0; e < e_count; ++e) {
+      const int64_t block = i * e_count + e;
+      if (mask[block] == 0 || m == 0 || n == 0 || k == 0) continue;
+      const float* ablock = av.data() + (a_sparse ? block : i) * m * k;
+      gemm<float>(false, false, m, n, k, ablock, bv.data() + e * k * n,
+                  c.data() + block * m * n);
+    }
+  from_f32(c, o);
+}
+
 }  // namespace
 
 void register_matmul(KernelTable& t) {
   t["matmul"] = matmul_kernel;
   t["linear"] = linear_kernel;
   t["dot_general"] = dot_general_kernel;
+  t["sparse_matmul"] = sparse_matmul_kernel;
 }
 
 }  // namespace meshrt::ops::detail

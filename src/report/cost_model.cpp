@@ -57,6 +57,9 @@ double op_flops(const binary::Op& op, std::span<const binary::TensorDesc* const>
   } else if (op.name == "matmul" || op.name == "linear") {
     k = static_cast<double>(op.bool_attr_or("transpose_a", false) ? dim_or_1(a, 2)
                                                                   : dim_or_1(a, 1));
+  } else if (op.name == "sparse_matmul") {
+    // Every block counted (the cost model sees shapes, not which blocks the sparsity skips).
+    k = static_cast<double>(dim_or_1(b, 2));
   } else if (op.name.rfind("scaled_dot_product_attention", 0) == 0) {
     // Q.K^T then P.V: each result row meets kv_len keys of size D and values of size Dv.
     const double kv_len = static_cast<double>(dim_or_1(b, 2));
