@@ -22,6 +22,11 @@ void add_transformer_ops(Ops& ops) {
   // The page table addresses the cache's blocks; the user index the page table's rows.
   paged_fill.operand_roles = {index_role(2, 0, 0, 10), index_role(3, 2, 0, 10)};
   ops.push_back(paged_fill);
+  OpInfo paged_update = make_op("paged_update_cache", "kv_cache", CostFamily::kDataMovement);
+  paged_update.writes_first_operand = true;
+  // Positions within one block (valid with or without a page table), pages within the cache.
+  paged_update.operand_roles = {index_role(2, 0, 2), index_role(3, 0, 0)};
+  ops.push_back(paged_update);
 }
 
 }  // namespace meshrt::catalog::detail

@@ -134,6 +134,38 @@ std::vector<Tensor> paged_fill_cache(const OpContext& ctx, const std::vector<con
   return single(std::move(out));
 }
 
+// paged_update_cache: user u's token input[0, u, h, :] (h below the cache's heads) lands at
+// position update_index[u]: block page_table[u, pos / block], row pos % block; without a page
+// table block u, row pos. Out-of-range positions and pages skip the user.
+std::vector<Tensor> paged_update_cache(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_min_operands(in.size(), 3);
+  const Tensor& cache = *in[0];
+  const Tensor& input = *in[1];
+  const Tensor& index = *in[2];
+  const Tensor* table = in.size() > 3 ? in[3] : nullptr;
+  expect_rank(ctx, cache, 4, "cache");
+  expect_rank(ctx, input, 4, "input");
+  if (index.numel() != input.shape[1])
+    ctx.fail(ErrorCode::kInvalidArgument, "update_index must hold one position per user");
+  Tensor out = written_cache(ctx, cache);
+  const int64_t block = cache.shape[2];
+  for (int64_t u = 0; u < input.shape[1]; ++u) {
+    const int64_t pos = as_index(index.v[static_cast<size_t>(u)]);
+    if (pos < 0) continue;
+    int64_t page = u, row = pos;
+    if (table) {
+      expect_rank(ctx, *table, 2, "page_table");
+      if (u >= table->shape[0] || pos / block >= table->shape[1]) continue;
+      page = as_index(table->v[static_cast<size_t>(u * table->shape[1] + pos / block)]);
+      row = pos % block;
+    }
+    if (page < 0 || page >= cache.shape[0] || row >= block) continue;
+    for (int64_t h = 0; h < cache.shape[1]; ++h)
+      for (int64_t d = 0; d < cache.shape[3]; ++d) at4(out, page, h, row, d) = at4(input, 0, u, h, d);
+  }
+  return single(std::move(out));
+}
+
 // Softmax-weighted sum of value rows: scores[j] (-inf = masked) over value[b, kvh, j, :].
 void attend(const std::vector<double>& scores, const Tensor& value, int64_t b, int64_t kvh,
             std::vector<double>& result) {
@@ -278,6 +310,7 @@ void register_transformer_kernels(KernelTable& table) {
   table.device["update_cache"] = update_cache;
   table.device["fill_cache"] = fill_cache;
   table.device["paged_fill_cache"] = paged_fill_cache;
+  table.device["paged_update_cache"] = paged_update_cache;
   table.device["scaled_dot_product_attention"] = sdpa;
   table.device["scaled_dot_product_attention_decode"] = sdpa;
   table.device["concatenate_heads"] = concatenate_heads;

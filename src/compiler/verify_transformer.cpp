@@ -108,6 +108,35 @@ void check_paged_fill_cache(const OpChecker& c) {
   expect_cache_result(c);
 }
 
+// paged_update_cache(cache [blocks, H, block_size, D], input [1, users, Hp >= H, D],
+// update_index [users], page_table? [users, blocks_per_user]): one token per user.
+void check_paged_update_cache(const OpChecker& c) {
+  c.expect_operands(3, 4);
+  const Shape& cache = c.in(0);
+  const Shape& input = c.in(1);
+  expect_rank(c, cache, 4, "cache");
+  expect_rank(c, input, 4, "input");
+  if (input[0] != 1 || input[2] < cache[1] || input[3] != cache[3])
+    c.fail(fmt::format("input {} must be [1, users, heads >= {}, {}] for cache {}", str(input),
+                       cache[1], cache[3], str(cache)));
+  if (c.operand(0).dtype != c.operand(1).dtype)
+    c.fail(fmt::format("cache dtype {} and input dtype {} differ", mlir_name(c.operand(0).dtype),
+                       mlir_name(c.operand(1).dtype)));
+  if (volume(c.in(2)) != input[1])
+    c.fail(fmt::format("update_index {} must hold one position per user ({})", str(c.in(2)),
+                       input[1]));
+  if (c.num_operands() == 4) {
+    const Shape& table = c.in(3);
+    expect_rank(c, table, 2, "page_table");
+    if (table[0] != input[1])
+      c.fail(fmt::format("page_table {} must have one row per user ({})", str(table), input[1]));
+  } else if (cache[0] < input[1]) {
+    c.fail(fmt::format("without a page table, cache {} needs one block per user ({})", str(cache),
+                       input[1]));
+  }
+  expect_cache_result(c);
+}
+
 // Mask dims must equal `full` or be 1 where `may_broadcast` says so.
 void expect_mask(const OpChecker& c, const Shape& mask, const Shape& full,
                  const std::vector<bool>& may_broadcast) {
@@ -243,6 +272,7 @@ void add_transformer_checks(CheckTable& table) {
   table["update_cache"] = check_update_cache;
   table["fill_cache"] = check_fill_cache;
   table["paged_fill_cache"] = check_paged_fill_cache;
+  table["paged_update_cache"] = check_paged_update_cache;
   table["scaled_dot_product_attention"] = check_sdpa;
   table["scaled_dot_product_attention_decode"] = check_sdpa_decode;
   table["concatenate_heads"] = check_concatenate_heads;

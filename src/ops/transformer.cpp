@@ -116,6 +116,39 @@ void paged_fill_cache_kernel(const binary::Op& op, Inputs in, Outputs out) {
   }
 }
 
+// paged_update_cache(cache [blocks, H, block_size, D], input [1, users, Hp >= H, D],
+// update_index [users], page_table? [users, blocks_per_user]): user u's token (its first H heads)
+// goes to position p = update_index[u]: row p % block_size of block page_table[u, p /
+// block_size], or without a page table row p of block u.
+void paged_update_cache_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 3, 4, out);
+  HostTensor& cache = start_from_cache(op, in, out);
+  const HostTensor& input = *in[1];
+  const HostTensor& index = *in[2];
+  const HostTensor* pages = in.size() == 4 ? in[3] : nullptr;
+  const Shape& cs = cache.shape();
+  const Shape& is = input.shape();
+  const int64_t users = is[1], block = cs[2];
+  if (is[2] < cs[1] || is[3] != cs[3] || index.volume() != users)
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("input {} / update_index {} do not fit cache {}", shape_to_string(is),
+                     shape_to_string(index.shape()), shape_to_string(cs)));
+  if (pages) expect_rank(op, *pages, 2, "page_table");
+  for (int64_t u = 0; u < users; ++u) {
+    const int64_t pos = index_value(index, u);
+    if (pos < 0) continue;
+    int64_t page = u, row = pos;
+    if (pages) {
+      if (u >= pages->shape()[0] || pos / block >= pages->shape()[1]) continue;
+      page = index_value(*pages, u * pages->shape()[1] + pos / block);
+      row = pos % block;
+    }
+    if (page < 0 || page >= cs[0] || row >= block) continue;
+    for (int64_t head = 0; head < cs[1]; ++head)
+      copy_run(input, row_offset(is, 0, u, head), cache, row_offset(cs, page, head, row), cs[3]);
+  }
+}
+
 void concatenate_heads_kernel(const binary::Op& op, Inputs in, Outputs out) {
   expect_arity(op, in, 1, 1, out);
   const HostTensor& x = *in[0];
@@ -182,6 +215,7 @@ void register_transformer(KernelTable& table) {
   table["update_cache"] = update_cache_kernel;
   table["fill_cache"] = fill_cache_kernel;
   table["paged_fill_cache"] = paged_fill_cache_kernel;
+  table["paged_update_cache"] = paged_update_cache_kernel;
   table["concatenate_heads"] = concatenate_heads_kernel;
   table["split_query_key_value_and_split_heads"] = split_qkv_kernel;
 }
