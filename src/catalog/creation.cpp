@@ -10,6 +10,8 @@ void add_creation_ops(Ops& ops) {
   add_plain(ops, "creation", CostFamily::kEltwise, {"get_dimension_size"});
   add_plain(ops, "random", CostFamily::kCreation, {"rand"});
   add_plain(ops, "random", CostFamily::kEltwise, {"dropout"});
+  // Sorting and a softmax over each row's candidates.
+  add_plain(ops, "random", CostFamily::kReduction, {"sampling"});
 }
 
 }  // namespace meshrt::catalog::detail

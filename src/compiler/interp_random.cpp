@@ -125,6 +125,63 @@ std::vector<Tensor> dropout(const OpContext& ctx, const std::vector<const Tensor
   return single(std::move(out));
 }
 
+// sampling: per request b, its candidates ordered by value (largest first, the earlier one on a
+// tie), cut to the first k (k clamped to [1, C]); probabilities softmax(value / temp) over them
+// (temp at least 1e-6); cut again to the shortest prefix whose probability reaches p (at least
+// one); the candidate chosen is the first whose running sum exceeds u * (the prefix's sum), u
+// being rand's uniform draw for (seed, b); the result is its input_indices entry.
+std::vector<Tensor> sampling(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_operands(in.size(), 5);
+  const Tensor &values = *in[0], &indices = *in[1], &k = *in[2], &p = *in[3], &temp = *in[4];
+  if (values.rank() != 2 || indices.shape != values.shape)
+    ctx.fail(ErrorCode::kInvalidArgument, "input_values and input_indices must be [batch, C]");
+  const int64_t batch = values.shape[0], count = values.shape[1];
+  for (const Tensor* t : {&k, &p, &temp})
+    if (t->numel() != batch)
+      ctx.fail(ErrorCode::kInvalidArgument, "k, p and temp must hold one value per request");
+  const uint64_t seed = static_cast<uint64_t>(ctx.op.int_attr_or("seed", 0)) & 0xffffffffull;
+  Tensor out({batch}, ctx.result_dtype());
+  for (int64_t b = 0; b < batch; ++b) {
+    std::vector<int64_t> order(static_cast<size_t>(count));
+    for (int64_t j = 0; j < count; ++j) order[static_cast<size_t>(j)] = j;
+    const double* row = values.v.data() + b * count;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t x, int64_t y) { return row[x] > row[y]; });
+    const double kk = k.v[static_cast<size_t>(b)];
+    const int64_t keep = std::clamp<int64_t>(std::isfinite(kk) ? static_cast<int64_t>(kk) : count,
+                                             1, std::max<int64_t>(count, 1));
+    if (count == 0) ctx.fail(ErrorCode::kInvalidArgument, "there are no candidates");
+    const double t = std::max(temp.v[static_cast<size_t>(b)], 1e-6);
+    std::vector<double> prob(static_cast<size_t>(keep));
+    double total = 0;
+    for (int64_t j = 0; j < keep; ++j) {
+      prob[static_cast<size_t>(j)] = std::exp((row[order[j]] - row[order[0]]) / t);
+      total += prob[static_cast<size_t>(j)];
+    }
+    int64_t nucleus = 0;
+    double mass = 0;
+    while (nucleus < keep) {
+      mass += prob[static_cast<size_t>(nucleus++)] / total;
+      if (mass >= p.v[static_cast<size_t>(b)]) break;
+    }
+    double nucleus_sum = 0;
+    for (int64_t j = 0; j < nucleus; ++j) nucleus_sum += prob[static_cast<size_t>(j)];
+    const uint64_t key = seed * 0x100000000ull + static_cast<uint64_t>(b);
+    const double u = std::ldexp(static_cast<double>(splitmix64(key) >> 40), -24);
+    int64_t chosen = nucleus - 1;
+    double running = 0;
+    for (int64_t j = 0; j < nucleus; ++j) {
+      running += prob[static_cast<size_t>(j)];
+      if (running > u * nucleus_sum) {
+        chosen = j;
+        break;
+      }
+    }
+    out.v[static_cast<size_t>(b)] = indices.v[static_cast<size_t>(b * count + order[chosen])];
+  }
+  return single(std::move(out));
+}
+
 }  // namespace
 
 std::optional<RandRange> rand_range(double low, double high, DataType dtype) {
@@ -150,6 +207,7 @@ double rand_element(uint32_t seed, uint64_t index, double low, double high, Data
 void register_random_kernels(KernelTable& table) {
   table.device["rand"] = rand_kernel;
   table.device["dropout"] = dropout;
+  table.device["sampling"] = sampling;
 }
 
 }  // namespace meshrt::compiler::interp

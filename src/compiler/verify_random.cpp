@@ -63,7 +63,33 @@ void check_dropout(const OpChecker& c) {
     c.fail("use_per_device_seed = true is not supported: every chip draws the same mask");
 }
 
+// sampling(input_values [B, C], input_indices [B, C], k [B], p [B], temp [B]; seed?) -> [B]
+// integer token ids.
+void check_sampling(const OpChecker& c) {
+  c.expect_operands(5);
+  c.expect_results(1);
+  const Shape& values = c.in(0);
+  if (values.size() != 2)
+    c.fail(fmt::format("input_values {} must be [batch, candidates]", shape_to_string(values)));
+  if (c.in(1) != values)
+    c.fail(fmt::format("input_indices {} must match input_values {}", shape_to_string(c.in(1)),
+                       shape_to_string(values)));
+  const char* names[] = {"k", "p", "temp"};
+  for (size_t i = 2; i < 5; ++i)
+    if (volume(c.in(i)) != values[0])
+      c.fail(fmt::format("{} {} must hold one value per request ({})", names[i - 2],
+                         shape_to_string(c.in(i)), values[0]));
+  if (!is_float(c.operand(0).dtype) || is_float(c.operand(1).dtype))
+    c.fail("input_values must be a float tensor and input_indices an integer tensor");
+  c.expect_result_shape({values[0]});
+  if (is_float(c.result(0).dtype) || c.result(0).dtype == DataType::kBool)
+    c.fail(fmt::format("result must be integer token ids, has {}", mlir_name(c.result(0).dtype)));
+  const int64_t seed = c.int_attr_or("seed", 0);
+  if (seed < 0 || seed > 0xffffffffll) c.fail(fmt::format("seed {} is not a ui32", seed));
+}
+
 void add_random_checks(CheckTable& table) {
+  table["sampling"] = check_sampling;
   table["rand"] = check_rand;
   table["dropout"] = check_dropout;
 }

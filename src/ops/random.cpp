@@ -185,9 +185,65 @@ void dropout_kernel(const binary::Op& op, Inputs in, Outputs out) {
   }
 }
 
+// sampling: per request, candidates by value (largest first, stable), the top k (clamped to
+// [1, C]), probabilities softmax(value / max(temp, 1e-6)) in f32, the shortest prefix whose
+// probability reaches p, and the first candidate whose running sum exceeds u * the prefix's sum,
+// u being rand's draw for (seed, request); the result is that candidate's input_indices entry.
+void sampling_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 5, 5, out);
+  const HostTensor &values = *in[0], &indices = *in[1];
+  HostTensor& o = *out[0];
+  if (values.shape().size() != 2 || indices.shape() != values.shape())
+    fail(ErrorCode::kInvalidArgument, op, "input_values and input_indices must be [batch, C]");
+  const int64_t batch = values.shape()[0], count = values.shape()[1];
+  if (count == 0) fail(ErrorCode::kInvalidArgument, op, "there are no candidates");
+  for (size_t i = 2; i < 5; ++i)
+    if (in[i]->volume() != batch)
+      fail(ErrorCode::kInvalidArgument, op, "k, p and temp must hold one value per request");
+  expect_shape(op, o.shape(), Shape{batch}, "result");
+  const std::vector<float> v = to_f32(values), p = to_f32(*in[3]), temp = to_f32(*in[4]);
+  const std::vector<double> k = in[2]->to_doubles();
+  const auto seed = static_cast<uint64_t>(op.int_attr_or("seed", 0) & 0xffffffff);
+  std::vector<int64_t> order(static_cast<size_t>(count));
+  std::vector<float> prob(static_cast<size_t>(count));
+  for (int64_t b = 0; b < batch; ++b) {
+    const float* row = v.data() + b * count;
+    for (int64_t j = 0; j < count; ++j) order[j] = j;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t x, int64_t y) { return row[x] > row[y]; });
+    const int64_t keep =
+        std::clamp<int64_t>(std::isfinite(k[b]) ? static_cast<int64_t>(k[b]) : count, 1, count);
+    const float t = std::max(temp[b], 1e-6f);
+    float total = 0;
+    for (int64_t j = 0; j < keep; ++j)
+      total += prob[j] = std::exp((row[order[j]] - row[order[0]]) / t);
+    int64_t nucleus = 0;
+    float mass = 0;
+    while (nucleus < keep) {
+      mass += prob[nucleus++] / total;
+      if (mass >= p[b]) break;
+    }
+    float nucleus_sum = 0;
+    for (int64_t j = 0; j < nucleus; ++j) nucleus_sum += prob[j];
+    const uint64_t h = splitmix64((seed << 32) + static_cast<uint64_t>(b));
+    const float u = static_cast<float>(static_cast<double>(h >> 40) * 0x1p-24);
+    int64_t chosen = nucleus - 1;
+    float running = 0;
+    for (int64_t j = 0; j < nucleus; ++j) {
+      running += prob[j];
+      if (running > u * nucleus_sum) {
+        chosen = j;
+        break;
+      }
+    }
+    o.set(b, indices.at(b * count + order[chosen]));
+  }
+}
+
 }  // namespace
 
 void register_random(KernelTable& t) {
+  t["sampling"] = sampling_kernel;
   t["rand"] = rand_kernel;
   t["dropout"] = dropout_kernel;
 }
