@@ -6,7 +6,8 @@ namespace meshrt::catalog::detail {
 
 void add_transformer_ops(Ops& ops) {
   add_plain(ops, "attention", CostFamily::kMatmul,
-            {"scaled_dot_product_attention", "scaled_dot_product_attention_decode"});
+            {"scaled_dot_product_attention", "scaled_dot_product_attention_decode", "sdpa_fw",
+             "sdpa_bw"});
   add_plain(ops, "heads", CostFamily::kDataMovement,
             {"concatenate_heads", "split_query_key_value_and_split_heads"});
   // Cache ops write their cache (operand 0) in place.

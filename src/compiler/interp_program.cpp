@@ -273,6 +273,7 @@ const KernelTable& kernel_table() {
     register_random_kernels(t);
     register_quantization_kernels(t);
     register_optimizer_kernels(t);
+    register_attention_training_kernels(t);
     return t;
   }();
   return table;

@@ -137,6 +137,57 @@ void check_paged_update_cache(const OpChecker& c) {
   expect_cache_result(c);
 }
 
+// ttml's training attention: Q [B, Hq, S, D], K [B, Hkv, S, D], V [B, Hkv, S, Dv] with Hkv
+// dividing Hq; an attention_mask [1, 1, S, S] exactly when mask_type is arbitrary.
+void check_training_attention(const OpChecker& c, size_t first, size_t mask_operand,
+                              const char* default_mask) {
+  const Shape &q = c.in(first), &k = c.in(first + 1), &v = c.in(first + 2);
+  expect_rank(c, q, 4, "query");
+  expect_rank(c, k, 4, "key");
+  expect_rank(c, v, 4, "value");
+  if (k[0] != q[0] || v[0] != q[0] || k[2] != q[2] || v[2] != q[2] || k[3] != q[3] ||
+      v[1] != k[1] || k[1] < 1 || q[1] % k[1] != 0)
+    c.fail(fmt::format("query {}, key {} and value {} must be [B, Hq, S, D], [B, Hkv, S, D], "
+                       "[B, Hkv, S, Dv] with Hkv dividing Hq",
+                       str(q), str(k), str(v)));
+  const std::string type = c.has("mask_type") ? c.string_attr("mask_type") : default_mask;
+  if (type != "none" && type != "causal" && type != "arbitrary")
+    c.fail(fmt::format("mask_type '{}' is not none, causal or arbitrary", type));
+  const bool has_mask = c.num_operands() > mask_operand;
+  if ((type == "arbitrary") != has_mask)
+    c.fail(fmt::format("mask_type {} {} an attention_mask", type,
+                       type == "arbitrary" ? "needs" : "forbids"));
+  if (has_mask && c.in(mask_operand) != Shape{1, 1, q[2], q[2]})
+    c.fail(fmt::format("attention_mask {} must be [1, 1, {}, {}]", str(c.in(mask_operand)), q[2],
+                       q[2]));
+  if (c.has("dropout_probability") && c.float_attr("dropout_probability") != 0.0)
+    c.fail("dropout_probability must be 0");
+}
+
+void check_sdpa_fw(const OpChecker& c) {
+  c.expect_operands(3, 4);
+  const bool lse = c.bool_attr_or("return_intermediates", false);
+  c.expect_results(lse ? 2 : 1);
+  check_training_attention(c, 0, 3, "causal");
+  const Shape &q = c.in(0), &v = c.in(2);
+  c.expect_result_shape({q[0], q[1], q[2], v[3]}, 0);
+  if (lse) c.expect_result_shape({q[0], q[1], q[2], 32}, 1);
+}
+
+void check_sdpa_bw(const OpChecker& c) {
+  c.expect_operands(6, 7);
+  c.expect_results(3);
+  check_training_attention(c, 2, 6, "arbitrary");
+  const Shape &q = c.in(2), &v = c.in(4);
+  const Shape o{q[0], q[1], q[2], v[3]};
+  if (c.in(0) != o || c.in(1) != o)
+    c.fail(fmt::format("grad_output {} and attn_output {} must be {}", str(c.in(0)), str(c.in(1)),
+                       str(o)));
+  if (c.in(5) != Shape{q[0], q[1], q[2], 32})
+    c.fail(fmt::format("intermediates {} must be [{}, {}, {}, 32]", str(c.in(5)), q[0], q[1], q[2]));
+  for (size_t r = 0; r < 3; ++r) c.expect_result_shape(c.in(2 + r), r);
+}
+
 // Mask dims must equal `full` or be 1 where `may_broadcast` says so.
 void expect_mask(const OpChecker& c, const Shape& mask, const Shape& full,
                  const std::vector<bool>& may_broadcast) {
@@ -274,6 +325,8 @@ void add_transformer_checks(CheckTable& table) {
   table["paged_fill_cache"] = check_paged_fill_cache;
   table["paged_update_cache"] = check_paged_update_cache;
   table["scaled_dot_product_attention"] = check_sdpa;
+  table["sdpa_fw"] = check_sdpa_fw;
+  table["sdpa_bw"] = check_sdpa_bw;
   table["scaled_dot_product_attention_decode"] = check_sdpa_decode;
   table["concatenate_heads"] = check_concatenate_heads;
   table["split_query_key_value_and_split_heads"] = check_split_qkv;

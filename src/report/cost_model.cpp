@@ -60,6 +60,18 @@ double op_flops(const binary::Op& op, std::span<const binary::TensorDesc* const>
   } else if (op.name == "sparse_matmul") {
     // Every block counted (the cost model sees shapes, not which blocks the sparsity skips).
     k = static_cast<double>(dim_or_1(b, 2));
+  } else if (op.name == "sdpa_fw") {
+    // Per score Q.K^T (D) and P.V (Dv); the result rows are Dv wide.
+    const double d = static_cast<double>(dim_or_1(a, 1)), scores = static_cast<double>(dim_or_1(a, 2));
+    const double dv = static_cast<double>(std::max<int64_t>(dim_or_1(out[0]->shape, 1), 1));
+    k = scores * (d + dv) / dv;
+  } else if (op.name == "sdpa_bw") {
+    // Per score: Q.K^T again (D), dP = dO.V^T and dV (Dv each), dQ and dK (D each); the first
+    // result (dQ) rows are D wide.
+    if (in.size() < 5) return 0;
+    const double d = static_cast<double>(std::max<int64_t>(dim_or_1(in[2]->shape, 1), 1));
+    const double dv = static_cast<double>(dim_or_1(in[4]->shape, 1));
+    k = static_cast<double>(dim_or_1(a, 2)) * (3 * d + 2 * dv) / d;
   } else if (op.name.rfind("scaled_dot_product_attention", 0) == 0) {
     // Q.K^T then P.V: each result row meets kv_len keys of size D and values of size Dv.
     const double kv_len = static_cast<double>(dim_or_1(b, 2));
