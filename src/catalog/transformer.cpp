@@ -8,6 +8,11 @@ void add_transformer_ops(Ops& ops) {
   add_plain(ops, "attention", CostFamily::kMatmul,
             {"scaled_dot_product_attention", "scaled_dot_product_attention_decode", "sdpa_fw",
              "sdpa_bw"});
+  // The page table (operand 3) addresses the caches' blocks.
+  OpInfo paged_decode =
+      make_op("paged_scaled_dot_product_attention_decode", "attention", CostFamily::kMatmul);
+  paged_decode.operand_roles = {index_role(3, 1, 0)};
+  ops.push_back(paged_decode);
   add_plain(ops, "heads", CostFamily::kDataMovement,
             {"concatenate_heads", "split_query_key_value_and_split_heads"});
   // Cache ops write their cache (operand 0) in place.

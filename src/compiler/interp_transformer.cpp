@@ -304,6 +304,56 @@ std::vector<Tensor> split_qkv(const OpContext& ctx, const std::vector<const Tens
   return outs;
 }
 
+// A paged K or V cache [blocks, Hkv, block_size, D] read through page_table [B, n]: position s
+// of user b is row s % block_size of block page_table[b, s / block_size].
+Tensor unpaged(const OpContext& ctx, const Tensor& cache, const Tensor& table, int64_t batch) {
+  expect_rank(ctx, cache, 4, "key/value cache");
+  expect_rank(ctx, table, 2, "page_table");
+  if (table.shape[0] != batch)
+    ctx.fail(ErrorCode::kInvalidArgument, "page_table needs one row per user");
+  const int64_t per_user = table.shape[1], block = cache.shape[2];
+  Tensor out({batch, cache.shape[1], per_user * block, cache.shape[3]}, cache.dtype);
+  for_each_index(out.shape, [&](int64_t flat, const std::vector<int64_t>& p) {
+    const double page = table.v[static_cast<size_t>(p[0] * per_user + p[2] / block)];
+    if (page < 0 || page >= static_cast<double>(cache.shape[0]) || std::floor(page) != page)
+      ctx.fail(ErrorCode::kInvalidArgument,
+               fmt::format("page_table holds {}, not a block of the cache", page));
+    out.v[static_cast<size_t>(flat)] =
+        at4(cache, static_cast<int64_t>(page), p[1], p[2] % block, p[3]);
+  });
+  return out;
+}
+
+// paged_scaled_dot_product_attention_decode(query, key, value, page_table, output, mask?,
+// cur_pos?, sink?): scaled_dot_product_attention_decode over the unpaged caches.
+std::vector<Tensor> paged_sdpa_decode(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  const std::vector<int> seg = ctx.op.segment_operands(8);
+  for (size_t r = 0; r < 4; ++r)
+    if (seg[r] < 0)
+      ctx.fail(ErrorCode::kInvalidArgument, "query, key, value and page_table are required");
+  const Tensor& q = *in[static_cast<size_t>(seg[0])];
+  expect_rank(ctx, q, 4, "query");
+  const Tensor& table = *in[static_cast<size_t>(seg[3])];
+  const Tensor k = unpaged(ctx, *in[static_cast<size_t>(seg[1])], table, q.shape[1]);
+  const Tensor v = unpaged(ctx, *in[static_cast<size_t>(seg[2])], table, q.shape[1]);
+  binary::Op decode = ctx.op;
+  decode.name = "scaled_dot_product_attention_decode";
+  std::vector<const Tensor*> operands = {&q, &k, &v};
+  std::vector<int64_t> present = {1, 1, 1, 0, 0, 0};
+  for (size_t r = 5; r < 8; ++r) {
+    if (seg[r] < 0) continue;
+    operands.push_back(in[static_cast<size_t>(seg[r])]);
+    present[r - 2] = 1;
+  }
+  decode.attrs["operandSegmentSizes"] = present;
+  // The decode op's operands: the paged op's, less page_table and output.
+  decode.operands.clear();
+  for (size_t r : {0, 1, 2, 5, 6, 7})
+    if (seg[r] >= 0) decode.operands.push_back(ctx.op.operands.at(static_cast<size_t>(seg[r])));
+  const OpContext decode_ctx{decode, ctx.results};
+  return sdpa(decode_ctx, operands);
+}
+
 }  // namespace
 
 void register_transformer_kernels(KernelTable& table) {
@@ -313,6 +363,7 @@ void register_transformer_kernels(KernelTable& table) {
   table.device["paged_update_cache"] = paged_update_cache;
   table.device["scaled_dot_product_attention"] = sdpa;
   table.device["scaled_dot_product_attention_decode"] = sdpa;
+  table.device["paged_scaled_dot_product_attention_decode"] = paged_sdpa_decode;
   table.device["concatenate_heads"] = concatenate_heads;
   table.device["split_query_key_value_and_split_heads"] = split_qkv;
 }

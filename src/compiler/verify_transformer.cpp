@@ -266,6 +266,41 @@ void check_sdpa_decode(const OpChecker& c) {
   c.expect_result_shape({1, s.batch, s.q_heads, s.value_dim});
 }
 
+// paged_scaled_dot_product_attention_decode(query [1, B, Hq, D], key [blocks, Hkv, block, D],
+// value [blocks, Hkv, block, Dv], page_table [B, n], output, mask? [B|1, 1, Hq|1, n * block],
+// cur_pos? [B], sink?) -> [1, B, Hq, Dv]: decode attention over the caches read through the
+// page table.
+void check_paged_sdpa_decode(const OpChecker& c) {
+  c.expect_results(1);
+  const std::vector<int> seg = c.op.segment_operands(8);
+  for (size_t r = 0; r < 4; ++r)
+    if (seg[r] < 0) c.fail("query, key, value and page_table are required");
+  auto in = [&](size_t role) -> const Shape& { return c.in(static_cast<size_t>(seg[role])); };
+  const Shape &query = in(0), &key = in(1), &value = in(2), &table = in(3);
+  expect_rank(c, query, 4, "query");
+  expect_rank(c, key, 4, "key");
+  expect_rank(c, value, 4, "value");
+  expect_rank(c, table, 2, "page_table");
+  if (query[0] != 1) c.fail(fmt::format("query {} must be [1, batch, heads, head_dim]", str(query)));
+  if (key[3] != query[3] || value[0] != key[0] || value[1] != key[1] || value[2] != key[2] ||
+      key[1] < 1 || query[2] % key[1] != 0)
+    c.fail(fmt::format("key {} and value {} must be paged caches [blocks, kv_heads, block_size, D] "
+                       "with kv_heads dividing the query's {} heads and D = {}",
+                       str(key), str(value), query[2], query[3]));
+  if (table[0] != query[1])
+    c.fail(fmt::format("page_table {} must have one row per user ({})", str(table), query[1]));
+  if (seg[7] >= 0) c.fail("attention_sink is not supported");
+  if (seg[5] >= 0)
+    expect_mask(c, in(5), {query[1], 1, query[2], table[1] * key[2]}, {true, false, true, false});
+  if (seg[6] >= 0) {
+    if (volume(in(6)) != query[1])
+      c.fail(fmt::format("cur_pos_tensor {} must hold {} positions", str(in(6)), query[1]));
+  } else if (c.bool_attr_or("is_causal", true)) {
+    c.fail("a causal decode needs cur_pos_tensor");
+  }
+  c.expect_result_shape({1, query[1], query[2], value[3]});
+}
+
 // concatenate_heads([B, H, S, D]) -> [B, S, H * D].
 void check_concatenate_heads(const OpChecker& c) {
   c.expect_operands(1);
@@ -325,6 +360,7 @@ void add_transformer_checks(CheckTable& table) {
   table["paged_fill_cache"] = check_paged_fill_cache;
   table["paged_update_cache"] = check_paged_update_cache;
   table["scaled_dot_product_attention"] = check_sdpa;
+  table["paged_scaled_dot_product_attention_decode"] = check_paged_sdpa_decode;
   table["sdpa_fw"] = check_sdpa_fw;
   table["sdpa_bw"] = check_sdpa_bw;
   table["scaled_dot_product_attention_decode"] = check_sdpa_decode;

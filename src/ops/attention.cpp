@@ -5,6 +5,7 @@
 // feed a matmul in that dtype); the result is rounded to its dtype.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <optional>
 
@@ -159,9 +160,67 @@ void attention_kernel(const binary::Op& op, Inputs in, Outputs out) {
   from_f32(result, o);
 }
 
+// One of K or V of a paged cache [blocks, Hkv, block_size, D] read through page_table [B, n]
+// into the contiguous [B, Hkv, n * block_size, D] that decode attention reads.
+HostTensor unpage(const binary::Op& op, const HostTensor& paged, const HostTensor& table,
+                  int64_t batch) {
+  const Shape& ps = paged.shape();
+  if (ps.size() != 4 || table.shape().size() != 2 || table.shape()[0] != batch)
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("cache {} and page_table {} must be [blocks, heads, block_size, D] and "
+                     "[{}, blocks per user]",
+                     shape_to_string(ps), shape_to_string(table.shape()), batch));
+  const int64_t per_user = table.shape()[1], block = ps[2], row = ps[3];
+  HostTensor out(Shape{batch, ps[1], per_user * block, row}, paged.dtype());
+  const size_t esz = element_size(paged.dtype());
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t slot = 0; slot < per_user; ++slot) {
+      const double page_value = table.at(b * per_user + slot);
+      const auto page = static_cast<int64_t>(page_value);
+      if (page_value != static_cast<double>(page) || page < 0 || page >= ps[0])
+        fail(ErrorCode::kInvalidArgument, op,
+             fmt::format("page_table[{}, {}] = {} is not a block of the cache (0 to {})", b, slot,
+                         page_value, ps[0] - 1));
+      for (int64_t h = 0; h < ps[1]; ++h)
+        std::memcpy(out.data() + static_cast<size_t>(((b * ps[1] + h) * per_user * block +
+                                                      slot * block) * row) * esz,
+                    paged.data() + static_cast<size_t>(((page * ps[1] + h) * block) * row) * esz,
+                    static_cast<size_t>(block * row) * esz);
+    }
+  return out;
+}
+
+// paged_scaled_dot_product_attention_decode(query, key, value, page_table, output, mask?,
+// cur_pos?, sink?): decode attention over the K and V caches read through the page table.
+void paged_attention_decode_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  const std::vector<int> seg = op.segment_operands(8);
+  if (seg[0] < 0 || seg[1] < 0 || seg[2] < 0 || seg[3] < 0)
+    fail(ErrorCode::kInvalidArgument, op, "query, key, value and page_table are required");
+  const HostTensor& q = *in[seg[0]];
+  if (q.shape().size() != 4) fail(ErrorCode::kInvalidArgument, op, "query must be [1, B, H, D]");
+  const HostTensor k = unpage(op, *in[seg[1]], *in[seg[3]], q.shape()[1]);
+  const HostTensor v = unpage(op, *in[seg[2]], *in[seg[3]], q.shape()[1]);
+  binary::Op decode = op;
+  decode.name = "scaled_dot_product_attention_decode";
+  std::vector<const HostTensor*> operands = {&q, &k, &v};
+  std::vector<int64_t> present = {1, 1, 1, 0, 0, 0};
+  for (size_t r = 5; r < 8; ++r)
+    if (seg[r] >= 0) {
+      operands.push_back(in[seg[r]]);
+      present[r - 2] = 1;
+    }
+  decode.attrs["operandSegmentSizes"] = present;
+  // The decode op's operands: the paged op's, less page_table and output.
+  decode.operands.clear();
+  for (size_t r : {0, 1, 2, 5, 6, 7})
+    if (seg[r] >= 0) decode.operands.push_back(op.operands.at(static_cast<size_t>(seg[r])));
+  attention_kernel(decode, operands, out);
+}
+
 }  // namespace
 
 void register_attention(KernelTable& table) {
+  table["paged_scaled_dot_product_attention_decode"] = paged_attention_decode_kernel;
   table["scaled_dot_product_attention"] = attention_kernel;
   table["scaled_dot_product_attention_decode"] = attention_kernel;
 }

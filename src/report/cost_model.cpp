@@ -72,9 +72,12 @@ double op_flops(const binary::Op& op, std::span<const binary::TensorDesc* const>
     const double d = static_cast<double>(std::max<int64_t>(dim_or_1(in[2]->shape, 1), 1));
     const double dv = static_cast<double>(dim_or_1(in[4]->shape, 1));
     k = static_cast<double>(dim_or_1(a, 2)) * (3 * d + 2 * dv) / d;
-  } else if (op.name.rfind("scaled_dot_product_attention", 0) == 0) {
-    // Q.K^T then P.V: each result row meets kv_len keys of size D and values of size Dv.
-    const double kv_len = static_cast<double>(dim_or_1(b, 2));
+  } else if (op.name.find("scaled_dot_product_attention") != std::string::npos) {
+    // Q.K^T then P.V: each result row meets kv_len keys of size D and values of size Dv (paged:
+    // the page table's blocks per user times the block size).
+    const bool paged = op.name.rfind("paged_", 0) == 0 && in.size() > 3;
+    const double kv_len = static_cast<double>(dim_or_1(b, 2)) *
+                          (paged ? static_cast<double>(dim_or_1(in[3]->shape, 1)) : 1.0);
     const double value_dim = static_cast<double>(std::max<int64_t>(dim_or_1(out[0]->shape, 1), 1));
     k = kv_len * (static_cast<double>(dim_or_1(b, 1)) + value_dim) / value_dim;
   } else {  // convolutions: weight [out_ch, in_ch / groups, kh, kw]
