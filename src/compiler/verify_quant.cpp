@@ -76,6 +76,18 @@ int64_t attr_count(const OpChecker& c, const std::string& key, bool positive) {
   return static_cast<int64_t>(values.size());
 }
 
+// The parameters of (de)quantize: operands 1 and 2 when unrolled, else the scale and zero_point
+// attributes the parser took from the quantized type.
+void check_params(const OpChecker& c, bool unrolled) {
+  if (unrolled) {
+    check_param_operands(c, c.in(0));
+    return;
+  }
+  const std::optional<int64_t> axis = quant_axis(c, c.in(0));
+  expect_param_count(c, attr_count(c, "scale", true), c.in(0), axis, "scale");
+  expect_param_count(c, attr_count(c, "zero_point", false), c.in(0), axis, "zero_point");
+}
+
 // quantize_unrolled(x, scale, zp) / quantize(x) with scale and zero_point from its result type.
 void check_quantize(const OpChecker& c) {
   const bool unrolled = c.op.name == "quantize_unrolled";
@@ -87,13 +99,7 @@ void check_quantize(const OpChecker& c) {
     c.fail(fmt::format("result must have an integer (storage) type, has {}",
                        mlir_name(c.result(0).dtype)));
   c.expect_result_shape(c.in(0));
-  if (unrolled) {
-    check_param_operands(c, c.in(0));
-  } else {
-    const std::optional<int64_t> axis = quant_axis(c, c.in(0));
-    expect_param_count(c, attr_count(c, "scale", true), c.in(0), axis, "scale");
-    expect_param_count(c, attr_count(c, "zero_point", false), c.in(0), axis, "zero_point");
-  }
+  check_params(c, unrolled);
   check_storage_range(c);
 }
 
@@ -109,13 +115,7 @@ void check_dequantize(const OpChecker& c) {
   if (!is_float(c.result(0).dtype))
     c.fail(fmt::format("result must be a float tensor, has {}", mlir_name(c.result(0).dtype)));
   c.expect_result_shape(c.in(0));
-  if (unrolled) {
-    check_param_operands(c, c.in(0));
-  } else {
-    const std::optional<int64_t> axis = quant_axis(c, c.in(0));
-    expect_param_count(c, attr_count(c, "scale", true), c.in(0), axis, "scale");
-    expect_param_count(c, attr_count(c, "zero_point", false), c.in(0), axis, "zero_point");
-  }
+  check_params(c, unrolled);
 }
 
 // requantize(q) with its parameters from its types / requantize_unrolled(q, in_scale,
