@@ -256,7 +256,13 @@ void check_pad(const OpChecker& c) {
     c.fail(fmt::format("padding has {} entries, expected 2 per dim ({})", padding.size(),
                        2 * expected.size()));
   }
-  for (size_t d = 0; d < expected.size(); ++d) expected[d] += padding[2 * d] + padding[2 * d + 1];
+  for (size_t d = 0; d < expected.size(); ++d) {
+    int64_t grown = 0;  // a crafted binary's padding may overflow int64
+    if (__builtin_add_overflow(padding[2 * d], padding[2 * d + 1], &grown) ||
+        __builtin_add_overflow(expected[d], grown, &expected[d]) || expected[d] < 0)
+      c.fail(fmt::format("padding [{}, {}] of dim {} gives no valid size", padding[2 * d],
+                         padding[2 * d + 1], d));
+  }
   c.expect_result_shape(expected);
 }
 
