@@ -12,7 +12,8 @@ const Shape& input_shape(const TensorDesc& desc) {
 
 namespace {
 // What program value `id` holds as an operand of the program's ops, by the catalogue's operand
-// roles (the first op giving it a role decides): quantized integers, or indices below a bound.
+// roles (the first op giving it a role decides; through a mesh_shard, the role of its shards):
+// quantized integers, or indices below a bound.
 struct InputRole {
   bool quantized = false;
   int64_t index_bound = 0;  // 0: not an index
@@ -20,6 +21,13 @@ struct InputRole {
 
 InputRole role_of(const Program& program, uint32_t id) {
   for (const Op& op : program.ops) {
+    // A tensor sharded (or replicated) onto the devices plays the role its shards play.
+    if (op.name == "mesh_shard" && !op.operands.empty() && op.operands[0] == id &&
+        !op.results.empty() && op.results[0] != id) {
+      const InputRole r = role_of(program, op.results[0]);
+      if (r.quantized || r.index_bound > 0) return r;
+      continue;
+    }
     const catalog::OpInfo* info = catalog::find_op(op.name);
     if (!info) continue;
     for (const catalog::OperandRole& role : info->operand_roles) {

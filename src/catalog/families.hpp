@@ -48,6 +48,7 @@ void add_creation_ops(Ops& ops);       // creation.cpp: constants, fills, random
 void add_collective_ops(Ops& ops);     // collective.cpp
 void add_transformer_ops(Ops& ops);    // transformer.cpp: attention, KV caches, heads
 void add_quantization_ops(Ops& ops);   // quantization.cpp
+void add_moe_ops(Ops& ops);            // moe.cpp: mixture-of-experts routing
 void add_program_ops(Ops& ops);        // program.cpp: call, and tt-mlir's pipeline-only ops
 
 }  // namespace meshrt::catalog::detail

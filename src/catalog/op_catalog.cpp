@@ -28,6 +28,7 @@ const Catalogue& catalogue() {
     detail::add_collective_ops(out.ops);
     detail::add_transformer_ops(out.ops);
     detail::add_quantization_ops(out.ops);
+    detail::add_moe_ops(out.ops);
     detail::add_program_ops(out.ops);
     std::sort(out.ops.begin(), out.ops.end(),
               [](const OpInfo& a, const OpInfo& b) { return a.name < b.name; });

@@ -13,6 +13,16 @@ void add_transformer_ops(Ops& ops) {
       make_op("paged_scaled_dot_product_attention_decode", "attention", CostFamily::kMatmul);
   paged_decode.operand_roles = {index_role(3, 1, 0)};
   ops.push_back(paged_decode);
+  OpInfo chunked =
+      make_op("chunked_scaled_dot_product_attention", "attention", CostFamily::kMatmul);
+  chunked.operand_roles = {index_role(3, 1, 0), index_role(4, 1, 2)};  // start: within a block
+  ops.push_back(chunked);
+  // The page table is operand 3 when there is a value cache (without one, operand 2 gets the
+  // default small integers).
+  OpInfo mla =
+      make_op("paged_flash_multi_latent_attention_decode", "attention", CostFamily::kMatmul);
+  mla.operand_roles = {index_role(3, 1, 0)};
+  ops.push_back(mla);
   add_plain(ops, "heads", CostFamily::kDataMovement,
             {"concatenate_heads", "split_query_key_value_and_split_heads"});
   // Cache ops write their cache (operand 0) in place.

@@ -48,6 +48,7 @@ void register_random_kernels(KernelTable& table);        // interp_random.cpp
 void register_quantization_kernels(KernelTable& table);  // interp_quant.cpp
 void register_optimizer_kernels(KernelTable& table);     // interp_optimizer.cpp
 void register_attention_training_kernels(KernelTable& table);  // interp_attention_training.cpp
+void register_moe_kernels(KernelTable& table);                  // interp_moe.cpp
 
 // One-result helper for kernels.
 inline std::vector<Tensor> single(Tensor t) {

@@ -274,6 +274,7 @@ const KernelTable& kernel_table() {
     register_quantization_kernels(t);
     register_optimizer_kernels(t);
     register_attention_training_kernels(t);
+    register_moe_kernels(t);
     return t;
   }();
   return table;

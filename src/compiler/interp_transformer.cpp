@@ -6,6 +6,7 @@
 // outside the cache is skipped: that write does not happen.
 #include <fmt/format.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -195,7 +196,10 @@ double mask_at(const Tensor& mask, int64_t i0, int64_t i1, int64_t i2, int64_t i
   return at4(mask, pick(0, i0), pick(1, i1), pick(2, i2), i3);
 }
 
-std::vector<Tensor> sdpa(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+// Prefill query row i sees keys [0, i + causal_offset] when causal (a chunk starting at
+// causal_offset); decode queries up to their user's cur_pos.
+std::vector<Tensor> attention(const OpContext& ctx, const std::vector<const Tensor*>& in,
+                              int64_t causal_offset) {
   const bool decode = ctx.op.name == "scaled_dot_product_attention_decode";
   compiler::detail::OperandRoles roles = compiler::detail::sdpa_operand_roles(ctx.op, decode);
   if (!roles.error.empty()) ctx.fail(ErrorCode::kInvalidArgument, roles.error);
@@ -230,7 +234,7 @@ std::vector<Tensor> sdpa(const OpContext& ctx, const std::vector<const Tensor*>&
       const int64_t kvh = h / group;
       for (int64_t i = 0; i < rows; ++i) {
         for (int64_t j = 0; j < kv_len; ++j) {
-          const bool hidden = decode ? j > last : (causal && j > i);
+          const bool hidden = decode ? j > last : (causal && j > i + causal_offset);
           double s = hidden ? masked
                             : scale * (decode ? dot_row(q, 0, b, h, k, b, kvh, j)
                                               : dot_row(q, b, h, i, k, b, kvh, j));
@@ -246,6 +250,10 @@ std::vector<Tensor> sdpa(const OpContext& ctx, const std::vector<const Tensor*>&
     }
   }
   return single(std::move(out));
+}
+
+std::vector<Tensor> sdpa(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  return attention(ctx, in, 0);
 }
 
 // concatenate_heads: out[b, s, h * D + d] = in[b, h, s, d].
@@ -324,6 +332,26 @@ Tensor unpaged(const OpContext& ctx, const Tensor& cache, const Tensor& table, i
   return out;
 }
 
+// scaled_dot_product_attention_decode of a paged decode op over unpaged k and v: `optional`
+// are the operand indices of its mask, cur_pos and sink (-1 when absent).
+std::vector<Tensor> decode_over(const OpContext& ctx, const std::vector<const Tensor*>& in,
+                                const Tensor& q, const Tensor& k, const Tensor& v,
+                                std::array<int, 3> optional) {
+  binary::Op decode = ctx.op;
+  decode.name = "scaled_dot_product_attention_decode";
+  std::vector<const Tensor*> operands = {&q, &k, &v};
+  std::vector<int64_t> present = {1, 1, 1, 0, 0, 0};
+  for (size_t r = 0; r < 3; ++r) {
+    if (optional[r] < 0) continue;
+    operands.push_back(in[static_cast<size_t>(optional[r])]);
+    present[r + 3] = 1;
+  }
+  decode.attrs["operandSegmentSizes"] = present;
+  decode.operands.assign(operands.size(), 0);  // only their count is read
+  const OpContext decode_ctx{decode, ctx.results};
+  return sdpa(decode_ctx, operands);
+}
+
 // paged_scaled_dot_product_attention_decode(query, key, value, page_table, output, mask?,
 // cur_pos?, sink?): scaled_dot_product_attention_decode over the unpaged caches.
 std::vector<Tensor> paged_sdpa_decode(const OpContext& ctx, const std::vector<const Tensor*>& in) {
@@ -336,22 +364,52 @@ std::vector<Tensor> paged_sdpa_decode(const OpContext& ctx, const std::vector<co
   const Tensor& table = *in[static_cast<size_t>(seg[3])];
   const Tensor k = unpaged(ctx, *in[static_cast<size_t>(seg[1])], table, q.shape[1]);
   const Tensor v = unpaged(ctx, *in[static_cast<size_t>(seg[2])], table, q.shape[1]);
-  binary::Op decode = ctx.op;
-  decode.name = "scaled_dot_product_attention_decode";
-  std::vector<const Tensor*> operands = {&q, &k, &v};
-  std::vector<int64_t> present = {1, 1, 1, 0, 0, 0};
-  for (size_t r = 5; r < 8; ++r) {
-    if (seg[r] < 0) continue;
-    operands.push_back(in[static_cast<size_t>(seg[r])]);
-    present[r - 2] = 1;
+  return decode_over(ctx, in, q, k, v, {seg[5], seg[6], seg[7]});
+}
+
+// chunked_scaled_dot_product_attention(query [B, H, chunk, D], key, value, page_table,
+// chunk_start_idx [1], output): causal attention of query row i, at position start + i, over
+// the unpaged caches.
+std::vector<Tensor> chunked_sdpa(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_operands(in.size(), 5);  // the output operand is the result
+  const Tensor& q = *in[0];
+  expect_rank(ctx, q, 4, "query");
+  const Tensor k = unpaged(ctx, *in[1], *in[3], q.shape[0]);
+  const Tensor v = unpaged(ctx, *in[2], *in[3], q.shape[0]);
+  const double start = in[4]->v.at(0);
+  if (start < 0 || std::floor(start) != start)
+    ctx.fail(ErrorCode::kInvalidArgument, fmt::format("chunk_start_idx = {} is not a position", start));
+  binary::Op prefill = ctx.op;
+  prefill.name = "scaled_dot_product_attention";
+  prefill.attrs["is_causal"] = true;
+  prefill.attrs.erase("operandSegmentSizes");
+  prefill.operands.resize(3);
+  const OpContext prefill_ctx{prefill, ctx.results};
+  return attention(prefill_ctx, {&q, &k, &v}, static_cast<int64_t>(start));
+}
+
+// paged_flash_multi_latent_attention_decode(query, key, value?, page_table, mask?, cur_pos?,
+// sink?): decode attention over the latent cache; without a value cache the values are the
+// key cache's first head_dim_v columns.
+std::vector<Tensor> mla_decode(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  const std::vector<int> seg = ctx.op.segment_operands(7);
+  if (seg[0] < 0 || seg[1] < 0 || seg[3] < 0)
+    ctx.fail(ErrorCode::kInvalidArgument, "query, key and page_table are required");
+  const Tensor& q = *in[static_cast<size_t>(seg[0])];
+  expect_rank(ctx, q, 4, "query");
+  const Tensor& table = *in[static_cast<size_t>(seg[3])];
+  const Tensor k = unpaged(ctx, *in[static_cast<size_t>(seg[1])], table, q.shape[1]);
+  Tensor v;
+  if (seg[2] >= 0) {
+    v = unpaged(ctx, *in[static_cast<size_t>(seg[2])], table, q.shape[1]);
+  } else {
+    const int64_t dv = ctx.op.int_attr("head_dim_v");
+    v = Tensor({k.shape[0], k.shape[1], k.shape[2], dv}, k.dtype);
+    for_each_index(v.shape, [&](int64_t flat, const std::vector<int64_t>& p) {
+      v.v[static_cast<size_t>(flat)] = at4(k, p[0], p[1], p[2], p[3]);
+    });
   }
-  decode.attrs["operandSegmentSizes"] = present;
-  // The decode op's operands: the paged op's, less page_table and output.
-  decode.operands.clear();
-  for (size_t r : {0, 1, 2, 5, 6, 7})
-    if (seg[r] >= 0) decode.operands.push_back(ctx.op.operands.at(static_cast<size_t>(seg[r])));
-  const OpContext decode_ctx{decode, ctx.results};
-  return sdpa(decode_ctx, operands);
+  return decode_over(ctx, in, q, k, v, {seg[4], seg[5], seg[6]});
 }
 
 }  // namespace
@@ -364,6 +422,8 @@ void register_transformer_kernels(KernelTable& table) {
   table.device["scaled_dot_product_attention"] = sdpa;
   table.device["scaled_dot_product_attention_decode"] = sdpa;
   table.device["paged_scaled_dot_product_attention_decode"] = paged_sdpa_decode;
+  table.device["chunked_scaled_dot_product_attention"] = chunked_sdpa;
+  table.device["paged_flash_multi_latent_attention_decode"] = mla_decode;
   table.device["concatenate_heads"] = concatenate_heads;
   table.device["split_query_key_value_and_split_heads"] = split_qkv;
 }

@@ -131,6 +131,7 @@ const CheckTable& check_table() {
     add_random_checks(t);
     add_quantization_checks(t);
     add_optimizer_checks(t);
+    add_moe_checks(t);
     return t;
   }();
   return table;

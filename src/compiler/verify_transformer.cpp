@@ -301,6 +301,69 @@ void check_paged_sdpa_decode(const OpChecker& c) {
   c.expect_result_shape({1, query[1], query[2], value[3]});
 }
 
+// chunked_scaled_dot_product_attention(query [B, Hq, chunk, D], key [blocks, Hkv, block, D],
+// value (as key), page_table [B, n], chunk_start_idx [1], output) -> like query.
+void check_chunked_sdpa(const OpChecker& c) {
+  c.expect_operands(5);  // the output operand arrives as the result
+  c.expect_results(1);
+  const Shape &query = c.in(0), &key = c.in(1), &table = c.in(3), &start = c.in(4);
+  expect_rank(c, query, 4, "query");
+  expect_rank(c, key, 4, "key");
+  expect_rank(c, table, 2, "page_table");
+  if (c.in(2) != key || c.operand(2).dtype != c.operand(1).dtype)
+    c.fail(fmt::format("value {} must be typed as key {}", str(c.in(2)), str(key)));
+  if (!is_float(c.operand(0).dtype) || c.operand(1).dtype != c.operand(0).dtype)
+    c.fail("query, key and value must be float tensors of one dtype");
+  if (start != Shape{1} || is_float(c.operand(4).dtype))
+    c.fail(fmt::format("chunk_start_idx {} must be one integer [1]", str(start)));
+  if (is_float(c.operand(3).dtype)) c.fail("page_table must be an integer tensor");
+  if (key[3] != query[3] || key[1] < 1 || query[1] % key[1] != 0)
+    c.fail(fmt::format("key {} must be a paged cache [blocks, kv_heads, block_size, {}] with "
+                       "kv_heads dividing the query's {} heads",
+                       str(key), query[3], query[1]));
+  if (table[0] != query[0])
+    c.fail(fmt::format("page_table {} must have one row per user ({})", str(table), query[0]));
+  c.expect_result_shape(query);
+}
+
+// paged_flash_multi_latent_attention_decode(query [1, B, H, D], key [blocks, 1, block, D],
+// value? [blocks, 1, block, head_dim_v], page_table [B, n], mask? [B|1, 1, H|1, n * block],
+// cur_pos? [B], sink?) -> [1, B, H, head_dim_v].
+void check_mla_decode(const OpChecker& c) {
+  c.expect_results(1);
+  const std::vector<int> seg = c.op.segment_operands(7);
+  if (seg[0] < 0 || seg[1] < 0 || seg[3] < 0) c.fail("query, key and page_table are required");
+  auto in = [&](size_t role) -> const Shape& { return c.in(static_cast<size_t>(seg[role])); };
+  const Shape &query = in(0), &key = in(1), &table = in(3);
+  expect_rank(c, query, 4, "query");
+  expect_rank(c, key, 4, "key");
+  expect_rank(c, table, 2, "page_table");
+  if (query[0] != 1) c.fail(fmt::format("query {} must be [1, batch, heads, head_dim]", str(query)));
+  if (key[1] != 1 || key[3] != query[3])
+    c.fail(fmt::format("key {} must be the latent cache [blocks, 1, block_size, {}]", str(key),
+                       query[3]));
+  const int64_t dv = c.int_attr("head_dim_v");
+  if (dv <= 0 || (seg[2] < 0 && dv > key[3]))
+    c.fail(fmt::format("head_dim_v {} must be positive and, without a value cache, at most the "
+                       "key's {} columns",
+                       dv, key[3]));
+  if (seg[2] >= 0 && in(2) != Shape{key[0], 1, key[2], dv})
+    c.fail(fmt::format("value {} must be [{}, 1, {}, head_dim_v = {}]", str(in(2)), key[0],
+                       key[2], dv));
+  if (table[0] != query[1])
+    c.fail(fmt::format("page_table {} must have one row per user ({})", str(table), query[1]));
+  if (seg[6] >= 0) c.fail("attention_sink is not supported");
+  if (seg[4] >= 0)
+    expect_mask(c, in(4), {query[1], 1, query[2], table[1] * key[2]}, {true, false, true, false});
+  if (seg[5] >= 0) {
+    if (volume(in(5)) != query[1])
+      c.fail(fmt::format("cur_pos_tensor {} must hold {} positions", str(in(5)), query[1]));
+  } else if (c.bool_attr_or("is_causal", true)) {
+    c.fail("a causal decode needs cur_pos_tensor");
+  }
+  c.expect_result_shape({1, query[1], query[2], dv});
+}
+
 // concatenate_heads([B, H, S, D]) -> [B, S, H * D].
 void check_concatenate_heads(const OpChecker& c) {
   c.expect_operands(1);
@@ -362,6 +425,8 @@ void add_transformer_checks(CheckTable& table) {
   table["scaled_dot_product_attention"] = check_sdpa;
   table["paged_scaled_dot_product_attention_decode"] = check_paged_sdpa_decode;
   table["sdpa_fw"] = check_sdpa_fw;
+  table["chunked_scaled_dot_product_attention"] = check_chunked_sdpa;
+  table["paged_flash_multi_latent_attention_decode"] = check_mla_decode;
   table["sdpa_bw"] = check_sdpa_bw;
   table["scaled_dot_product_attention_decode"] = check_sdpa_decode;
   table["concatenate_heads"] = check_concatenate_heads;

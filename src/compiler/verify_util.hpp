@@ -68,6 +68,7 @@ void add_transformer_checks(CheckTable& table);
 void add_random_checks(CheckTable& table);        // verify_random.cpp
 void add_quantization_checks(CheckTable& table);  // verify_quant.cpp
 void add_optimizer_checks(CheckTable& table);     // verify_optimizer.cpp
+void add_moe_checks(CheckTable& table);           // verify_moe.cpp
 
 const CheckTable& check_table();
 

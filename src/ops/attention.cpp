@@ -4,6 +4,7 @@
 // softmax in f32, and the attention weights P rounded to the result dtype before P.V (they
 // feed a matmul in that dtype); the result is rounded to its dtype.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -64,7 +65,9 @@ float round_to(float x, DataType dtype) {
   return static_cast<float>(round_to_dtype(x, dtype));
 }
 
-void attention_kernel(const binary::Op& op, Inputs in, Outputs out) {
+// Attention of prefill query row r over keys [0, r + causal_offset] when causal (a chunk that
+// starts at causal_offset); decode queries see up to their user's cur_pos.
+void attend(const binary::Op& op, Inputs in, Outputs out, int64_t causal_offset) {
   const bool decode = op.name == "scaled_dot_product_attention_decode";
   expect_arity(op, in, 3, decode ? 6 : 5, out);
   const AttentionOperands roles = attention_operands(op, in.size(), decode);
@@ -131,7 +134,8 @@ void attention_kernel(const binary::Op& op, Inputs in, Outputs out) {
       for (int64_t r = 0; r < rows; ++r) {
         const float* query = qf.data() + ((b * heads + h) * rows + r) * dim;
         const int64_t limit =
-            causal && !decode ? std::min(kv_len, r + 1) : visible[static_cast<size_t>(b)];
+            causal && !decode ? std::clamp<int64_t>(r + causal_offset + 1, 0, kv_len)
+                              : visible[static_cast<size_t>(b)];
         float peak = -std::numeric_limits<float>::infinity();
         for (int64_t j = 0; j < limit; ++j) {
           float acc = 0.0f;
@@ -159,6 +163,8 @@ void attention_kernel(const binary::Op& op, Inputs in, Outputs out) {
   }
   from_f32(result, o);
 }
+
+void attention_kernel(const binary::Op& op, Inputs in, Outputs out) { attend(op, in, out, 0); }
 
 // One of K or V of a paged cache [blocks, Hkv, block_size, D] read through page_table [B, n]
 // into the contiguous [B, Hkv, n * block_size, D] that decode attention reads.
@@ -190,6 +196,24 @@ HostTensor unpage(const binary::Op& op, const HostTensor& paged, const HostTenso
   return out;
 }
 
+// Decode attention of `op` (a paged decode op) over unpaged k and v: `optional` are the
+// operand indices of its mask, cur_pos and sink (-1 when absent).
+void decode_over(const binary::Op& op, Inputs in, const HostTensor& q, const HostTensor& k,
+                 const HostTensor& v, std::array<int, 3> optional, Outputs out) {
+  binary::Op decode = op;
+  decode.name = "scaled_dot_product_attention_decode";
+  std::vector<const HostTensor*> operands = {&q, &k, &v};
+  std::vector<int64_t> present = {1, 1, 1, 0, 0, 0};
+  for (size_t r = 0; r < 3; ++r)
+    if (optional[r] >= 0) {
+      operands.push_back(in[static_cast<size_t>(optional[r])]);
+      present[r + 3] = 1;
+    }
+  decode.attrs["operandSegmentSizes"] = present;
+  decode.operands.assign(operands.size(), 0);  // only their count is read
+  attention_kernel(decode, operands, out);
+}
+
 // paged_scaled_dot_product_attention_decode(query, key, value, page_table, output, mask?,
 // cur_pos?, sink?): decode attention over the K and V caches read through the page table.
 void paged_attention_decode_kernel(const binary::Op& op, Inputs in, Outputs out) {
@@ -200,26 +224,69 @@ void paged_attention_decode_kernel(const binary::Op& op, Inputs in, Outputs out)
   if (q.shape().size() != 4) fail(ErrorCode::kInvalidArgument, op, "query must be [1, B, H, D]");
   const HostTensor k = unpage(op, *in[seg[1]], *in[seg[3]], q.shape()[1]);
   const HostTensor v = unpage(op, *in[seg[2]], *in[seg[3]], q.shape()[1]);
-  binary::Op decode = op;
-  decode.name = "scaled_dot_product_attention_decode";
-  std::vector<const HostTensor*> operands = {&q, &k, &v};
-  std::vector<int64_t> present = {1, 1, 1, 0, 0, 0};
-  for (size_t r = 5; r < 8; ++r)
-    if (seg[r] >= 0) {
-      operands.push_back(in[seg[r]]);
-      present[r - 2] = 1;
-    }
-  decode.attrs["operandSegmentSizes"] = present;
-  // The decode op's operands: the paged op's, less page_table and output.
-  decode.operands.clear();
-  for (size_t r : {0, 1, 2, 5, 6, 7})
-    if (seg[r] >= 0) decode.operands.push_back(op.operands.at(static_cast<size_t>(seg[r])));
-  attention_kernel(decode, operands, out);
+  decode_over(op, in, q, k, v, {seg[5], seg[6], seg[7]}, out);
+}
+
+// The first `dim` values of each row of t [.., D] (MLA's values: the latent cache's leading
+// head_dim_v columns).
+HostTensor leading_columns(const HostTensor& t, int64_t dim) {
+  Shape s = t.shape();
+  const int64_t row = s.back();
+  s.back() = dim;
+  HostTensor out(s, t.dtype());
+  const size_t esz = element_size(t.dtype());
+  for (int64_t r = 0; r < out.volume() / std::max<int64_t>(dim, 1); ++r)
+    std::memcpy(out.data() + static_cast<size_t>(r * dim) * esz,
+                t.data() + static_cast<size_t>(r * row) * esz, static_cast<size_t>(dim) * esz);
+  return out;
+}
+
+// chunked_scaled_dot_product_attention(query [B, H, chunk, D], key, value, page_table,
+// chunk_start_idx [1], output): causal prefill of query row r, at absolute position start + r,
+// over the caches read through the page table.
+void chunked_attention_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 5, 5, out);  // the output operand is the result
+  const HostTensor& q = *in[0];
+  if (q.shape().size() != 4)
+    fail(ErrorCode::kInvalidArgument, op, "query must be [B, H, chunk_len, D]");
+  const HostTensor k = unpage(op, *in[1], *in[3], q.shape()[0]);
+  const HostTensor v = unpage(op, *in[2], *in[3], q.shape()[0]);
+  if (in[4]->volume() != 1)
+    fail(ErrorCode::kInvalidArgument, op, "chunk_start_idx must hold one position");
+  const double start = in[4]->at(0);
+  if (start < 0 || start != std::floor(start))
+    fail(ErrorCode::kInvalidArgument, op,
+         fmt::format("chunk_start_idx = {} is not a position", start));
+  binary::Op prefill = op;
+  prefill.name = "scaled_dot_product_attention";
+  prefill.attrs["is_causal"] = true;
+  prefill.operands.resize(3);
+  prefill.attrs.erase("operandSegmentSizes");
+  const std::vector<const HostTensor*> operands = {&q, &k, &v};
+  attend(prefill, operands, out, static_cast<int64_t>(start));
+}
+
+// paged_flash_multi_latent_attention_decode(query, key, value?, page_table, mask?, cur_pos?,
+// sink?): decode attention over the one latent KV head, the values being the value cache or,
+// without one, the key cache's first head_dim_v columns.
+void mla_decode_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  const std::vector<int> seg = op.segment_operands(7);
+  if (seg[0] < 0 || seg[1] < 0 || seg[3] < 0)
+    fail(ErrorCode::kInvalidArgument, op, "query, key and page_table are required");
+  const HostTensor& q = *in[seg[0]];
+  if (q.shape().size() != 4) fail(ErrorCode::kInvalidArgument, op, "query must be [1, B, H, D]");
+  const HostTensor k = unpage(op, *in[seg[1]], *in[seg[3]], q.shape()[1]);
+  const int64_t head_dim_v = op.int_attr("head_dim_v");
+  const HostTensor v = seg[2] >= 0 ? unpage(op, *in[seg[2]], *in[seg[3]], q.shape()[1])
+                                   : leading_columns(k, head_dim_v);
+  decode_over(op, in, q, k, v, {seg[4], seg[5], seg[6]}, out);
 }
 
 }  // namespace
 
 void register_attention(KernelTable& table) {
+  table["chunked_scaled_dot_product_attention"] = chunked_attention_kernel;
+  table["paged_flash_multi_latent_attention_decode"] = mla_decode_kernel;
   table["paged_scaled_dot_product_attention_decode"] = paged_attention_decode_kernel;
   table["scaled_dot_product_attention"] = attention_kernel;
   table["scaled_dot_product_attention_decode"] = attention_kernel;

@@ -64,7 +64,11 @@ std::optional<Collective> collective_of(std::string_view op_name) {
   if (op_name == "all_gather") return Collective::kAllGather;
   if (op_name == "reduce_scatter") return Collective::kReduceScatter;
   if (op_name == "all_reduce") return Collective::kAllReduce;
-  if (op_name == "all_to_all") return Collective::kAllToAll;
+  // Mixture-of-experts routing moves rows of one buffer from every chip of the ring to every
+  // other: an all_to_all (costed over the buffer each chip fills, every slot routed).
+  if (op_name == "all_to_all" || op_name == "all_to_all_dispatch" ||
+      op_name == "all_to_all_dispatch_metadata" || op_name == "all_to_all_combine")
+    return Collective::kAllToAll;
   return std::nullopt;
 }
 

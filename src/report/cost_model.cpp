@@ -72,12 +72,19 @@ double op_flops(const binary::Op& op, std::span<const binary::TensorDesc* const>
     const double d = static_cast<double>(std::max<int64_t>(dim_or_1(in[2]->shape, 1), 1));
     const double dv = static_cast<double>(dim_or_1(in[4]->shape, 1));
     k = static_cast<double>(dim_or_1(a, 2)) * (3 * d + 2 * dv) / d;
-  } else if (op.name.find("scaled_dot_product_attention") != std::string::npos) {
+  } else if (op.name.find("attention") != std::string::npos) {
     // Q.K^T then P.V: each result row meets kv_len keys of size D and values of size Dv (paged:
-    // the page table's blocks per user times the block size).
-    const bool paged = op.name.rfind("paged_", 0) == 0 && in.size() > 3;
-    const double kv_len = static_cast<double>(dim_or_1(b, 2)) *
-                          (paged ? static_cast<double>(dim_or_1(in[3]->shape, 1)) : 1.0);
+    // the page table's blocks per user times the block size; a chunk's causal prefix is not
+    // known before it runs, so every paged position counts).
+    int table = -1;
+    if (op.name == "paged_flash_multi_latent_attention_decode")
+      table = op.segment_operands(7)[3];
+    else if (op.name.rfind("paged_", 0) == 0 || op.name.rfind("chunked_", 0) == 0)
+      table = 3;
+    const bool paged = table >= 0 && in.size() > static_cast<size_t>(table);
+    const double kv_len =
+        static_cast<double>(dim_or_1(b, 2)) *
+        (paged ? static_cast<double>(dim_or_1(in[static_cast<size_t>(table)]->shape, 1)) : 1.0);
     const double value_dim = static_cast<double>(std::max<int64_t>(dim_or_1(out[0]->shape, 1), 1));
     k = kv_len * (static_cast<double>(dim_or_1(b, 1)) + value_dim) / value_dim;
   } else {  // convolutions: weight [out_ch, in_ch / groups, kh, kw]

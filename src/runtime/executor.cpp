@@ -15,6 +15,7 @@
 #include "meshrt/compiler/compile.hpp"
 #include "meshrt/device/tensor_bytes.hpp"
 #include "meshrt/ops/ccl.hpp"
+#include "meshrt/ops/moe.hpp"
 #include "meshrt/ops/kernels.hpp"
 #include "meshrt/runtime/memory_plan.hpp"
 #include "perf_recorder.hpp"
@@ -111,6 +112,7 @@ class Executor {
   void run_mesh_shard(const binary::Program& p, const binary::Op& op, Values& values);
   void run_collective(const binary::Program& p, const binary::Op& op, Values& values);
   void run_distributed_norm(const binary::Program& p, const binary::Op& op, Values& values);
+  void run_expert_parallel(const binary::Program& p, const binary::Op& op, Values& values);
   void run_call(const binary::Program& p, const binary::Op& op, Values& values);
   void after_op(const binary::Program& p, const binary::Op& op, Values& values);
   void perturb(std::shared_ptr<const HostTensor>& t);
@@ -461,6 +463,72 @@ void Executor::run_distributed_norm(const binary::Program& p, const binary::Op& 
   values[out_id] = std::move(out);
 }
 
+// Mixture-of-experts steps: every device works out where its operands' rows go on its ring
+// (ops/moe.hpp) and the rows travel, each once per receiving rank; moe_expert_token_remap stays
+// on its device (it only needs to know which device it is).
+void Executor::run_expert_parallel(const binary::Program& p, const binary::Op& op,
+                                   Values& values) {
+  for (uint32_t id : op.operands) ensure_on_device(p, id, values.at(id));
+  const size_t chips = mesh_.local_devices().size();
+  std::vector<Value> results(op.results.size());
+  std::vector<std::map<uint32_t, HostTensor*>> out(op.results.size());
+  std::vector<std::vector<const HostTensor*>> in(chips);
+  std::vector<std::vector<HostTensor*>> out_of(chips);
+  std::vector<Shape> result_shapes;
+  for (uint32_t id : op.results) result_shapes.push_back(p.values[id].shape);
+  for (size_t l = 0; l < chips; ++l) {
+    const uint32_t d = mesh_.local_devices()[l].value;
+    for (uint32_t id : op.operands) in[l].push_back(values.at(id).shards.at(d)->data.get());
+    for (size_t k = 0; k < op.results.size(); ++k) {
+      std::shared_ptr<DeviceShard> shard;
+      HostTensor* t = allocate_output(l, p.values[op.results[k]], shard).get();  // zeroed
+      out[k][d] = t;
+      out_of[l].push_back(t);
+      results[k].shards[d] = shard;
+    }
+  }
+  if (op.name == "moe_expert_token_remap") {
+    parallel_for(chips, [&](size_t l) {
+      ops::expert_token_remap(op, mesh_.local_devices()[l], in[l], out_of[l]);
+    });
+  } else {
+    if (o_.fabric == report::FabricConfig::kDisabled && mesh_.shape().volume() > 1) {
+      raise(ErrorCode::kInvalidArgument,
+            fmt::format("'{}' at {} needs a fabric between the chips, but the fabric is disabled "
+                        "(--fabric-config disabled)",
+                        op.name, op.loc));
+    }
+    const uint32_t axis = static_cast<uint32_t>(op.int_attr_or("cluster_axis", 0));
+    std::vector<RowParcel> parcels;
+    std::set<int> peers;
+    for (size_t l = 0; l < chips; ++l) {
+      const DeviceId d = mesh_.local_devices()[l];
+      const std::vector<DeviceId> ring = line_through(mesh_.shape(), d, axis);
+      for (DeviceId x : ring)
+        if (mesh_.owner(x) != mesh_.rank()) peers.insert(mesh_.owner(x));
+      // One parcel per source row, however many devices it lands on.
+      std::map<std::pair<uint8_t, int64_t>, size_t> parcel_of;
+      for (const ops::RowRoute& r : ops::expert_routes(op, d, ring, in[l], result_shapes)) {
+        const HostTensor& src = *in[l].at(r.operand);
+        const int64_t width = src.shape().empty() ? 1 : src.shape().back();
+        const size_t row_bytes = static_cast<size_t>(width) * element_size(src.dtype());
+        auto [it, fresh] = parcel_of.try_emplace({r.operand, r.src_row}, parcels.size());
+        if (fresh)
+          parcels.push_back({reinterpret_cast<const uint8_t*>(src.data()) +
+                                 static_cast<size_t>(r.src_row) * row_bytes,
+                             row_bytes,
+                             {}});
+        parcels[it->second].to.push_back({r.result, r.device, r.dest_row});
+      }
+    }
+    deliver_rows(mesh_, parcels, peers, out);
+  }
+  for (size_t k = 0; k < op.results.size(); ++k) {
+    results[k].resident = true;
+    values[op.results[k]] = std::move(results[k]);
+  }
+}
+
 void Executor::run_call(const binary::Program&, const binary::Op& op, Values& values) {
   size_t callee = static_cast<size_t>(op.int_attr("callee"));
   std::vector<Value> args;
@@ -571,6 +639,8 @@ std::vector<Value> Executor::run(size_t program_index, std::vector<Value> inputs
         case catalog::Execution::kCollective:
           if (op.name == "distributed_rms_norm" || op.name == "distributed_layer_norm") {
             run_distributed_norm(p, op, values);
+          } else if (info->family == "moe") {
+            run_expert_parallel(p, op, values);
           } else {
             run_collective(p, op, values);
           }

@@ -100,7 +100,9 @@ void PerfRecorder::model_mesh_shard(const binary::Program& p, const binary::Op& 
 void PerfRecorder::model_line(const binary::Program& p, const binary::Op& op) {
   const MeshShape& mesh = mesh_.shape();
   const uint32_t axis = static_cast<uint32_t>(op.int_attr_or("cluster_axis", 0));
-  const binary::TensorDesc& in = desc(p, op.operands.at(0));
+  // Mixture-of-experts routing is costed over the buffer each chip fills (its first result).
+  const bool routed = op.name.rfind("all_to_all_", 0) == 0;
+  const binary::TensorDesc& in = desc(p, routed ? op.results.at(0) : op.operands.at(0));
   const binary::TensorDesc& out = desc(p, op.results.at(0));
   start_ = clock_;
   for (uint32_t d = 0; d < mesh.volume(); ++d) {

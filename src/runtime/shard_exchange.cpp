@@ -95,6 +95,124 @@ ShardMap exchange_shards(MeshContext& mesh, const ShardMap& local,
   return out;
 }
 
+namespace {
+
+// Where one row lands: its shard and byte offset, checked against the shard's rows.
+uint8_t* row_place(const std::vector<std::map<uint32_t, HostTensor*>>& out, const RowPlace& place,
+                   size_t bytes, int from) {
+  HostTensor* t = nullptr;
+  if (place.result < out.size()) {
+    auto it = out[place.result].find(place.device);
+    if (it != out[place.result].end()) t = it->second;
+  }
+  const int64_t width = t && !t->shape().empty() ? t->shape().back() : 1;
+  const size_t row_bytes = static_cast<size_t>(width) * (t ? element_size(t->dtype()) : 0);
+  if (!t || row_bytes != bytes || place.row < 0 || width == 0 ||
+      place.row >= t->volume() / width) {
+    raise(ErrorCode::kRankFailed,
+          fmt::format("rank {} sent a row of {} bytes for row {} of result {} on device {}, "
+                      "which this rank does not hold",
+                      from, bytes, place.row, place.result, place.device));
+  }
+  return reinterpret_cast<uint8_t*>(t->data()) + static_cast<size_t>(place.row) * row_bytes;
+}
+
+template <class T>
+void append(comm::Bytes& b, T value) {
+  const auto* p = reinterpret_cast<const uint8_t*>(&value);
+  b.insert(b.end(), p, p + sizeof(T));
+}
+
+template <class T>
+T take(const comm::Bytes& b, size_t& at, int from) {
+  if (b.size() - at < sizeof(T))
+    raise(ErrorCode::kRankFailed, fmt::format("rank {} sent a truncated message of rows", from));
+  T v;
+  std::memcpy(&v, b.data() + at, sizeof(T));
+  at += sizeof(T);
+  return v;
+}
+
+}  // namespace
+
+void deliver_rows(MeshContext& mesh, const std::vector<RowParcel>& parcels,
+                  const std::set<int>& peers, std::vector<std::map<uint32_t, HostTensor*>>& out) {
+  const int me = mesh.rank();
+  // Message to a rank: per parcel [u32 places][u64 bytes][places x (u32 result, u32 device,
+  // i64 row)][bytes].
+  std::map<int, comm::Bytes> messages;
+  std::map<int, uint64_t> counts;
+  for (int r : peers) messages[r].resize(sizeof(uint64_t));
+  for (const RowParcel& parcel : parcels) {
+    std::map<int, std::vector<RowPlace>> remote;
+    for (const RowPlace& place : parcel.to) {
+      const int owner = mesh.owner(DeviceId{place.device});
+      if (owner == me) {
+        std::memcpy(row_place(out, place, parcel.bytes, me), parcel.data, parcel.bytes);
+      } else {
+        remote[owner].push_back(place);
+      }
+    }
+    for (const auto& [r, places] : remote) {
+      if (!peers.count(r))
+        raise(ErrorCode::kInternal, fmt::format("rows for rank {}, which is not a peer", r));
+      comm::Bytes& m = messages[r];
+      append<uint32_t>(m, static_cast<uint32_t>(places.size()));
+      append<uint64_t>(m, parcel.bytes);
+      for (const RowPlace& place : places) {
+        append<uint32_t>(m, place.result);
+        append<uint32_t>(m, place.device);
+        append<int64_t>(m, place.row);
+      }
+      m.insert(m.end(), parcel.data, parcel.data + parcel.bytes);
+      ++counts[r];
+    }
+  }
+  if (peers.empty()) return;
+  std::vector<comm::Outgoing> outgoing;
+  size_t bytes = 0;
+  for (auto& [r, m] : messages) {
+    const uint64_t n = counts[r];
+    std::memcpy(m.data(), &n, sizeof(n));
+    outgoing.push_back({r, m});
+    bytes += m.size();
+  }
+  const std::vector<int> sources(peers.begin(), peers.end());
+  std::vector<comm::Bytes> got =
+      mesh.comm().exchange(comm::kTagShards, outgoing, sources, op_deadline(bytes));
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const comm::Bytes& m = got[i];
+    const int from = sources[i];
+    size_t at = 0;
+    const auto n = take<uint64_t>(m, at, from);
+    for (uint64_t p = 0; p < n; ++p) {
+      const auto places = take<uint32_t>(m, at, from);
+      const auto row_bytes = take<uint64_t>(m, at, from);
+      if (static_cast<uint64_t>(places) * 16 > m.size() - at)
+        raise(ErrorCode::kRankFailed, fmt::format("rank {} sent a truncated row header", from));
+      std::vector<RowPlace> to(places);
+      for (RowPlace& place : to) {
+        place.result = take<uint32_t>(m, at, from);
+        place.device = take<uint32_t>(m, at, from);
+        place.row = take<int64_t>(m, at, from);
+      }
+      if (m.size() - at < row_bytes)
+        raise(ErrorCode::kRankFailed, fmt::format("rank {} sent a truncated row", from));
+      for (const RowPlace& place : to) {
+        if (mesh.owner(DeviceId{place.device}) != me)
+          raise(ErrorCode::kRankFailed,
+                fmt::format("rank {} sent a row for device {} of another rank", from,
+                            place.device));
+        std::memcpy(row_place(out, place, row_bytes, from), m.data() + at, row_bytes);
+      }
+      at += row_bytes;
+    }
+    if (at != m.size())
+      raise(ErrorCode::kRankFailed, fmt::format("rank {} sent {} bytes more than its rows", from,
+                                                m.size() - at));
+  }
+}
+
 ShardMap scatter_from_controller(MeshContext& mesh, const ShardMap& from_controller,
                                  const Shape& shape, DataType dtype) {
   ShardMap out;

@@ -22,6 +22,26 @@ ShardMap exchange_shards(MeshContext& mesh, const ShardMap& local,
                          const std::vector<std::set<uint32_t>>& needs, const Shape& shape,
                          DataType dtype);
 
+// A row to deliver: `bytes` bytes at `data`, written as row `row` of result `result` on each
+// device listed.
+struct RowPlace {
+  uint32_t result = 0;
+  uint32_t device = 0;
+  int64_t row = 0;
+};
+struct RowParcel {
+  const uint8_t* data = nullptr;
+  size_t bytes = 0;
+  std::vector<RowPlace> to;
+};
+
+// Writes every parcel into `out[result][device]` (this rank's result shards; rows along the
+// last dim): into this rank's shards directly, and for other ranks as one message per `peers`
+// rank that carries each parcel once, however many of that rank's devices it lands on. Receives
+// what each peer sends this rank in turn (every peer sends one message, empty or not).
+void deliver_rows(MeshContext& mesh, const std::vector<RowParcel>& parcels,
+                  const std::set<int>& peers, std::vector<std::map<uint32_t, HostTensor*>>& out);
+
 // Sends tensors that rank 0 computed (device id -> tensor, for devices of other ranks) to their
 // owners; returns the tensors of this rank's devices. `shapes` gives each device's shape.
 ShardMap scatter_from_controller(MeshContext& mesh, const ShardMap& from_controller,
