@@ -1,5 +1,6 @@
-// Mixture of experts: the steps that route tokens between the chips of a ring (their rows move
-// once per receiving rank, see ops/moe.hpp), and the per-device remap of routing weights.
+// Mixture of experts: the router, the steps that route tokens between the chips of a ring
+// (their rows move once per receiving rank, see ops/moe.hpp), the expert compute and the
+// per-device remap of routing weights.
 #include "families.hpp"
 
 namespace meshrt::catalog::detail {
@@ -24,6 +25,13 @@ void add_moe_ops(Ops& ops) {
       make_op("moe_expert_token_remap", "moe", CostFamily::kDataMovement, Execution::kCollective);
   remap.operand_roles = {index_role(2, 1, 2)};
   ops.push_back(remap);
+  // Runs each chip's local experts on the tokens that chose them, then combines the results
+  // home: compute, costed by its three products, plus rows routed like all_to_all_combine.
+  OpInfo compute = make_op("moe_compute", "moe", CostFamily::kMatmul, Execution::kCollective);
+  compute.operand_roles = {index_role(1, 3, -1)};  // experts: the mapping's last dim
+  ops.push_back(compute);
+  // The router: a matmul, then top-k and softmax on one chip.
+  ops.push_back(make_op("topk_router_gpt", "moe", CostFamily::kMatmul));
 }
 
 }  // namespace meshrt::catalog::detail

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "interp_kernels.hpp"
 
@@ -193,6 +194,118 @@ std::vector<DeviceTensors> token_remap(const OpContext& ctx, const MeshShape& me
   return out;
 }
 
+// Receiving chip t at ring position q: slot k of its local token j (global g = q * T/n + j) is
+// the FFN of the ring chip owning the token's k-th expert, on that chip's buffer row g.
+std::vector<DeviceTensors> moe_compute(const OpContext& ctx, const MeshShape& mesh,
+                                       const std::vector<DeviceTensors>& operands) {
+  const std::vector<int> seg = ctx.op.segment_operands(10);
+  for (size_t r = 0; r < 7; ++r)
+    if (seg[r] < 0) ctx.fail(ErrorCode::kInvalidArgument, "a required operand is missing");
+  const auto axis = static_cast<uint32_t>(ctx.op.int_attr("cluster_axis"));
+  const Shape& shape = ctx.result_shape();  // [K, T / n, H]
+  const int64_t layer = ctx.op.int_attr("layer_id");
+  const bool swiglu = ctx.op.has_attr("activation_function") &&
+                      ctx.op.string_attr("activation_function") == "swiglu";
+  auto on = [&](size_t role, uint32_t d) {
+    return operand_on(ctx, operands, static_cast<size_t>(seg[role]), d);
+  };
+  DeviceTensors out(mesh.volume());
+  for (uint32_t t = 0; t < mesh.volume(); ++t) {
+    Tensor result(shape, ctx.result_dtype());
+    const std::vector<DeviceId> ring = line_through(mesh, DeviceId{t}, axis);
+    const int64_t q = std::find(ring.begin(), ring.end(), DeviceId{t}) - ring.begin();
+    for (DeviceId o : ring) {
+      const Tensor x = on(0, o.value), idx = on(1, o.value), map = on(3, o.value);
+      const Tensor w0 = on(4, o.value), w1 = on(5, o.value), w2 = on(6, o.value);
+      std::vector<Tensor> bias;
+      for (size_t b = 7; b < 10; ++b)
+        if (seg[b] >= 0) bias.push_back(on(b, o.value));
+      const int64_t hidden = last(x), k = last(idx), experts = last(map);
+      const int64_t local = w0.shape[1], inter = w0.shape[3];
+      std::vector<int64_t> mine;
+      for (int64_t e = 0; e < experts; ++e)
+        if (map.v[static_cast<size_t>(e)] == static_cast<double>(o.value)) mine.push_back(e);
+      for (int64_t j = 0; j < shape[1]; ++j) {
+        const int64_t g = q * shape[1] + j;
+        for (int64_t slot = 0; slot < k; ++slot) {
+          const int64_t e = expert(ctx, idx.v[static_cast<size_t>(g * k + slot)], experts);
+          const auto it = std::find(mine.begin(), mine.end(), e);
+          if (it == mine.end()) continue;
+          const int64_t le = it - mine.begin();
+          if (le >= local)
+            ctx.fail(ErrorCode::kInvalidArgument, "a chip owns more experts than its weights hold");
+          const int64_t expert_at = layer * local + le;
+          std::vector<double> h(static_cast<size_t>(inter));
+          for (int64_t c = 0; c < inter; ++c) {
+            double gate = 0, up = 0;
+            for (int64_t i = 0; i < hidden; ++i) {
+              const double xv = x.v[static_cast<size_t>(g * hidden + i)];
+              gate += xv * w0.v[static_cast<size_t>((expert_at * hidden + i) * inter + c)];
+              up += xv * w1.v[static_cast<size_t>((expert_at * hidden + i) * inter + c)];
+            }
+            if (!bias.empty()) {
+              gate += bias[0].v[static_cast<size_t>(expert_at * inter + c)];
+              up += bias[1].v[static_cast<size_t>(expert_at * inter + c)];
+            }
+            if (swiglu) {
+              const double gc = std::min(gate, 7.0), uc = std::clamp(up, -7.0, 7.0);
+              h[static_cast<size_t>(c)] = (uc + 1.0) * gc / (1.0 + std::exp(-1.702 * gc));
+            } else {
+              h[static_cast<size_t>(c)] = gate / (1.0 + std::exp(-gate)) * up;
+            }
+          }
+          for (int64_t i = 0; i < hidden; ++i) {
+            double y = bias.empty() ? 0.0 : bias[2].v[static_cast<size_t>(expert_at * hidden + i)];
+            for (int64_t c = 0; c < inter; ++c)
+              y += h[static_cast<size_t>(c)] *
+                   w2.v[static_cast<size_t>((expert_at * inter + c) * hidden + i)];
+            result.v[static_cast<size_t>((slot * shape[1] + j) * hidden + i)] = y;
+          }
+        }
+      }
+    }
+    out[t] = to_host(result, ctx.result_dtype());
+  }
+  return {out};
+}
+
+// topk_router_gpt: logits rounded to the input dtype after the product and after the bias, the
+// k largest (the lower expert first on ties), softmax over those.
+std::vector<Tensor> topk_router(const OpContext& ctx, const std::vector<const Tensor*>& in) {
+  ctx.expect_operands(in.size(), 3);
+  const Tensor &x = *in[0], &w = *in[1], &bias = *in[2];
+  const int64_t batch = x.shape[0], hidden = x.shape[1], experts = w.shape[1];
+  const int64_t k = ctx.op.int_attr("k");
+  Tensor indices(ctx.result_shape(0), ctx.result_dtype(0));
+  Tensor weights(ctx.result_shape(1), ctx.result_dtype(1));
+  for (int64_t b = 0; b < batch; ++b) {
+    std::vector<std::pair<double, int64_t>> logits;
+    for (int64_t e = 0; e < experts; ++e) {
+      double sum = 0;
+      for (int64_t i = 0; i < hidden; ++i)
+        sum += x.v[static_cast<size_t>(b * hidden + i)] * w.v[static_cast<size_t>(i * experts + e)];
+      const double l = round_to_dtype(
+          round_to_dtype(sum, x.dtype) + bias.v[static_cast<size_t>(b * experts + e)], x.dtype);
+      logits.push_back({l, e});
+    }
+    std::stable_sort(logits.begin(), logits.end(),
+                     [](const auto& a, const auto& c) { return a.first > c.first; });
+    double total = 0;
+    for (int64_t j = 0; j < k; ++j)
+      total += std::exp(logits[static_cast<size_t>(j)].first - logits[0].first);
+    for (int64_t j = 0; j < k; ++j) {
+      indices.v[static_cast<size_t>(b * k + j)] =
+          static_cast<double>(logits[static_cast<size_t>(j)].second);
+      weights.v[static_cast<size_t>(b * k + j)] =
+          std::exp(logits[static_cast<size_t>(j)].first - logits[0].first) / total;
+    }
+  }
+  std::vector<Tensor> outs;
+  outs.push_back(std::move(indices));
+  outs.push_back(std::move(weights));
+  return outs;
+}
+
 }  // namespace
 
 void register_moe_kernels(KernelTable& table) {
@@ -200,6 +313,8 @@ void register_moe_kernels(KernelTable& table) {
   table.mesh["all_to_all_dispatch_metadata"] = dispatch_metadata;
   table.mesh["all_to_all_combine"] = combine;
   table.mesh["moe_expert_token_remap"] = token_remap;
+  table.mesh["moe_compute"] = moe_compute;
+  table.device["topk_router_gpt"] = topk_router;
 }
 
 }  // namespace meshrt::compiler::interp

@@ -1,5 +1,6 @@
-// Mixture-of-experts routing: all_to_all_dispatch, all_to_all_dispatch_metadata,
-// all_to_all_combine and moe_expert_token_remap. Shapes are per device, as the TTIR types say.
+// Mixture of experts: all_to_all_dispatch, all_to_all_dispatch_metadata, all_to_all_combine,
+// moe_expert_token_remap, moe_compute and topk_router_gpt. Shapes are per device, as the TTIR types
+// say.
 #include <fmt/format.h>
 
 #include "verify_util.hpp"
@@ -139,6 +140,79 @@ void check_token_remap(const OpChecker& c) {
   expect_same_dtype(c, 0, 0, "mapping");
 }
 
+// moe_compute(tilize_input [.., T, H], indices [.., T, K], scores (as indices), mapping [.., E]
+// of owner devices, w0, w1 [L, E_local, H, N], w2 [L, E_local, N, H], bias_0?, bias_1?
+// [L, E_local, N], bias_2? [L, E_local, H]) -> [K, T / n, H] over the ring along cluster_axis.
+void check_moe_compute(const OpChecker& c) {
+  c.expect_results(1);
+  const std::vector<int> seg = c.op.segment_operands(10);
+  for (size_t r = 0; r < 7; ++r)
+    if (seg[r] < 0) c.fail("tilize_input, indices, scores, mapping, w0, w1 and w2 are required");
+  auto in = [&](size_t role) -> const Shape& { return c.in(static_cast<size_t>(seg[role])); };
+  const Shape &x = in(0), &idx = in(1), &scores = in(2), &map = in(3);
+  const Shape &w0 = in(4), &w1 = in(5), &w2 = in(6);
+  if (x.size() < 2 || idx.size() < 2 || map.empty())
+    c.fail(fmt::format("tilize_input {} and indices {} need rank 2 or more, mapping rank 1 or more",
+                       str(x), str(idx)));
+  const int64_t hidden = x.back(), tokens = volume(x) / std::max<int64_t>(hidden, 1);
+  const int64_t k = idx.back();
+  if (volume(idx) != tokens * k || scores != idx)
+    c.fail(fmt::format("indices {} and scores {} must hold K experts for each of the {} tokens",
+                       str(idx), str(scores), tokens));
+  if (hidden <= 0 || hidden % 32 != 0)
+    c.fail(fmt::format("hidden size {} must be a positive multiple of 32", hidden));
+  const int64_t inter = c.int_attr("intermediate_size");
+  if (inter <= 0 || inter % 32 != 0)
+    c.fail(fmt::format("intermediate_size {} must be a positive multiple of 32", inter));
+  if (w0.size() != 4 || w0[2] != hidden || w0[3] != inter || w1 != w0)
+    c.fail(fmt::format("w0 {} and w1 {} must be [layers, local experts, {}, {}]", str(w0), str(w1),
+                       hidden, inter));
+  if (w2 != Shape{w0[0], w0[1], inter, hidden})
+    c.fail(fmt::format("w2 {} must be [{}, {}, {}, {}]", str(w2), w0[0], w0[1], inter, hidden));
+  const int present = (seg[7] >= 0) + (seg[8] >= 0) + (seg[9] >= 0);
+  if (present != 0 && present != 3) c.fail("bias_0, bias_1 and bias_2 come all three or none");
+  if (present == 3 && (in(7) != Shape{w0[0], w0[1], inter} || in(8) != in(7) ||
+                       in(9) != Shape{w0[0], w0[1], hidden}))
+    c.fail(fmt::format("biases {}, {}, {} must be [{}, {}, {}] twice and [{}, {}, {}]", str(in(7)),
+                       str(in(8)), str(in(9)), w0[0], w0[1], inter, w0[0], w0[1], hidden));
+  const int64_t layer = c.int_attr("layer_id");
+  if (layer < 0 || layer >= w0[0])
+    c.fail(fmt::format("layer_id {} is not one of the weights' {} layers", layer, w0[0]));
+  if (c.int_attr("output_height_shard_dim") <= 0)
+    c.fail("output_height_shard_dim must be positive");
+  if (c.has("activation_function")) {
+    const std::string act = c.string_attr("activation_function");
+    if (act != "silu" && act != "swiglu")
+      c.fail(fmt::format("activation_function must be silu or swiglu, got '{}'", act));
+  }
+  const int64_t axis = c.int_attr("cluster_axis");
+  if (axis != 0 && axis != 1) c.fail(fmt::format("cluster_axis must be 0 or 1, got {}", axis));
+  const int64_t n = c.mesh().axis_size(static_cast<uint32_t>(axis));
+  if (tokens % n != 0)
+    c.fail(fmt::format("{} tokens do not split over the {} devices along cluster_axis {}", tokens,
+                       n, axis));
+  c.expect_result_shape({k, tokens / n, hidden});
+}
+
+// topk_router_gpt(input [B, H], weight [H, E], bias [B, E]) -> indices [B, k], weights [B, k].
+void check_topk_router(const OpChecker& c) {
+  c.expect_operands(3);
+  c.expect_results(2);
+  const Shape &x = c.in(0), &w = c.in(1), &b = c.in(2);
+  if (x.size() != 2 || w.size() != 2 || b.size() != 2 || w[0] != x[1] || b[0] != x[0] ||
+      b[1] != w[1])
+    c.fail(fmt::format("input {}, weight {} and bias {} must be [B, H], [H, E] and [B, E]", str(x),
+                       str(w), str(b)));
+  if (c.int_attr("num_experts") != w[1])
+    c.fail(fmt::format("num_experts {} is not the weight's {} experts", c.int_attr("num_experts"),
+                       w[1]));
+  const int64_t k = c.int_attr("k");
+  if (k < 1 || k > w[1]) c.fail(fmt::format("k {} must be between 1 and the {} experts", k, w[1]));
+  c.expect_result_shape({x[0], k}, 0);
+  c.expect_result_shape({x[0], k}, 1);
+  if (is_float(c.result(0).dtype)) c.fail("expert_indices must be an integer tensor");
+}
+
 }  // namespace
 
 void add_moe_checks(CheckTable& table) {
@@ -146,6 +220,8 @@ void add_moe_checks(CheckTable& table) {
   table["all_to_all_dispatch_metadata"] = check_dispatch_metadata;
   table["all_to_all_combine"] = check_combine;
   table["moe_expert_token_remap"] = check_token_remap;
+  table["moe_compute"] = check_moe_compute;
+  table["topk_router_gpt"] = check_topk_router;
 }
 
 }  // namespace meshrt::compiler::detail

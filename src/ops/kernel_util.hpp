@@ -43,6 +43,7 @@ void register_random(KernelTable& table);        // random.cpp
 void register_quantization(KernelTable& table);  // quantization.cpp
 void register_optimizer(KernelTable& table);     // optimizer.cpp
 void register_attention_training(KernelTable& table);  // attention_training.cpp
+void register_moe(KernelTable& table);                 // moe.cpp: topk_router_gpt
 
 // Throws Error(code) with "op '<name>' at <loc>: <what>".
 [[noreturn]] void fail(ErrorCode code, const binary::Op& op, const std::string& what);

@@ -26,6 +26,7 @@ const KernelTable& table() {
     detail::register_random(t);
     detail::register_quantization(t);
     detail::register_optimizer(t);
+    detail::register_moe(t);
     detail::register_attention_training(t);
     return t;
   }();

@@ -60,6 +60,15 @@ double op_flops(const binary::Op& op, std::span<const binary::TensorDesc* const>
   } else if (op.name == "sparse_matmul") {
     // Every block counted (the cost model sees shapes, not which blocks the sparsity skips).
     k = static_cast<double>(dim_or_1(b, 2));
+  } else if (op.name == "topk_router_gpt") {
+    return 2.0 * static_cast<double>(volume(a)) * static_cast<double>(dim_or_1(b, 1));
+  } else if (op.name == "moe_compute") {
+    // Each result row (a token slot come home) is one token through one expert: three
+    // products of H x N (w0 [L, E, H, N]); on average a chip computes as many as it receives
+    // (the routing itself is data the model does not see).
+    if (in.size() < 5) return 0;
+    const double n = static_cast<double>(dim_or_1(in[4]->shape, 1));
+    return 2.0 * 3.0 * static_cast<double>(volume(out[0]->shape)) * n;
   } else if (op.name == "sdpa_fw") {
     // Per score Q.K^T (D) and P.V (Dv); the result rows are Dv wide.
     const double d = static_cast<double>(dim_or_1(a, 1)), scores = static_cast<double>(dim_or_1(a, 2));

@@ -501,15 +501,21 @@ void Executor::run_expert_parallel(const binary::Program& p, const binary::Op& o
     const uint32_t axis = static_cast<uint32_t>(op.int_attr_or("cluster_axis", 0));
     std::vector<RowParcel> parcels;
     std::set<int> peers;
-    for (size_t l = 0; l < chips; ++l) {
+    std::vector<ops::ExpertStep> steps(chips);  // staged rows stay alive until delivered
+    const DataType dtype = p.values[op.results.at(0)].dtype;
+    parallel_for(chips, [&](size_t l) {
       const DeviceId d = mesh_.local_devices()[l];
-      const std::vector<DeviceId> ring = line_through(mesh_.shape(), d, axis);
-      for (DeviceId x : ring)
+      steps[l] = ops::expert_step(op, d, line_through(mesh_.shape(), d, axis), in[l],
+                                  result_shapes, dtype);
+    });
+    for (size_t l = 0; l < chips; ++l) {
+      for (DeviceId x : line_through(mesh_.shape(), mesh_.local_devices()[l], axis))
         if (mesh_.owner(x) != mesh_.rank()) peers.insert(mesh_.owner(x));
       // One parcel per source row, however many devices it lands on.
       std::map<std::pair<uint8_t, int64_t>, size_t> parcel_of;
-      for (const ops::RowRoute& r : ops::expert_routes(op, d, ring, in[l], result_shapes)) {
-        const HostTensor& src = *in[l].at(r.operand);
+      for (const ops::RowRoute& r : steps[l].routes) {
+        const HostTensor& src =
+            r.operand == ops::RowRoute::kStaged ? steps[l].staged : *in[l].at(r.operand);
         const int64_t width = src.shape().empty() ? 1 : src.shape().back();
         const size_t row_bytes = static_cast<size_t>(width) * element_size(src.dtype());
         auto [it, fresh] = parcel_of.try_emplace({r.operand, r.src_row}, parcels.size());

@@ -1,5 +1,7 @@
 // Mixture-of-experts routing in the compiler: the verifier's rules and the reference
 // interpreter's values, worked out by hand on tiny meshes and tensors.
+#include <cmath>
+
 #include "compiler/interp_test_util.hpp"
 #include "meshrt/compiler/parser.hpp"
 #include "meshrt/compiler/verify.hpp"
@@ -111,6 +113,73 @@ TEST(MoeOps, TokenRemapKeepsTheChipsOwnExperts) {
   expect_values(*out[1][0], {1, 1, 2, 2}, {1, 1, 0, 0});
 }
 
+// topk_router_gpt over [1, 2] . [2, 3] + [1, 3], k as given; returns (indices, weights).
+std::pair<HostTensor, HostTensor> route(std::vector<double> w, std::vector<double> bias, int k) {
+  const std::string ks = std::to_string(k);
+  const std::string text =
+      "func.func @f(%x: tensor<1x2xf32>, %w: tensor<2x3xf32>, %b: tensor<1x3xf32>) -> "
+      "(tensor<1x" +
+      ks + "xi32>, tensor<1x" + ks +
+      "xf32>) {\n  %i, %p = "
+      "\"ttir.topk_router_gpt\"(%x, %w, %b) <{k = " +
+      ks +
+      " : i32, num_experts = 3 : i32}> : "
+      "(tensor<1x2xf32>, tensor<2x3xf32>, tensor<1x3xf32>) -> (tensor<1x" +
+      ks +
+      "xi32>, "
+      "tensor<1x" +
+      ks + "xf32>) loc(\"router\")\n  return %i, %p : tensor<1x" + ks + "xi32>, tensor<1x" + ks +
+      "xf32>\n}";
+  binary::Binary b = parse_on(text, MeshShape{1, 1});
+  std::vector<DeviceTensors> out =
+      interpret(b, 0,
+                {replicated(make_tensor({1, 2}, {1, 0})), replicated(make_tensor({2, 3}, w)),
+                 replicated(make_tensor({1, 3}, bias))});
+  return {*out.at(0).at(0), *out.at(1).at(0)};
+}
+
+TEST(MoeOps, TopkRouterPicksTheBestExpertsAndNormalisesThem) {
+  // logits = [1, 0] . [[1, 3, 2], [0, 0, 0]] + [0, 0, 0.5] = [1, 3, 2.5].
+  auto [indices, weights] = route({1, 3, 2, 0, 0, 0}, {0, 0, 0.5}, 2);
+  expect_values(indices, {1, 2}, {1, 2});
+  const double p = 1.0 / (1.0 + std::exp(-0.5));  // softmax of [3, 2.5]
+  expect_values(weights, {1, 2}, {p, 1 - p});
+  // Ties go to the lower expert; one expert takes all the weight.
+  auto [tied, only] = route({0, 1, 1, 0, 0, 0}, {0, 0, 0}, 1);
+  expect_values(tied, {1, 1}, {1});
+  expect_values(only, {1, 1}, {1});
+}
+
+TEST(MoeOps, MoeComputeRunsTheExpertsFfn) {
+  // One token [2, 0, ...] through one expert: gate = 2 (w0[0, 0] = 1), up = 6 (w1[0, 0] = 3),
+  // silu(2) * 6 lands in column 5 (w2[0, 5] = 1).
+  const std::string text =
+      "func.func @f(%x: tensor<1x32xf32>, %i: tensor<1x1xi32>, %s: tensor<1x1xf32>, %w0: "
+      "tensor<1x1x32x32xf32>, %w1: tensor<1x1x32x32xf32>, %w2: tensor<1x1x32x32xf32>) -> "
+      "tensor<1x1x32xf32> {\n"
+      "  %map = \"ttir.constant\"() <{value = dense<0> : tensor<1x1xi32>}> : () -> "
+      "tensor<1x1xi32> loc(\"map\")\n"
+      "  %r = \"ttir.moe_compute\"(%x, %i, %s, %map, %w0, %w1, %w2) <{operandSegmentSizes = "
+      "array<i32: 1, 1, 1, 1, 1, 1, 1, 0, 0, 0>, layer_id = 0 : ui32, output_height_shard_dim = 4 "
+      ": ui32, intermediate_size = 32 : ui32, cluster_axis = 1 : ui32}> : (tensor<1x32xf32>, "
+      "tensor<1x1xi32>, tensor<1x1xf32>, tensor<1x1xi32>, tensor<1x1x32x32xf32>, "
+      "tensor<1x1x32x32xf32>, tensor<1x1x32x32xf32>) -> tensor<1x1x32xf32> loc(\"moe\")\n"
+      "  return %r : tensor<1x1x32xf32>\n}";
+  binary::Binary b = parse_on(text, MeshShape{1, 1});
+  auto one_at = [](Shape shape, int64_t at, double v) {
+    std::vector<double> values(static_cast<size_t>(volume(shape)), 0.0);
+    values[static_cast<size_t>(at)] = v;
+    return make_tensor(std::move(shape), values);
+  };
+  std::vector<DeviceTensors> in = {
+      replicated(one_at({1, 32}, 0, 2)),        replicated(make_tensor({1, 1}, {0}, DT::kInt32)),
+      replicated(make_tensor({1, 1}, {1})),     replicated(one_at({1, 1, 32, 32}, 0, 1)),
+      replicated(one_at({1, 1, 32, 32}, 0, 3)), replicated(one_at({1, 1, 32, 32}, 5, 1))};
+  std::vector<double> want(32, 0.0);
+  want[5] = 12.0 / (1.0 + std::exp(-2.0));
+  expect_values(*interpret(b, 0, in).at(0).at(0), {1, 1, 32}, want);
+}
+
 TEST(MoeOps, VerifierRejectsBadRouting) {
   expect_verify_error(dispatch_program(3), MeshShape{1, 2}, "all_to_all_dispatch",
                       {"num_devices 3 is not the 2 devices along cluster_axis 1 of mesh 1x2"});
@@ -138,6 +207,24 @@ TEST(MoeOps, VerifierRejectsBadRouting) {
       "(tensor<1x1x3x4xf32>, tensor<1x1x4x1xi32>, tensor<1x1x3x2xi32>) -> (tensor<1x1x3x2xf32>, "
       "tensor<1x1x2x2xf32>) loc(\"bad\")\n  return %m : tensor<1x1x3x2xf32>\n}",
       MeshShape{1, 1}, "moe_expert_token_remap", {"reduction_size must be positive, got 0"});
+  expect_verify_error(
+      "func.func @f(%x: tensor<1x2xf32>, %w: tensor<2x3xf32>, %b: tensor<1x3xf32>) -> "
+      "tensor<1x4xi32> {\n  %i, %p = \"ttir.topk_router_gpt\"(%x, %w, %b) <{k = 4 : i32, "
+      "num_experts = 3 : i32}> : (tensor<1x2xf32>, tensor<2x3xf32>, tensor<1x3xf32>) -> "
+      "(tensor<1x4xi32>, tensor<1x4xf32>) loc(\"bad\")\n  return %i : tensor<1x4xi32>\n}",
+      MeshShape{1, 1}, "topk_router_gpt", {"k 4 must be between 1 and the 3 experts"});
+  // Only one of the three biases.
+  expect_verify_error(
+      "func.func @f(%x: tensor<1x32xf32>, %i: tensor<1x1xi32>, %s: tensor<1x1xf32>, %m: "
+      "tensor<1x1xi32>, %w0: tensor<1x1x32x32xf32>, %w2: tensor<1x1x32x32xf32>, %b: "
+      "tensor<1x1x32xf32>) -> tensor<1x1x32xf32> {\n  %r = \"ttir.moe_compute\"(%x, %i, %s, %m, "
+      "%w0, %w0, %w2, %b) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 0, 0>, "
+      "layer_id = 0 : ui32, output_height_shard_dim = 4 : ui32, intermediate_size = 32 : ui32, "
+      "cluster_axis = 1 : ui32}> : (tensor<1x32xf32>, tensor<1x1xi32>, tensor<1x1xf32>, "
+      "tensor<1x1xi32>, tensor<1x1x32x32xf32>, tensor<1x1x32x32xf32>, tensor<1x1x32x32xf32>, "
+      "tensor<1x1x32xf32>) -> tensor<1x1x32xf32> loc(\"bad\")\n  return %r : "
+      "tensor<1x1x32xf32>\n}",
+      MeshShape{1, 1}, "moe_compute", {"bias_0, bias_1 and bias_2 come all three or none"});
 }
 
 TEST(MoeOps, VerifierRejectsBadPagedAttention) {
