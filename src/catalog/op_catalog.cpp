@@ -13,6 +13,31 @@ namespace meshrt::catalog {
 
 namespace {
 
+// One op's signature in ttir_schema.inc: comma-separated names, `?` optional, `*` variadic.
+struct SchemaText {
+  std::string_view name, operands, attributes, results;
+};
+constexpr SchemaText kSchema[] = {
+#include "ttir_schema.inc"
+};
+
+std::vector<SchemaEntry> entries(std::string_view list) {
+  std::vector<SchemaEntry> out;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    SchemaEntry e;
+    if (!item.empty() && (item.back() == '?' || item.back() == '*')) {
+      (item.back() == '?' ? e.optional : e.variadic) = true;
+      item.remove_suffix(1);
+    }
+    e.name = item;
+    out.push_back(e);
+  }
+  return out;
+}
+
 struct Catalogue {
   std::vector<OpInfo> ops;
   std::unordered_map<std::string_view, OpId> by_name;
@@ -30,6 +55,13 @@ const Catalogue& catalogue() {
     detail::add_quantization_ops(out.ops);
     detail::add_moe_ops(out.ops);
     detail::add_program_ops(out.ops);
+    for (OpInfo& op : out.ops) {
+      for (const SchemaText& t : kSchema) {
+        if (t.name != op.name) continue;
+        op.schema = {entries(t.operands), entries(t.attributes), entries(t.results)};
+        break;
+      }
+    }
     std::sort(out.ops.begin(), out.ops.end(),
               [](const OpInfo& a, const OpInfo& b) { return a.name < b.name; });
     for (size_t i = 0; i < out.ops.size(); ++i) {

@@ -208,6 +208,16 @@ void check_call_cycles(const binary::Binary& binary, const std::string& path) {
 
 }  // namespace
 
+// Every attribute the op's TTIR signature requires is present.
+void check_required_attributes(const OpChecker& c) {
+  const catalog::OpInfo* info = catalog::find_op(c.op.name);
+  if (!info) return;
+  for (const catalog::SchemaEntry& a : info->schema.attributes) {
+    if (!a.optional && !c.has(std::string(a.name)))
+      c.fail(fmt::format("attribute '{}' is missing (TTIR requires it)", a.name));
+  }
+}
+
 }  // namespace detail
 
 const std::set<std::string>& supported_ops() {
@@ -226,7 +236,9 @@ void verify_and_annotate(binary::Binary& binary, const std::string& path) {
     for (const binary::Op& op : program.ops) {
       detail::CheckFn check = table.find(op.name);
       if (!check) detail::reject_unknown_op(path, op);
-      check(detail::OpChecker(binary, program, op, path));
+      const detail::OpChecker checker(binary, program, op, path);
+      detail::check_required_attributes(checker);
+      check(checker);
     }
     detail::annotate_frees(program);
   }

@@ -58,6 +58,9 @@ class OpChecker {
 using CheckFn = void (*)(const OpChecker&);
 using CheckTable = catalog::OpTable<CheckFn>;
 
+// Every attribute the op's TTIR signature (the catalogue's schema) requires is present.
+void check_required_attributes(const OpChecker& c);
+
 void add_eltwise_checks(CheckTable& table);
 void add_ccl_checks(CheckTable& table);
 void add_data_movement_checks(CheckTable& table);

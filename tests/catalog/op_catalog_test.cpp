@@ -157,5 +157,55 @@ TEST(OpCatalog, OperandRolesNameRealOperands) {
   EXPECT_FALSE(catalog::find_op("add")->writes_first_operand);
 }
 
+// Every TTIR op of the catalogue carries its TTIROps.td signature; a few read by hand.
+TEST(OpCatalog, CarriesEachOpsTtirSignature) {
+  size_t with_schema = 0;
+  for (const catalog::OpInfo& op : catalog::all_ops()) {
+    if (op.execution == catalog::Execution::kCall) {
+      EXPECT_TRUE(op.schema.operands.empty() && op.schema.results.empty()) << op.name;
+      continue;
+    }
+    const auto& s = op.schema;
+    EXPECT_FALSE(s.operands.empty() && s.attributes.empty() && s.results.empty()) << op.name;
+    ++with_schema;
+  }
+  EXPECT_EQ(with_schema, catalog::all_ops().size() - 1);
+  auto names = [](const std::vector<catalog::SchemaEntry>& v) {
+    std::string out;
+    for (const auto& e : v)
+      out += std::string(out.empty() ? "" : ",") + std::string(e.name) +
+             (e.optional ? "?" : e.variadic ? "*" : "");
+    return out;
+  };
+  const catalog::OpSchema& conv = catalog::find_op("conv2d")->schema;
+  EXPECT_EQ(names(conv.operands), "input,weight,bias?");
+  EXPECT_EQ(names(conv.results), "result");
+  EXPECT_NE(names(conv.attributes).find("stride,padding,dilation,groups"), std::string::npos);
+  EXPECT_EQ(names(catalog::find_op("all_gather")->schema.attributes), "all_gather_dim,cluster_axis");
+  EXPECT_EQ(names(catalog::find_op("concat")->schema.operands), "inputs*");
+  // In-place TTIR ops declare no result.
+  EXPECT_TRUE(catalog::find_op("update_cache")->schema.results.empty());
+}
+
+// An op without an attribute its signature requires is refused, naming the attribute.
+TEST(OpCatalog, ARequiredAttributeIsChecked) {
+  compiler::CompileOptions o;
+  o.path = "no_dim.mlir";
+  const std::string text =
+      "func.func @main(%a: tensor<4x8xf32>) -> tensor<4x16xf32> {\n"
+      "  %0 = \"ttir.concat\"(%a, %a) : (tensor<4x8xf32>, tensor<4x8xf32>) -> "
+      "tensor<4x16xf32> loc(\"cat\")\n  return %0 : tensor<4x16xf32>\n}\n";
+  try {
+    compiler::compile_mlir(text, o);
+    ADD_FAILURE() << "concat without dim compiled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("attribute 'dim' is missing (TTIR requires it)"),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("'concat'"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace meshrt

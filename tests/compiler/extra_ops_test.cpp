@@ -188,7 +188,8 @@ TEST(VerifyExtraOps, RejectsBadResultShapes) {
       {"op 'index'", "4x32", "4x16"});
   expect_mentions(
       verify_error(one_op("%a: tensor<8x4xf32>, %i: tensor<2x4xi32>, %s: tensor<2x4xf32>",
-                          "\"ttir.scatter\"(%a, %i, %s) <{dim = 0 : i32}> : (tensor<8x4xf32>, "
+                          "\"ttir.scatter\"(%a, %i, %s) <{dim = 0 : i32, scatter_reduce_type = "
+                          "#ttcore.reduce_type<invalid>}> : (tensor<8x4xf32>, "
                           "tensor<2x4xi32>, tensor<2x4xf32>) -> tensor<8x5xf32>",
                           "tensor<8x5xf32>")),
       {"op 'scatter'", "8x5", "8x4"});

@@ -4,8 +4,9 @@
 // tt-mlir's TTIROps.td, without "ttir."), the family it belongs to (one catalogue file per
 // family), how it is costed, how the runtime executes it, which of its operands hold indices
 // or quantized integers (so generated inputs are valid), which ttnn lays out other than in
-// tiles, and whether it writes its first operand in place (operand counts and attributes are
-// still checked by each op's verifier function). The layers that implement ops (verifier,
+// tiles, whether it writes its first operand in place, and its TTIR signature (operands,
+// attributes and results by name; the verifier refuses an op that lacks a required attribute,
+// and each op's verifier function checks shapes and values). The layers that implement ops (verifier,
 // reference interpreter, device kernels) keep their functions in an OpTable keyed by this
 // catalogue, so no layer holds an op-name list of its own and a conformance test can ask every
 // layer whether it implements every catalogued op.
@@ -55,6 +56,20 @@ struct OperandRole {
   int64_t cap = 0;             // when > 0, the bound is at most this (cache positions)
 };
 
+// An operand, attribute or result of an op's TTIR signature.
+struct SchemaEntry {
+  std::string_view name;
+  bool optional = false;  // may be absent (an attribute: optional or defaulted)
+  bool variadic = false;  // any number (operands and results)
+};
+
+// An op's signature as tt-mlir's TTIROps.td declares it (src/catalog/ttir_schema.inc, written
+// by scripts/ttir_schema.py); empty for meshrt's own `call`. In-place TTIR ops declare no
+// result (meshrt's parser gives them the written operand as one).
+struct OpSchema {
+  std::vector<SchemaEntry> operands, attributes, results;
+};
+
 struct OpInfo {
   std::string_view name;    // TTIR name without "ttir."
   std::string_view family;  // catalogue family (the file that describes it)
@@ -67,6 +82,7 @@ struct OpInfo {
   int8_t conv_weight_operand = -1;
   std::vector<uint8_t> row_major_operands;
   std::string_view why_not = {};  // for kPipelineOnly: what the op is for instead
+  OpSchema schema;
 };
 
 using OpId = uint16_t;
