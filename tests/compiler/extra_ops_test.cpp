@@ -173,6 +173,24 @@ void expect_mentions(const std::string& message, const std::vector<std::string>&
     EXPECT_NE(message.find(p), std::string::npos) << "'" << p << "' not in: " << message;
 }
 
+// Padding whose sum would overflow int64 (a crafted binary once made the verifier's
+// arithmetic overflow) or leave a negative size is an error naming the dim.
+TEST(VerifyExtraOps, RejectsPaddingThatGivesNoSize) {
+  expect_mentions(
+      verify_error(one_op("%a: tensor<2x3xf32>",
+                          "\"ttir.pad\"(%a) <{padding = array<i32: 0, 0, -2, -2>, value = 0.0 : "
+                          "f32}> : (tensor<2x3xf32>) -> tensor<2x3xf32>",
+                          "tensor<2x3xf32>")),
+      {"op 'pad'", "padding [-2, -2] of dim 1 gives no valid size"});
+  expect_mentions(
+      verify_error(one_op("%a: tensor<2x3xf32>",
+                          "\"ttir.pad\"(%a) <{padding = array<i64: 0, 0, 9223372036854775807, "
+                          "9223372036854775807>, value = 0.0 : f32}> : (tensor<2x3xf32>) -> "
+                          "tensor<2x3xf32>",
+                          "tensor<2x3xf32>")),
+      {"op 'pad'", "of dim 1 gives no valid size"});
+}
+
 TEST(VerifyExtraOps, RejectsBadResultShapes) {
   expect_mentions(
       verify_error(one_op("%a: tensor<2x3xf32>",
