@@ -1,7 +1,8 @@
 // The MPI reference for the collectives benchmark (bench/ccl_vs_mpi.py): a hand-written MPI
 // program doing what one op of `ttrt perf` does, on the same ranks, with the same bytes.
 //   ccl_reference_mpi_bench OP BYTES LOOPS
-//     OP: all_gather | reduce_scatter | all_reduce | scatter | gather, BYTES per rank (f32);
+//     OP: all_gather | reduce_scatter | all_reduce | scatter | gather | alltoall (BYTES / N to
+//     every rank: the MoE dispatch case), BYTES per rank (f32);
 //     prints "OP BYTES median_seconds" (rank 0) over LOOPS timed loops after one warm-up.
 //   ccl_reference_mpi_bench program BYTES LOOPS
 //     the 3-op program per loop: MPI_Scatter of BYTES from rank 0, MPI_Allgather of the pieces,
@@ -43,6 +44,10 @@ double run_op(const std::string& op, size_t bytes) {
   } else if (op == "gather") {
     out.resize(g_rank == 0 ? static_cast<size_t>(n) * g_size : 0);
     MPI_Gather(in.data(), n, MPI_FLOAT, out.data(), n, MPI_FLOAT, 0, MPI_COMM_WORLD);
+  } else if (op == "alltoall") {
+    out.resize(static_cast<size_t>(n));
+    MPI_Alltoall(in.data(), n / g_size, MPI_FLOAT, out.data(), n / g_size, MPI_FLOAT,
+                 MPI_COMM_WORLD);
   } else if (op == "program") {
     const int piece = n / g_size;
     std::vector<float> mine(static_cast<size_t>(piece));

@@ -8,6 +8,9 @@ each op's time is its HOST DURATION in ops_perf_results.csv (the slowest chip, t
 loops after the first). The reference is bench/ccl_reference_mpi_bench under the same launcher:
 the matching MPI collective with the same bytes per rank. Then the whole 3-op program (scatter,
 all_gather, gather of BYTES) per loop against a hand-written MPI program doing the same.
+And the mixture-of-experts all_to_all_dispatch: every rank's BYTES of tokens (rows of 1024 f32),
+token t choosing expert t mod N of one expert per rank, so each rank sends BYTES / N to every
+rank, against MPI_Alltoall of the same bytes.
 
   ccl_vs_mpi.py --ttrt T --reference R --ranks N --label L --work DIR -- LAUNCH...
 LAUNCH is the command prefix that starts N ranks (mpirun ... -np N, or tt-run over hosts).
@@ -78,6 +81,26 @@ def whole_program(n, total):
 """
 
 
+def dispatch_program(n, per_rank):
+    """all_to_all_dispatch of `per_rank` bytes of tokens per rank, each token to one rank."""
+    tokens = max(n, per_rank // (4 * 1024)) // n * n
+    full, part = f"{n}x{tokens}x1x1024xf32", f"1x{tokens}x1x1024xf32"
+    experts = ", ".join(str(t % n) for t in range(tokens))
+    mapping = ", ".join("[" + ", ".join("1" if d == e else "0" for d in range(n)) + "]"
+                        for e in range(n))
+    md = f"1x{n}x{tokens}x1xi32"
+    return f"""func.func @dispatch(%arg0: tensor<{full}>) -> tensor<{n}x{n}x{tokens}x1xi32> {{
+  %0 = "ttir.mesh_shard"(%arg0) {shard("full_to_shard", "-1, 0", f"{n}, 1, 1, 1")} : (tensor<{full}>) -> tensor<{part}> loc("scatter")
+  %i = "ttir.constant"() <{{value = dense<[{experts}]> : tensor<{tokens}xi32>}}> : () -> tensor<{tokens}xi32> loc("experts")
+  %idx = "ttir.reshape"(%i) <{{shape = [1 : i32, {tokens} : i32, 1 : i32, 1 : i32]}}> : (tensor<{tokens}xi32>) -> tensor<1x{tokens}x1x1xi32> loc("indices")
+  %map = "ttir.constant"() <{{value = dense<[[[{mapping}]]]> : tensor<1x1x{n}x{n}xi32>}}> : () -> tensor<1x1x{n}x{n}xi32> loc("mapping")
+  %d, %m = "ttir.all_to_all_dispatch"(%0, %idx, %map) <{{cluster_axis = 1 : i64, num_devices = {n} : i64}}> : (tensor<{part}>, tensor<1x{tokens}x1x1xi32>, tensor<1x1x{n}x{n}xi32>) -> (tensor<1x{n}x{tokens}x1024xf32>, tensor<{md}>) loc("dispatch")
+  %g = "ttir.mesh_shard"(%m) {shard("shard_to_full", "-1, 0", f"{n}, 1, 1, 1")} : (tensor<{md}>) -> tensor<{n}x{n}x{tokens}x1xi32> loc("gather")
+  return %g : tensor<{n}x{n}x{tokens}x1xi32>
+}}
+"""
+
+
 def run(cmd, cwd):
     p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode != 0:
@@ -137,6 +160,7 @@ def main():
     ap.add_argument("--loops", type=int, default=6)
     ap.add_argument("--sizes", default="4096,1048576,67108864")
     ap.add_argument("--program-bytes", type=int, default=128 * MIB)
+    ap.add_argument("--dispatch-sizes", default="1048576,16777216")
     ap.add_argument("launch", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     if args.launch[:1] == ["--"]:
@@ -154,6 +178,13 @@ def main():
             print(f"(h) {args.label} {op:<15} {human(size):>7}/rank: ttrt perf {ours[op] * 1e3:9.3f} ms"
                   f"  MPI {mpi * 1e3:9.3f} ms  MPI/ours {mpi / ours[op]:5.2f} (goal >= 0.9)",
                   flush=True)
+    for size in [int(s) for s in args.dispatch_sizes.split(",")]:
+        _, csv_path = perf(args, f"dispatch_{size}", dispatch_program(n, size), args.loops)
+        ours = op_seconds(csv_path, args.loops)["dispatch"]
+        mpi = reference(args, "alltoall", size, args.loops)
+        print(f"(h) {args.label} {'moe dispatch':<15} {human(size):>7}/rank: ttrt perf "
+              f"{ours * 1e3:9.3f} ms  MPI_Alltoall {mpi * 1e3:9.3f} ms  MPI/ours {mpi / ours:5.2f} "
+              f"(goal >= 0.9)", flush=True)
     loops = max(3, args.loops // 2)
     res, _ = perf(args, "program", whole_program(n, args.program_bytes), loops)
     r = json.load(open(res))[0]["program_results"]["program_index_0"]
