@@ -60,7 +60,7 @@ AttentionOperands attention_operands(const binary::Op& op, size_t given, bool de
 }
 
 float round_to(float x, DataType dtype) {
-  if (dtype == DataType::kBFloat16) return bf16_to_f32(f32_to_bf16(x));
+  if (dtype == DataType::kBFloat16) return bf16_bits_to_float(float_to_bf16_bits(x));
   if (dtype == DataType::kFloat32) return x;
   return static_cast<float>(round_to_dtype(x, dtype));
 }

@@ -146,8 +146,8 @@ bool try_fast_binary(const HostTensor& a, const HostTensor& b, HostTensor& o, F 
     auto id = [](float x) { return x; };
     fast_loop(f32_data(a), aa, a.volume(), f32_data(b), ab, b.volume(), f32_data(o), n, id, id, f);
   } else {
-    auto load = [](uint16_t x) { return bf16_to_f32(x); };
-    auto store = [](float x) { return f32_to_bf16(x); };
+    auto load = [](uint16_t x) { return bf16_bits_to_float(x); };
+    auto store = [](float x) { return float_to_bf16_bits(x); };
     fast_loop(u16_data(a), aa, a.volume(), u16_data(b), ab, b.volume(), u16_data(o), n, load, store,
               f);
   }

@@ -120,7 +120,7 @@ void unary_kernel(const binary::Op& op, Inputs in, Outputs out) {
   if (a.dtype() == o.dtype() && o.dtype() == DataType::kBFloat16) {
     const uint16_t* pa = u16_data(a);
     uint16_t* po = u16_data(o);
-    for (int64_t i = 0; i < n; ++i) po[i] = f32_to_bf16(f(bf16_to_f32(pa[i])));
+    for (int64_t i = 0; i < n; ++i) po[i] = float_to_bf16_bits(f(bf16_bits_to_float(pa[i])));
     return;
   }
   for (int64_t i = 0; i < n; ++i) o.set(i, f(a.at(i)));
@@ -137,11 +137,11 @@ void typecast_kernel(const binary::Op& op, Inputs in, Outputs out) {
   } else if (a.dtype() == DataType::kFloat32 && o.dtype() == DataType::kBFloat16) {
     const float* pa = f32_data(a);
     uint16_t* po = u16_data(o);
-    for (int64_t i = 0; i < n; ++i) po[i] = f32_to_bf16(pa[i]);
+    for (int64_t i = 0; i < n; ++i) po[i] = float_to_bf16_bits(pa[i]);
   } else if (a.dtype() == DataType::kBFloat16 && o.dtype() == DataType::kFloat32) {
     const uint16_t* pa = u16_data(a);
     float* po = f32_data(o);
-    for (int64_t i = 0; i < n; ++i) po[i] = bf16_to_f32(pa[i]);
+    for (int64_t i = 0; i < n; ++i) po[i] = bf16_bits_to_float(pa[i]);
   } else {
     for (int64_t i = 0; i < n; ++i) o.set(i, a.at(i));
   }

@@ -90,7 +90,7 @@ std::vector<float> to_f32(const HostTensor& t) {
     std::memcpy(v.data(), t.data(), static_cast<size_t>(n) * 4);
   } else if (t.dtype() == DataType::kBFloat16) {
     const uint16_t* p = u16_data(t);
-    for (int64_t i = 0; i < n; ++i) v[i] = bf16_to_f32(p[i]);
+    for (int64_t i = 0; i < n; ++i) v[i] = bf16_bits_to_float(p[i]);
   } else {
     for (int64_t i = 0; i < n; ++i) v[i] = static_cast<float>(t.at(i));
   }
@@ -103,7 +103,7 @@ void from_f32(const float* values, HostTensor& t) {
     std::memcpy(t.data(), values, static_cast<size_t>(n) * 4);
   } else if (t.dtype() == DataType::kBFloat16) {
     uint16_t* p = u16_data(t);
-    for (int64_t i = 0; i < n; ++i) p[i] = f32_to_bf16(values[i]);
+    for (int64_t i = 0; i < n; ++i) p[i] = float_to_bf16_bits(values[i]);
   } else {
     for (int64_t i = 0; i < n; ++i) t.set(i, values[i]);
   }

@@ -103,21 +103,6 @@ void walk_broadcast(const Shape& out, const std::array<std::vector<int64_t>, N>&
   }
 }
 
-// Fast bf16 <-> f32 conversions (round to nearest even, NaN stays NaN), matching dtype.hpp.
-inline float bf16_to_f32(uint16_t bits) {
-  uint32_t wide = static_cast<uint32_t>(bits) << 16;
-  float f;
-  std::memcpy(&f, &wide, 4);
-  return f;
-}
-inline uint16_t f32_to_bf16(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, 4);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);
-  bits += 0x7fffu + ((bits >> 16) & 1u);
-  return static_cast<uint16_t>(bits >> 16);
-}
-
 inline const float* f32_data(const HostTensor& t) {
   return reinterpret_cast<const float*>(t.data());
 }

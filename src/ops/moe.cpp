@@ -264,7 +264,7 @@ void topk_router_kernel(const binary::Op& op, detail::Inputs in, detail::Outputs
   gemm(xf.data(), wf.data(), batch, hidden, experts, logits.data());
   const DataType dt = x.dtype();
   auto round = [&](float v) {
-    return dt == DataType::kBFloat16 ? detail::bf16_to_f32(detail::f32_to_bf16(v)) : v;
+    return dt == DataType::kBFloat16 ? bf16_bits_to_float(float_to_bf16_bits(v)) : v;
   };
   std::vector<int64_t> order(static_cast<size_t>(experts));
   for (int64_t b = 0; b < batch; ++b) {

@@ -60,8 +60,8 @@ double decode_f32(uint32_t p) {
   std::memcpy(&f, &p, 4);
   return f;
 }
-uint32_t encode_bf16(double v) { return f32_to_bf16(static_cast<float>(v)); }
-double decode_bf16(uint32_t p) { return bf16_to_f32(static_cast<uint16_t>(p)); }
+uint32_t encode_bf16(double v) { return float_to_bf16_bits(static_cast<float>(v)); }
+double decode_bf16(uint32_t p) { return bf16_bits_to_float(static_cast<uint16_t>(p)); }
 uint32_t encode_f16(double v) { return float_to_f16_bits(static_cast<float>(v)); }
 double decode_f16(uint32_t p) { return f16_bits_to_float(static_cast<uint16_t>(p)); }
 

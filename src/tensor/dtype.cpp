@@ -82,22 +82,6 @@ std::optional<DataType> dtype_from_mlir(std::string_view n) {
   return std::nullopt;
 }
 
-uint16_t float_to_bf16_bits(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, 4);
-  if (std::isnan(value)) return static_cast<uint16_t>((bits >> 16) | 0x40);
-  uint32_t lsb = (bits >> 16) & 1u;
-  bits += 0x7fffu + lsb;
-  return static_cast<uint16_t>(bits >> 16);
-}
-
-float bf16_bits_to_float(uint16_t bits) {
-  uint32_t wide = static_cast<uint32_t>(bits) << 16;
-  float f;
-  std::memcpy(&f, &wide, 4);
-  return f;
-}
-
 uint16_t float_to_f16_bits(float value) {
   uint32_t x;
   std::memcpy(&x, &value, 4);

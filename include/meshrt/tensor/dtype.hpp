@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,8 +34,21 @@ std::string_view mlir_name(DataType dtype);
 // Accepts the MLIR spellings plus "si32", "u32", "bool", "i8"->none. Empty if unknown.
 std::optional<DataType> dtype_from_mlir(std::string_view name);
 
-uint16_t float_to_bf16_bits(float value);  // round to nearest even
-float bf16_bits_to_float(uint16_t bits);
+// bf16 <-> f32, inline: kernels convert every element through these. Round to nearest even;
+// a NaN stays a (quiet) NaN.
+inline uint16_t float_to_bf16_bits(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
+inline float bf16_bits_to_float(uint16_t bits) {
+  const uint32_t wide = static_cast<uint32_t>(bits) << 16;
+  float f;
+  std::memcpy(&f, &wide, 4);
+  return f;
+}
 uint16_t float_to_f16_bits(float value);  // round to nearest even, overflow -> inf
 float f16_bits_to_float(uint16_t bits);
 
