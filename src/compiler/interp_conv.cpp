@@ -1,5 +1,6 @@
 // Convolution, pooling and normalisation kernels of the reference interpreter: conv2d,
-// max_pool2d, avg_pool2d, global_avg_pool2d, batch_norm_inference, upsample2d.
+// max_pool2d, max_pool2d_with_indices, avg_pool2d, global_avg_pool2d, batch_norm_inference,
+// batch_norm_training, upsample2d.
 //
 // TTIR's default image layout is NHWC; conv2d weights are [out_channels, in_channels / groups,
 // kernel_h, kernel_w]. conv2d also accepts batch_dim/height_dim/width_dim/channel_dim.
@@ -277,9 +278,101 @@ std::vector<Tensor> upsample2d(const OpContext& ctx, const std::vector<const Ten
   return single(std::move(out));
 }
 
+// Normalises with the batch statistics of each channel along `dimension` (biased variance) and
+// returns the running statistics moved towards them by `momentum`.
+std::vector<Tensor> batch_norm_training(const OpContext& ctx,
+                                        const std::vector<const Tensor*>& in) {
+  ctx.expect_operands(in.size(), 5);
+  const Tensor& x = *in[0];
+  const int64_t dim = normalize_dim(ctx, ctx.op.int_attr_or("dimension", 1), x.rank());
+  const double eps = ctx.op.float_attr_or("epsilon", 1e-5);
+  const double momentum = ctx.op.float_attr_or("momentum", 0.1);
+  const int64_t channels = x.shape[static_cast<size_t>(dim)];
+  for (size_t k = 1; k < 5; ++k) {
+    if (in[k]->numel() != channels)
+      ctx.fail(ErrorCode::kInvalidArgument, fmt::format("operand {} needs {} values", k, channels));
+  }
+  std::vector<double> sum(static_cast<size_t>(channels), 0.0), sq(sum), count(sum);
+  for_each_index(x.shape, [&](int64_t flat, const std::vector<int64_t>& idx) {
+    const size_t ch = static_cast<size_t>(idx[static_cast<size_t>(dim)]);
+    sum[ch] += x.v[static_cast<size_t>(flat)];
+    count[ch] += 1;
+  });
+  std::vector<double> mean(sum.size());
+  for (size_t ch = 0; ch < sum.size(); ++ch) mean[ch] = sum[ch] / count[ch];
+  for_each_index(x.shape, [&](int64_t flat, const std::vector<int64_t>& idx) {
+    const size_t ch = static_cast<size_t>(idx[static_cast<size_t>(dim)]);
+    const double d = x.v[static_cast<size_t>(flat)] - mean[ch];
+    sq[ch] += d * d;
+  });
+  Tensor out(x.shape, ctx.result_dtype(0));
+  Tensor run_mean(ctx.result_shape(1), ctx.result_dtype(1));
+  Tensor run_var(ctx.result_shape(2), ctx.result_dtype(2));
+  const Tensor &scale = *in[1], &offset = *in[2], &old_mean = *in[3], &old_var = *in[4];
+  for_each_index(x.shape, [&](int64_t flat, const std::vector<int64_t>& idx) {
+    const size_t ch = static_cast<size_t>(idx[static_cast<size_t>(dim)]);
+    const double var = sq[ch] / count[ch];
+    out.v[static_cast<size_t>(flat)] =
+        (x.v[static_cast<size_t>(flat)] - mean[ch]) / std::sqrt(var + eps) * scale.v[ch] +
+        offset.v[ch];
+  });
+  for (size_t ch = 0; ch < mean.size(); ++ch) {
+    run_mean.v[ch] = momentum * mean[ch] + (1 - momentum) * old_mean.v[ch];
+    run_var.v[ch] = momentum * (sq[ch] / count[ch]) + (1 - momentum) * old_var.v[ch];
+  }
+  std::vector<Tensor> results;
+  results.push_back(std::move(out));
+  results.push_back(std::move(run_mean));
+  results.push_back(std::move(run_var));
+  return results;
+}
+
+// NHWC max pooling that also returns, per output, the position y * W + x of the maximum in its
+// input plane (the first one on ties; padding never wins).
+std::vector<Tensor> max_pool2d_with_indices(const OpContext& ctx,
+                                            const std::vector<const Tensor*>& in) {
+  ctx.expect_operands(in.size(), 1);
+  const Tensor& x = *in[0];
+  expect_rank(ctx, x, 4, "input");
+  const int64_t h = x.shape[1], w = x.shape[2], c = x.shape[3];
+  const std::vector<int64_t> kernel = pair_attr(ctx, "kernel", 1);
+  const std::vector<int64_t> stride = pair_attr(ctx, "stride", 1);
+  const std::vector<int64_t> dilation = pair_attr(ctx, "dilation", 1);
+  const std::vector<int64_t> pad = padding4_attr(ctx, "padding");  // top, left, bottom, right
+  const Shape& os = ctx.result_shape(0);
+  if (os.size() != 4) ctx.fail(ErrorCode::kInvalidArgument, "result must have rank 4");
+  Tensor values(os, ctx.result_dtype(0));
+  Tensor where(os, ctx.result_dtype(1));
+  for_each_index(os, [&](int64_t flat, const std::vector<int64_t>& p) {
+    double best = -std::numeric_limits<double>::infinity();
+    int64_t best_at = -1;
+    for (int64_t a = 0; a < kernel[0]; ++a) {
+      const int64_t iy = p[1] * stride[0] - pad[0] + a * dilation[0];
+      if (iy < 0 || iy >= h) continue;
+      for (int64_t e = 0; e < kernel[1]; ++e) {
+        const int64_t ix = p[2] * stride[1] - pad[1] + e * dilation[1];
+        if (ix < 0 || ix >= w) continue;
+        const double v = x.v[static_cast<size_t>(((p[0] * h + iy) * w + ix) * c + p[3])];
+        if (best_at < 0 || v > best || (std::isnan(v) && !std::isnan(best))) {
+          best = v;
+          best_at = iy * w + ix;
+        }
+      }
+    }
+    values.v[static_cast<size_t>(flat)] = best;
+    where.v[static_cast<size_t>(flat)] = static_cast<double>(std::max<int64_t>(best_at, 0));
+  });
+  std::vector<Tensor> results;
+  results.push_back(std::move(values));
+  results.push_back(std::move(where));
+  return results;
+}
+
 }  // namespace
 
 void register_conv_pool_kernels(KernelTable& table) {
+  table.device["batch_norm_training"] = batch_norm_training;
+  table.device["max_pool2d_with_indices"] = max_pool2d_with_indices;
   table.device["conv2d"] = conv2d;
   table.device["max_pool2d"] = pool2d;
   table.device["avg_pool2d"] = pool2d;

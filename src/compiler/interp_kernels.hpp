@@ -40,9 +40,9 @@ void register_data_movement_kernels(KernelTable& table);
 void register_creation_kernels(KernelTable& table);
 void register_conv_pool_kernels(KernelTable& table);
 void register_collective_kernels(KernelTable& table);
-// Less common ops (interp_extra_ops.cpp, interp_conv_extra.cpp).
-void register_extra_kernels(KernelTable& table);
-void register_extra_conv_kernels(KernelTable& table);
+void register_indexing_kernels(KernelTable& table);           // interp_indexing.cpp
+void register_sort_kernels(KernelTable& table);               // interp_sort.cpp
+void register_conv_transpose_3d_kernels(KernelTable& table);  // interp_conv_transpose_3d.cpp
 void register_transformer_kernels(KernelTable& table);
 void register_random_kernels(KernelTable& table);        // interp_random.cpp
 void register_quantization_kernels(KernelTable& table);  // interp_quant.cpp

@@ -268,7 +268,9 @@ const KernelTable& kernel_table() {
     register_creation_kernels(t);
     register_conv_pool_kernels(t);
     register_collective_kernels(t);
-    register_extra_kernels(t);
+    register_indexing_kernels(t);
+    register_sort_kernels(t);
+    register_conv_transpose_3d_kernels(t);
     register_transformer_kernels(t);
     register_random_kernels(t);
     register_quantization_kernels(t);

@@ -126,7 +126,8 @@ const CheckTable& check_table() {
     add_ccl_checks(t);
     add_data_movement_checks(t);
     add_compute_checks(t);
-    add_extra_op_checks(t);
+    add_indexing_checks(t);
+    add_window_checks(t);
     add_transformer_checks(t);
     add_random_checks(t);
     add_quantization_checks(t);
@@ -207,6 +208,17 @@ void check_call_cycles(const binary::Binary& binary, const std::string& path) {
 }
 
 }  // namespace
+
+void expect_rank(const OpChecker& c, const Shape& s, size_t rank, const char* what) {
+  if (s.size() != rank)
+    c.fail(fmt::format("{} {} must have rank {}, it has rank {}", what, shape_to_string(s), rank,
+                       s.size()));
+}
+
+void expect_integer(const OpChecker& c, DataType dtype, const char* what) {
+  if (is_float(dtype) || dtype == DataType::kBool)
+    c.fail(fmt::format("{} must have an integer element type, has {}", what, mlir_name(dtype)));
+}
 
 // Every attribute the op's TTIR signature requires is present.
 void check_required_attributes(const OpChecker& c) {

@@ -1,5 +1,5 @@
 // Compute ops: matmul, linear, dot_general, reductions, argmax, cumsum, softmax, rms_norm,
-// batch_norm_inference and call. Convolution and pooling rules are in verify_conv.cpp.
+// batch_norm_inference, batch_norm_training and call. Convolution and pooling rules are in verify_conv.cpp.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -242,9 +242,26 @@ void check_call(const OpChecker& c) {
   }
 }
 
+void check_batch_norm_training(const OpChecker& c) {
+  c.expect_operands(5);
+  c.expect_results(3);
+  const Shape& in = c.in(0);
+  const int64_t dim = c.dim_index(c.int_attr_or("dimension", 1), in.size(), "dimension");
+  const char* names[] = {"scale", "offset", "running_mean", "running_variance"};
+  for (size_t k = 1; k < 5; ++k) {
+    if (volume(c.in(k)) != in[dim])
+      c.fail(fmt::format("{} {} must hold {} values (channels)", names[k - 1], shape_to_string(c.in(k)),
+                         in[dim]));
+  }
+  c.expect_result_shape(in, 0);
+  c.expect_result_shape(c.in(3), 1);
+  c.expect_result_shape(c.in(4), 2);
+}
+
 }  // namespace
 
 void add_compute_checks(CheckTable& table) {
+  table["batch_norm_training"] = check_batch_norm_training;
   table["matmul"] = check_matmul;
   table["linear"] = check_linear;
   table["dot_general"] = check_dot_general;

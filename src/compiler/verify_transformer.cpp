@@ -13,11 +13,6 @@ namespace {
 
 std::string str(const Shape& s) { return shape_to_string(s); }
 
-void expect_rank(const OpChecker& c, const Shape& s, size_t rank, const char* what) {
-  if (s.size() != rank)
-    c.fail(fmt::format("{} {} must have rank {}, it has rank {}", what, str(s), rank, s.size()));
-}
-
 // The result is the written cache: same shape and dtype as operand 0.
 void expect_cache_result(const OpChecker& c) {
   c.expect_results(1);

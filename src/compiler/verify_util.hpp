@@ -58,6 +58,10 @@ class OpChecker {
 using CheckFn = void (*)(const OpChecker&);
 using CheckTable = catalog::OpTable<CheckFn>;
 
+// Shared rules: a shape of the given rank; an integer (not float, not bool) element type.
+void expect_rank(const OpChecker& c, const Shape& s, size_t rank, const char* what);
+void expect_integer(const OpChecker& c, DataType dtype, const char* what);
+
 // Every attribute the op's TTIR signature (the catalogue's schema) requires is present.
 void check_required_attributes(const OpChecker& c);
 
@@ -66,7 +70,8 @@ void add_ccl_checks(CheckTable& table);
 void add_data_movement_checks(CheckTable& table);
 void add_compute_checks(CheckTable& table);
 void add_conv_checks(CheckTable& table);
-void add_extra_op_checks(CheckTable& table);
+void add_indexing_checks(CheckTable& table);      // verify_indexing.cpp
+void add_window_checks(CheckTable& table);        // verify_windows.cpp
 void add_transformer_checks(CheckTable& table);
 void add_random_checks(CheckTable& table);        // verify_random.cpp
 void add_quantization_checks(CheckTable& table);  // verify_quant.cpp

@@ -1,5 +1,5 @@
-// Convolution and pooling kernels: conv2d, max_pool2d, avg_pool2d, global_avg_pool2d,
-// upsample2d. Activations are NHWC by default (conv2d honours batch_dim / height_dim /
+// Convolution and pooling kernels: conv2d, max_pool2d, max_pool2d_with_indices, avg_pool2d,
+// global_avg_pool2d, upsample2d. Activations are NHWC by default (conv2d honours batch_dim / height_dim /
 // width_dim / channel_dim); conv2d weights are [O, I/groups, KH, KW] and the optional bias
 // has O elements. padding is one value, [pH, pW] or [top, left, bottom, right].
 // conv2d lowers to im2col + sgemm (f32 accumulation), rounded once into the result dtype.
@@ -291,9 +291,61 @@ void upsample2d_kernel(const binary::Op& op, Inputs in, Outputs out) {
   from_f32(r, o);
 }
 
+void max_pool2d_with_indices_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 1, 1, out, 2);
+  const HostTensor& x = *in[0];
+  if (x.shape().size() != 4) fail(ErrorCode::kInvalidArgument, op, "input needs rank 4 (NHWC)");
+  const int64_t n = x.shape()[0], h = x.shape()[1], w = x.shape()[2], c = x.shape()[3];
+  const auto k = ints_or_scalar(op, "kernel", 2, 1), s = ints_or_scalar(op, "stride", 2, 1);
+  const auto dil = ints_or_scalar(op, "dilation", 2, 1);
+  auto pad = ints_or_scalar(op, "padding", 2, 0);
+  if (pad.size() == 2) pad = {pad[0], pad[1], pad[0], pad[1]};
+  if (k.size() != 2 || s.size() != 2 || dil.size() != 2 || pad.size() != 4)
+    fail(ErrorCode::kInvalidArgument, op, "kernel/stride/dilation need 2 values, padding 2 or 4");
+  const bool ceil_mode = op.bool_attr_or("ceil_mode", false);
+  auto extent = [&](int64_t size, int64_t i) {
+    const int64_t span = size + pad[i] + pad[i + 2] - dil[i] * (k[i] - 1) - 1;
+    if (span < 0) return int64_t{0};
+    int64_t count = (ceil_mode ? (span + s[i] - 1) / s[i] : span / s[i]) + 1;
+    if (ceil_mode && (count - 1) * s[i] >= size + pad[i]) --count;
+    return count;
+  };
+  const Shape& os = out[0]->shape();
+  expect_shape(op, os, Shape{n, extent(h, 0), extent(w, 1), c}, "values result");
+  expect_shape(op, out[1]->shape(), os, "indices result");
+  const int64_t oh = os[1], ow = os[2];
+  const std::vector<float> xv = to_f32(x);
+  std::vector<float> best_v(static_cast<size_t>(volume(os)));
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t z = 0; z < ow; ++z)
+        for (int64_t ch = 0; ch < c; ++ch) {
+          float best = -std::numeric_limits<float>::infinity();
+          int64_t where = -1;
+          for (int64_t a = 0; a < k[0]; ++a) {
+            const int64_t iy = y * s[0] - pad[0] + a * dil[0];
+            if (iy < 0 || iy >= h) continue;
+            for (int64_t e = 0; e < k[1]; ++e) {
+              const int64_t ix = z * s[1] - pad[1] + e * dil[1];
+              if (ix < 0 || ix >= w) continue;
+              const float v = xv[static_cast<size_t>(((b * h + iy) * w + ix) * c + ch)];
+              if (where < 0 || v > best || (std::isnan(v) && !std::isnan(best))) {
+                best = v;
+                where = iy * w + ix;
+              }
+            }
+          }
+          const int64_t flat = ((b * oh + y) * ow + z) * c + ch;
+          best_v[static_cast<size_t>(flat)] = best;
+          out[1]->set(flat, static_cast<double>(std::max<int64_t>(where, 0)));
+        }
+  from_f32(best_v, *out[0]);
+}
+
 }  // namespace
 
 void register_conv_pool(KernelTable& t) {
+  t["max_pool2d_with_indices"] = max_pool2d_with_indices_kernel;
   t["conv2d"] = conv2d_kernel;
   t["max_pool2d"] = pool2d_kernel<true>;
   t["avg_pool2d"] = pool2d_kernel<false>;

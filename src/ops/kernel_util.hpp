@@ -35,8 +35,9 @@ void register_normalization(KernelTable& table);
 void register_data_movement(KernelTable& table);
 void register_creation(KernelTable& table);
 void register_conv_pool(KernelTable& table);
-void register_extra_ops(KernelTable& table);   // extra_ops.cpp
-void register_conv_extra(KernelTable& table);  // conv_extra.cpp
+void register_indexing(KernelTable& table);           // indexing.cpp
+void register_sort(KernelTable& table);               // sort.cpp
+void register_conv_transpose_3d(KernelTable& table);  // conv_transpose_3d.cpp
 void register_transformer(KernelTable& table);
 void register_attention(KernelTable& table);
 void register_random(KernelTable& table);        // random.cpp

@@ -20,7 +20,9 @@ const KernelTable& table() {
     detail::register_data_movement(t);
     detail::register_creation(t);
     detail::register_conv_pool(t);
-    detail::register_extra_ops(t);
+    detail::register_indexing(t);
+    detail::register_sort(t);
+    detail::register_conv_transpose_3d(t);
     detail::register_transformer(t);
     detail::register_attention(t);
     detail::register_random(t);

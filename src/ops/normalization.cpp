@@ -1,4 +1,4 @@
-// Normalization kernels: softmax, rms_norm, batch_norm_inference. Computed in f32, rounded
+// Normalization kernels: softmax, rms_norm, batch_norm_inference, batch_norm_training. Computed in f32, rounded
 // once into the result dtype.
 #include <algorithm>
 #include <cmath>
@@ -180,9 +180,58 @@ void batch_norm_kernel(const binary::Op& op, Inputs in, Outputs out) {
   from_f32(x, o);
 }
 
+// Per-channel sums over every dim but `dim`, in f32: element i belongs to channel
+// (i / inner) % channels.
+void batch_norm_training_kernel(const binary::Op& op, Inputs in, Outputs out) {
+  expect_arity(op, in, 5, 5, out, 3);
+  const HostTensor& x = *in[0];
+  const Shape& s = x.shape();
+  const size_t dim =
+      static_cast<size_t>(normalize_dim(op, op.int_attr_or("dimension", 1), s.size()));
+  const int64_t channels = s[dim];
+  for (size_t k = 1; k < 5; ++k)
+    if (in[k]->volume() != channels)
+      fail(ErrorCode::kInvalidArgument, op,
+           fmt::format("operand {} has {} values, expected {}", k, in[k]->volume(), channels));
+  expect_shape(op, out[0]->shape(), s, "result 0");
+  const int64_t inner = row_major_strides(s)[dim];
+  const float eps = static_cast<float>(op.float_attr_or("epsilon", 1e-5));
+  const float momentum = static_cast<float>(op.float_attr_or("momentum", 0.1));
+  const std::vector<float> xv = to_f32(x);
+  const float per_channel = static_cast<float>(channels ? x.volume() / channels : 0);
+  std::vector<float> mean(static_cast<size_t>(channels), 0.0f), var(mean);
+  auto channel = [&](size_t i) { return (static_cast<int64_t>(i) / inner) % channels; };
+  for (size_t i = 0; i < xv.size(); ++i) mean[channel(i)] += xv[i];
+  for (float& m : mean) m /= per_channel;
+  for (size_t i = 0; i < xv.size(); ++i) {
+    const float d = xv[i] - mean[channel(i)];
+    var[channel(i)] += d * d;
+  }
+  for (float& v : var) v /= per_channel;
+  const std::vector<float> scale = to_f32(*in[1]), offset = to_f32(*in[2]);
+  const std::vector<float> run_mean = to_f32(*in[3]), run_var = to_f32(*in[4]);
+  std::vector<float> y(xv.size());
+  for (size_t i = 0; i < xv.size(); ++i) {
+    const int64_t c = channel(i);
+    y[i] = (xv[i] - mean[c]) / std::sqrt(var[c] + eps) * scale[c] + offset[c];
+  }
+  from_f32(y, *out[0]);
+  std::vector<float> new_mean(mean.size()), new_var(var.size());
+  for (size_t c = 0; c < mean.size(); ++c) {
+    new_mean[c] = momentum * mean[c] + (1.0f - momentum) * run_mean[c];
+    new_var[c] = momentum * var[c] + (1.0f - momentum) * run_var[c];
+  }
+  for (size_t r = 1; r < 3; ++r)
+    if (out[r]->volume() != channels)
+      fail(ErrorCode::kInvalidArgument, op, fmt::format("result {} needs {} values", r, channels));
+  from_f32(new_mean, *out[1]);
+  from_f32(new_var, *out[2]);
+}
+
 }  // namespace
 
 void register_normalization(KernelTable& t) {
+  t["batch_norm_training"] = batch_norm_training_kernel;
   t["softmax"] = softmax_kernel;
   t["rms_norm"] = norm_kernel;
   t["layer_norm"] = norm_kernel;

@@ -242,7 +242,7 @@ void conv1d_kernel(const binary::Op& op, Inputs in, Outputs out) {
 
 }  // namespace
 
-void register_conv_extra(KernelTable& t) {
+void register_conv_transpose_3d(KernelTable& t) {
   t["conv_transpose2d"] = conv_transpose2d_kernel;
   t["conv3d"] = conv3d_kernel;
   t["conv1d"] = conv1d_kernel;

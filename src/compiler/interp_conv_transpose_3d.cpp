@@ -1,4 +1,4 @@
-// Reference-interpreter kernels (f64) for conv_transpose2d, conv3d and max_pool2d_with_indices.
+// Reference-interpreter kernels (f64) for conv_transpose2d, conv3d and conv1d (a conv3d).
 //
 // conv_transpose2d: NHWC input, weight [in_channels, out_channels / groups, kh, kw]; each output
 // pixel gathers the input pixels whose stride grid lands on it. conv3d: NDHWC input, weight
@@ -206,54 +206,12 @@ std::vector<Tensor> conv1d(const OpContext& ctx, const std::vector<const Tensor*
   return single(permute_tensor(out, back));
 }
 
-// NHWC max pooling that also returns, per output, the position y * W + x of the maximum in its
-// input plane (the first one on ties; padding never wins).
-std::vector<Tensor> max_pool2d_with_indices(const OpContext& ctx,
-                                            const std::vector<const Tensor*>& in) {
-  ctx.expect_operands(in.size(), 1);
-  const Tensor& x = *in[0];
-  expect_rank(ctx, x, 4, "input");
-  const int64_t h = x.shape[1], w = x.shape[2], c = x.shape[3];
-  const std::vector<int64_t> kernel = pair_attr(ctx, "kernel", 1);
-  const std::vector<int64_t> stride = pair_attr(ctx, "stride", 1);
-  const std::vector<int64_t> dilation = pair_attr(ctx, "dilation", 1);
-  const std::vector<int64_t> pad = padding4_attr(ctx, "padding");  // top, left, bottom, right
-  const Shape& os = ctx.result_shape(0);
-  if (os.size() != 4) ctx.fail(ErrorCode::kInvalidArgument, "result must have rank 4");
-  Tensor values(os, ctx.result_dtype(0));
-  Tensor where(os, ctx.result_dtype(1));
-  for_each_index(os, [&](int64_t flat, const std::vector<int64_t>& p) {
-    double best = -std::numeric_limits<double>::infinity();
-    int64_t best_at = -1;
-    for (int64_t a = 0; a < kernel[0]; ++a) {
-      const int64_t iy = p[1] * stride[0] - pad[0] + a * dilation[0];
-      if (iy < 0 || iy >= h) continue;
-      for (int64_t e = 0; e < kernel[1]; ++e) {
-        const int64_t ix = p[2] * stride[1] - pad[1] + e * dilation[1];
-        if (ix < 0 || ix >= w) continue;
-        const double v = x.v[static_cast<size_t>(((p[0] * h + iy) * w + ix) * c + p[3])];
-        if (best_at < 0 || v > best || (std::isnan(v) && !std::isnan(best))) {
-          best = v;
-          best_at = iy * w + ix;
-        }
-      }
-    }
-    values.v[static_cast<size_t>(flat)] = best;
-    where.v[static_cast<size_t>(flat)] = static_cast<double>(std::max<int64_t>(best_at, 0));
-  });
-  std::vector<Tensor> results;
-  results.push_back(std::move(values));
-  results.push_back(std::move(where));
-  return results;
-}
-
 }  // namespace
 
-void register_extra_conv_kernels(KernelTable& table) {
+void register_conv_transpose_3d_kernels(KernelTable& table) {
   table.device["conv_transpose2d"] = conv_transpose2d;
   table.device["conv3d"] = conv3d;
   table.device["conv1d"] = conv1d;
-  table.device["max_pool2d_with_indices"] = max_pool2d_with_indices;
 }
 
 }  // namespace meshrt::compiler::interp

@@ -1,6 +1,6 @@
-// Reference-interpreter kernels (f64) for index, slice_dynamic, scatter, embedding_backward,
-// batch_norm_training and sort. Written as plain loops over multi-indices, independently of
-// the device kernels in src/ops.
+// Reference-interpreter kernels (f64) for index, slice_dynamic, scatter and
+// embedding_backward. Written as plain loops over multi-indices, independently of the device
+// kernels in src/ops.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -149,117 +149,13 @@ std::vector<Tensor> embedding_backward(const OpContext& ctx, const std::vector<c
   return single(std::move(out));
 }
 
-// Normalises with the batch statistics of each channel along `dimension` (biased variance) and
-// returns the running statistics moved towards them by `momentum`.
-std::vector<Tensor> batch_norm_training(const OpContext& ctx,
-                                        const std::vector<const Tensor*>& in) {
-  ctx.expect_operands(in.size(), 5);
-  const Tensor& x = *in[0];
-  const int64_t dim = normalize_dim(ctx, ctx.op.int_attr_or("dimension", 1), x.rank());
-  const double eps = ctx.op.float_attr_or("epsilon", 1e-5);
-  const double momentum = ctx.op.float_attr_or("momentum", 0.1);
-  const int64_t channels = x.shape[static_cast<size_t>(dim)];
-  for (size_t k = 1; k < 5; ++k) {
-    if (in[k]->numel() != channels)
-      ctx.fail(ErrorCode::kInvalidArgument, fmt::format("operand {} needs {} values", k, channels));
-  }
-  std::vector<double> sum(static_cast<size_t>(channels), 0.0), sq(sum), count(sum);
-  for_each_index(x.shape, [&](int64_t flat, const std::vector<int64_t>& idx) {
-    const size_t ch = static_cast<size_t>(idx[static_cast<size_t>(dim)]);
-    sum[ch] += x.v[static_cast<size_t>(flat)];
-    count[ch] += 1;
-  });
-  std::vector<double> mean(sum.size());
-  for (size_t ch = 0; ch < sum.size(); ++ch) mean[ch] = sum[ch] / count[ch];
-  for_each_index(x.shape, [&](int64_t flat, const std::vector<int64_t>& idx) {
-    const size_t ch = static_cast<size_t>(idx[static_cast<size_t>(dim)]);
-    const double d = x.v[static_cast<size_t>(flat)] - mean[ch];
-    sq[ch] += d * d;
-  });
-  Tensor out(x.shape, ctx.result_dtype(0));
-  Tensor run_mean(ctx.result_shape(1), ctx.result_dtype(1));
-  Tensor run_var(ctx.result_shape(2), ctx.result_dtype(2));
-  const Tensor &scale = *in[1], &offset = *in[2], &old_mean = *in[3], &old_var = *in[4];
-  for_each_index(x.shape, [&](int64_t flat, const std::vector<int64_t>& idx) {
-    const size_t ch = static_cast<size_t>(idx[static_cast<size_t>(dim)]);
-    const double var = sq[ch] / count[ch];
-    out.v[static_cast<size_t>(flat)] =
-        (x.v[static_cast<size_t>(flat)] - mean[ch]) / std::sqrt(var + eps) * scale.v[ch] +
-        offset.v[ch];
-  });
-  for (size_t ch = 0; ch < mean.size(); ++ch) {
-    run_mean.v[ch] = momentum * mean[ch] + (1 - momentum) * old_mean.v[ch];
-    run_var.v[ch] = momentum * (sq[ch] / count[ch]) + (1 - momentum) * old_var.v[ch];
-  }
-  std::vector<Tensor> results;
-  results.push_back(std::move(out));
-  results.push_back(std::move(run_mean));
-  results.push_back(std::move(run_var));
-  return results;
-}
-
-// Sorts every line along `dim`; equal values keep their original order. Results: the sorted
-// values and the positions they came from.
-// The first k entries of every line along dim in sorted order (descending: largest first;
-// ties keep the lower position), and their positions.
-std::vector<Tensor> sorted_prefix(const OpContext& ctx, const Tensor& x, int64_t k,
-                                  bool descending) {
-  const int64_t dim = normalize_dim(ctx, ctx.op.int_attr_or("dim", -1), x.rank());
-  const int64_t len = x.shape[static_cast<size_t>(dim)];
-  if (k < 0 || k > len) ctx.fail(ErrorCode::kInvalidArgument, "k is outside the dim");
-  Shape shape = x.shape;
-  shape[static_cast<size_t>(dim)] = k;
-  Tensor values(shape, ctx.result_dtype(0));
-  Tensor positions(shape, ctx.result_dtype(1));
-  const std::vector<int64_t> strides = row_major_strides(x.shape);
-  const int64_t stride = strides[static_cast<size_t>(dim)];
-  const int64_t out_stride = row_major_strides(shape)[static_cast<size_t>(dim)];
-  std::vector<int64_t> order(static_cast<size_t>(len));
-  for_each_index(shape, [&](int64_t flat, const std::vector<int64_t>& idx) {
-    if (idx[static_cast<size_t>(dim)] != 0) return;  // one line per first entry
-    int64_t base = 0;
-    for (size_t d = 0; d < idx.size(); ++d) base += idx[d] * strides[d];
-    auto at = [&](int64_t j) { return x.v[static_cast<size_t>(base + j * stride)]; };
-    std::iota(order.begin(), order.end(), int64_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-      return descending ? at(a) > at(b) : at(a) < at(b);
-    });
-    for (int64_t j = 0; j < k; ++j) {
-      values.v[static_cast<size_t>(flat + j * out_stride)] = at(order[static_cast<size_t>(j)]);
-      positions.v[static_cast<size_t>(flat + j * out_stride)] =
-          static_cast<double>(order[static_cast<size_t>(j)]);
-    }
-  });
-  std::vector<Tensor> results;
-  results.push_back(std::move(values));
-  results.push_back(std::move(positions));
-  return results;
-}
-
-std::vector<Tensor> topk(const OpContext& ctx, const std::vector<const Tensor*>& in) {
-  ctx.expect_operands(in.size(), 1);
-  return sorted_prefix(ctx, *in[0], ctx.op.int_attr("k"), ctx.op.bool_attr_or("largest", true));
-}
-
-std::vector<Tensor> sort(const OpContext& ctx, const std::vector<const Tensor*>& in) {
-  ctx.expect_operands(in.size(), 1);
-  const Tensor& x = *in[0];
-  const int64_t dim = normalize_dim(ctx, ctx.op.int_attr_or("dim", -1), x.rank());
-  return sorted_prefix(ctx, x, x.shape[static_cast<size_t>(dim)],
-                       ctx.op.bool_attr_or("descending", false));
-}
-
 }  // namespace
 
-void register_extra_kernels(KernelTable& table) {
+void register_indexing_kernels(KernelTable& table) {
   table.device["index"] = index_op;
   table.device["slice_dynamic"] = slice_dynamic;
   table.device["scatter"] = scatter;
   table.device["embedding_backward"] = embedding_backward;
-  table.device["batch_norm_training"] = batch_norm_training;
-  table.device["sort"] = sort;
-  table.device["topk"] = topk;
-  register_extra_conv_kernels(table);
 }
 
 }  // namespace meshrt::compiler::interp
