@@ -1,7 +1,9 @@
 # Programs across namespace hosts (one rank per host, OpenMPI over TCP, the work directory on
 # the first host only) give byte-identical outputs to one process: the 8x4 all_gather, the 2x4
-# tensor-parallel linear, a 1x8 program on the t3k (a reshaped ring) and a data-parallel run of
-# 2x4 sub-meshes on the galaxy. Usage: runs.sh TTRT SOURCE_DIR NAME NHOSTS
+# tensor-parallel linear, a 1x8 program on the t3k (a reshaped ring), a data-parallel run of
+# 2x4 sub-meshes on the galaxy, and the mixture-of-experts dispatch and combine on 2x4 meshes
+# (rows routed between the chips of rings that span hosts). Usage: runs.sh TTRT SOURCE_DIR NAME
+# NHOSTS
 source "$(dirname "$0")/lib.sh"
 N=$4
 E="$SRC/examples/mlir"
@@ -20,6 +22,10 @@ func.func @line(%arg0: tensor<1x1x2x32xf32>) -> tensor<1x1x2x32xf32> {
 }
 MLIR
 "$TTRT" compile line.mlir --mesh-shape 1x8 -o line.ttnn >/dev/null || fail "compile 1x8"
+for moe in dispatch combine; do
+  "$TTRT" compile "$SRC/tests/conformance/programs/all_to_all_$moe.rings.mlir" --mesh-shape 2x4 \
+    -o "moe_$moe.ttnn" >/dev/null || fail "compile moe $moe"
+done
 # case NAME ARGS...: one process, then across the hosts; every saved .npy byte for byte.
 check_case() {
   local name=$1; shift
@@ -53,6 +59,8 @@ check_case ag8x4 ag.ttnn
 check_case tp2x4 tp.ttnn
 check_case line1x8 line.ttnn --cluster "$t3k"
 check_case dp2x4 tp.ttnn --data-parallel --cluster "$galaxy"
+check_case moe_dispatch2x4 moe_dispatch.ttnn
+check_case moe_combine2x4 moe_combine.ttnn
 # The ranks really ran on the hosts: query lists one rank per host.
 tt_run "$N" "$TTRT" query --result-file q.json > q.log 2>&1 || fail "query: $(tail -3 q.log)"
 /usr/bin/python3 - "$N" "$NAME" <<'P' && ok || fail "query over hosts"
