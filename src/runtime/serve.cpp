@@ -21,7 +21,7 @@ int serve(comm::Communicator& world) {
   for (;;) {
     comm::Bytes bytes;
     try {
-      bytes = world.recv(0, comm::kTagControl, comm::Deadline::after(idle));
+      bytes = world.recv(0, detail::kTagControl, comm::Deadline::after(idle));
     } catch (const Error& e) {
       spdlog::error("worker rank {} stops: no command from rank 0: {}", world.rank(), e.what());
       return 1;

@@ -263,7 +263,7 @@ void Session::send_to_workers(const wire::Command& command) {
     }
     std::vector<uint8_t> bytes = wire::encode(command, only);
     try {
-      world.send(w, comm::kTagControl, bytes,
+      world.send(w, kTagControl, bytes,
                  comm::Deadline::after(Timeouts::get().data(bytes.size())));
     } catch (const Error& e) {
       std::string why = fmt::format("rank 0: sending command '{}' to rank {}: {}",
@@ -489,7 +489,7 @@ std::vector<int> Session::shutdown_workers() {
   std::vector<uint8_t> bytes = wire::encode(c, nullptr);
   for (int w = 1; w < world.size(); ++w) {
     try {
-      world.send(w, comm::kTagControl, bytes, comm::Deadline::after(Timeouts::get().control));
+      world.send(w, kTagControl, bytes, comm::Deadline::after(Timeouts::get().control));
       world.recv(w, kTagResponse, comm::Deadline::after(Timeouts::get().control));
     } catch (const Error&) {
       lost.push_back(w);  // the worker is gone already; nothing is left to tell it

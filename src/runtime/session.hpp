@@ -24,12 +24,10 @@
 
 #include "meshrt/runtime/executor.hpp"
 #include "meshrt/runtime/mesh_context.hpp"
+#include "message_tags.hpp"
 #include "wire.hpp"
 
 namespace meshrt::runtime::detail {
-
-inline constexpr int kTagResponse = 11;
-inline constexpr int kTagHookGather = 12;
 
 struct MeshEntry {
   std::shared_ptr<MeshContext> view;  // what programs run on

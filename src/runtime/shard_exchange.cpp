@@ -5,8 +5,9 @@
 #include <chrono>
 #include <cstring>
 
-#include "meshrt/common/timeouts.hpp"
 #include "meshrt/common/error.hpp"
+#include "meshrt/common/timeouts.hpp"
+#include "message_tags.hpp"
 
 namespace meshrt::runtime {
 
@@ -24,8 +25,7 @@ void unpack(const comm::Bytes& bytes, const std::vector<uint32_t>& devices, cons
   if (bytes.size() != each * devices.size()) {
     raise(ErrorCode::kRankFailed,
           fmt::format("rank {} sent {} bytes of shards, expected {} ({} shards of {})", from,
-                      bytes.size(), each * devices.size(), devices.size(),
-                      shape_to_string(shape)));
+                      bytes.size(), each * devices.size(), devices.size(), shape_to_string(shape)));
   }
   for (size_t i = 0; i < devices.size(); ++i) {
     auto t = std::make_shared<HostTensor>(shape, dtype);
@@ -86,7 +86,7 @@ ShardMap exchange_shards(MeshContext& mesh, const ShardMap& local,
     size_t bytes = 0;
     for (const auto& o : outgoing) bytes += o.bytes.size();
     for (const auto& i : incoming) bytes += i.into.size();
-    mesh.comm().exchange_into(comm::kTagShards, outgoing, incoming, op_deadline(bytes));
+    mesh.comm().exchange_into(detail::kTagShards, outgoing, incoming, op_deadline(bytes));
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kInvalidArgument) throw;
     raise(ErrorCode::kRankFailed, fmt::format("shards of {} {} from another rank: {}",
@@ -107,8 +107,7 @@ uint8_t* row_place(const std::vector<std::map<uint32_t, HostTensor*>>& out, cons
   }
   const int64_t width = t && !t->shape().empty() ? t->shape().back() : 1;
   const size_t row_bytes = static_cast<size_t>(width) * (t ? element_size(t->dtype()) : 0);
-  if (!t || row_bytes != bytes || place.row < 0 || width == 0 ||
-      place.row >= t->volume() / width) {
+  if (!t || row_bytes != bytes || place.row < 0 || width == 0 || place.row >= t->volume() / width) {
     raise(ErrorCode::kRankFailed,
           fmt::format("rank {} sent a row of {} bytes for row {} of result {} on device {}, "
                       "which this rank does not hold",
@@ -179,7 +178,7 @@ void deliver_rows(MeshContext& mesh, const std::vector<RowParcel>& parcels,
   }
   const std::vector<int> sources(peers.begin(), peers.end());
   std::vector<comm::Bytes> got =
-      mesh.comm().exchange(comm::kTagShards, outgoing, sources, op_deadline(bytes));
+      mesh.comm().exchange(detail::kTagShards, outgoing, sources, op_deadline(bytes));
   for (size_t i = 0; i < sources.size(); ++i) {
     const comm::Bytes& m = got[i];
     const int from = sources[i];
@@ -200,16 +199,16 @@ void deliver_rows(MeshContext& mesh, const std::vector<RowParcel>& parcels,
         raise(ErrorCode::kRankFailed, fmt::format("rank {} sent a truncated row", from));
       for (const RowPlace& place : to) {
         if (mesh.owner(DeviceId{place.device}) != me)
-          raise(ErrorCode::kRankFailed,
-                fmt::format("rank {} sent a row for device {} of another rank", from,
-                            place.device));
+          raise(
+              ErrorCode::kRankFailed,
+              fmt::format("rank {} sent a row for device {} of another rank", from, place.device));
         std::memcpy(row_place(out, place, row_bytes, from), m.data() + at, row_bytes);
       }
       at += row_bytes;
     }
     if (at != m.size())
-      raise(ErrorCode::kRankFailed, fmt::format("rank {} sent {} bytes more than its rows", from,
-                                                m.size() - at));
+      raise(ErrorCode::kRankFailed,
+            fmt::format("rank {} sent {} bytes more than its rows", from, m.size() - at));
   }
 }
 
@@ -233,10 +232,11 @@ ShardMap scatter_from_controller(MeshContext& mesh, const ShardMap& from_control
     for (size_t i = 0; i < dsts.size(); ++i) outgoing.push_back({dsts[i], payloads[i]});
     size_t bytes = 0;
     for (const auto& p : payloads) bytes += p.size();
-    if (!outgoing.empty()) mesh.comm().exchange(comm::kTagShards, outgoing, {}, op_deadline(bytes));
+    if (!outgoing.empty())
+      mesh.comm().exchange(detail::kTagShards, outgoing, {}, op_deadline(bytes));
     return out;
   }
-  std::vector<comm::Bytes> got = mesh.comm().exchange(comm::kTagShards, {}, {0}, op_deadline(0));
+  std::vector<comm::Bytes> got = mesh.comm().exchange(detail::kTagShards, {}, {0}, op_deadline(0));
   unpack(got[0], mine, shape, dtype, 0, out);
   return out;
 }

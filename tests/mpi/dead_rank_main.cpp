@@ -13,6 +13,8 @@
 
 #include "meshrt/comm/mpi.hpp"
 
+constexpr int kTagPing = 1;
+
 int main(int argc, char** argv) {
   using namespace meshrt::comm;
   using namespace std::chrono;
@@ -21,7 +23,7 @@ int main(int argc, char** argv) {
   const Deadline generous = Deadline::after(seconds(30));
   Bytes ping{1, 2, 3};
   if (world->rank() == 1) {
-    world->send(0, kTagControl, world->recv(0, kTagControl, generous), generous);
+    world->send(0, kTagPing, world->recv(0, kTagPing, generous), generous);
     if (hang) std::this_thread::sleep_for(seconds(600));
     _exit(0);
   }
@@ -29,14 +31,14 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(seconds(600));
     return 0;
   }
-  world->send(1, kTagControl, ping, generous);
-  if (world->recv(1, kTagControl, generous) != ping) {
+  world->send(1, kTagPing, ping, generous);
+  if (world->recv(1, kTagPing, generous) != ping) {
     std::fprintf(stderr, "dead_rank: bad echo from rank 1\n");
     world->abort_job(5);
   }
   auto start = steady_clock::now();
   try {
-    world->recv(1, kTagControl, Deadline::after(seconds(2)));
+    world->recv(1, kTagPing, Deadline::after(seconds(2)));
     std::fprintf(stderr, "dead_rank: FAILED, recv from a dead rank returned\n");
     world->abort_job(4);
   } catch (const meshrt::Error& e) {

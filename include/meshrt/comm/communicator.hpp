@@ -85,11 +85,9 @@ class Communicator {
   virtual void abort_job(int exit_code) = 0;
 };
 
-// Tags used by the runtime; collectives use their own tags so stray messages never match.
+// The tags of the communicator's own collectives, so that a user's stray message never matches
+// them; users pick other tags (the runtime's are in src/runtime/message_tags.hpp).
 enum Tag : int {
-  kTagControl = 1,
-  kTagShards = 2,
-  kTagCollect = 3,
   kTagBroadcast = 4,
   kTagAllgather = 5,
   kTagBarrier = 6,
