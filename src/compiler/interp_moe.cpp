@@ -12,10 +12,9 @@ namespace meshrt::compiler::interp {
 
 namespace {
 
-Tensor operand_on(const OpContext& ctx, const std::vector<DeviceTensors>& operands, size_t i,
-                  uint32_t d) {
+// Operand i on device d, in its own dtype.
+Tensor operand_on(const std::vector<DeviceTensors>& operands, size_t i, uint32_t d) {
   const HostTensor& h = *operands.at(i).at(d);
-  (void)ctx;
   return from_host(h, h.dtype());
 }
 
@@ -63,9 +62,9 @@ std::vector<DeviceTensors> dispatch(const OpContext& ctx, const MeshShape& mesh,
     Tensor metadata(ctx.result_shape(1), ctx.result_dtype(1));
     const std::vector<DeviceId> ring = ring_of(ctx, mesh, t);
     for (size_t p = 0; p < ring.size(); ++p) {
-      const Tensor x = operand_on(ctx, operands, 0, ring[p].value);
-      const Tensor idx = operand_on(ctx, operands, 1, ring[p].value);
-      const Tensor map = operand_on(ctx, operands, 2, ring[p].value);
+      const Tensor x = operand_on(operands, 0, ring[p].value);
+      const Tensor idx = operand_on(operands, 1, ring[p].value);
+      const Tensor map = operand_on(operands, 2, ring[p].value);
       const int64_t tokens = rows(x), k = last(idx);
       const std::vector<int64_t> mine = owned_by(map, t);
       for (int64_t r = 0; r < tokens; ++r) {
@@ -97,10 +96,10 @@ std::vector<DeviceTensors> dispatch_metadata(const OpContext& ctx, const MeshSha
     for (size_t k = 0; k < 3; ++k) res.emplace_back(ctx.result_shape(k), ctx.result_dtype(k));
     const std::vector<DeviceId> ring = ring_of(ctx, mesh, t);
     for (size_t p = 0; p < ring.size(); ++p) {
-      const Tensor x = operand_on(ctx, operands, 0, ring[p].value);
-      const Tensor idx = operand_on(ctx, operands, 1, ring[p].value);
-      const Tensor scores = operand_on(ctx, operands, 2, ring[p].value);
-      const Tensor map = operand_on(ctx, operands, 3, ring[p].value);
+      const Tensor x = operand_on(operands, 0, ring[p].value);
+      const Tensor idx = operand_on(operands, 1, ring[p].value);
+      const Tensor scores = operand_on(operands, 2, ring[p].value);
+      const Tensor map = operand_on(operands, 3, ring[p].value);
       const int64_t tokens = rows(x), k = last(idx), experts = last(map);
       for (int64_t m = 0; m < tokens; ++m) {
         const int64_t at = static_cast<int64_t>(p) * tokens + m;
@@ -134,9 +133,9 @@ std::vector<DeviceTensors> combine(const OpContext& ctx, const MeshShape& mesh,
     const std::vector<DeviceId> ring = ring_of(ctx, mesh, t);
     const int64_t q = std::find(ring.begin(), ring.end(), DeviceId{t}) - ring.begin();
     for (DeviceId o : ring) {
-      const Tensor x = operand_on(ctx, operands, 0, o.value);
-      const Tensor md = operand_on(ctx, operands, 1, o.value);
-      const Tensor map = operand_on(ctx, operands, 2, o.value);
+      const Tensor x = operand_on(operands, 0, o.value);
+      const Tensor md = operand_on(operands, 1, o.value);
+      const Tensor map = operand_on(operands, 2, o.value);
       const std::vector<int64_t> mine = owned_by(map, o.value);
       const int64_t batches = md.shape[1], seq = md.shape[2], k = md.shape[3];
       for (int64_t bl = 0; bl < shape[1]; ++bl)
@@ -168,9 +167,9 @@ std::vector<DeviceTensors> token_remap(const OpContext& ctx, const MeshShape& me
   std::vector<DeviceTensors> out(2, DeviceTensors(mesh.volume()));
   const int64_t chunk = ctx.op.int_attr("reduction_size");
   for (uint32_t d = 0; d < mesh.volume(); ++d) {
-    const Tensor topk = operand_on(ctx, operands, 0, d);
-    const Tensor map = operand_on(ctx, operands, 1, d);
-    const Tensor md = operand_on(ctx, operands, 2, d);
+    const Tensor topk = operand_on(operands, 0, d);
+    const Tensor map = operand_on(operands, 1, d);
+    const Tensor md = operand_on(operands, 2, d);
     const std::vector<int64_t> mine = owned_by(map, d);
     Tensor weights(ctx.result_shape(0), ctx.result_dtype(0));
     Tensor reduced(ctx.result_shape(1), ctx.result_dtype(1));
@@ -207,7 +206,7 @@ std::vector<DeviceTensors> moe_compute(const OpContext& ctx, const MeshShape& me
   const bool swiglu = ctx.op.has_attr("activation_function") &&
                       ctx.op.string_attr("activation_function") == "swiglu";
   auto on = [&](size_t role, uint32_t d) {
-    return operand_on(ctx, operands, static_cast<size_t>(seg[role]), d);
+    return operand_on(operands, static_cast<size_t>(seg[role]), d);
   };
   DeviceTensors out(mesh.volume());
   for (uint32_t t = 0; t < mesh.volume(); ++t) {
