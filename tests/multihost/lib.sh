@@ -27,13 +27,24 @@ left_on_hosts() {
     done
   done
 }
-# The pid of MPI rank R (on whichever host).
+# The pid of MPI rank R (on whichever host), looked for for up to 5 s (a rank that is gone is
+# still not found; one lookup racing a process listing is tried again). When it is not found,
+# what runs on the hosts goes to stderr.
 rank_pid() {
-  local p i
+  local p i try
+  for ((try = 0; try < 50; try++)); do
+    for ((i = 0; i < NHOSTS; i++)); do
+      for p in $(ip netns pids "$NAME$i" 2>/dev/null); do
+        [ "$(cat /proc/$p/comm 2>/dev/null)" = ttrt ] || continue
+        tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && { echo "$p"; return; }
+      done
+    done
+    sleep 0.1
+  done
+  echo "rank $1 not on any host; running:" >&2
   for ((i = 0; i < NHOSTS; i++)); do
     for p in $(ip netns pids "$NAME$i" 2>/dev/null); do
-      [ "$(cat /proc/$p/comm 2>/dev/null)" = ttrt ] || continue
-      tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && { echo "$p"; return; }
+      echo "  host $i: $p $(cat /proc/$p/comm 2>/dev/null)" >&2
     done
   done
 }
