@@ -125,8 +125,14 @@ AttrValue parse_dense_array(Cursor& cursor) {
     return out;
   }
   std::vector<int64_t> out;
-  for (const Literal& l : lits)
+  for (const Literal& l : lits) {
+    // 2^63 is the first double past int64's range.
+    if (!l.is_hex && !(std::trunc(l.value) == l.value && std::fabs(l.value) < 9223372036854775808.0))
+      cursor.fail_at(cursor.pos(), ErrorCode::kInvalidArgument,
+                     fmt::format("array<{}> element {} is not an integer of 64 bits", type,
+                                 l.value));
     out.push_back(l.is_hex ? static_cast<int64_t>(l.bits) : static_cast<int64_t>(l.value));
+  }
   return out;
 }
 

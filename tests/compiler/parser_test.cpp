@@ -27,6 +27,22 @@ void expect_error(const std::string& text, ErrorCode code, const std::string& me
   }
 }
 
+// An integer array element no int64 holds (fuzz_compile once found 1e105 converted blindly).
+TEST(Parser, IntegerArrayElementsMustFitInt64) {
+  for (const char* v : {"1e105", "2.5", "9223372036854775808"}) {
+    try {
+      parse(std::string("func.func @main(%a: tensor<4xf32>) -> tensor<4xf32> {\n  %0 = "
+                        "\"ttir.permute\"(%a) <{permutation = array<i64: ") +
+            v + ">}> : (tensor<4xf32>) -> tensor<4xf32>\n  return %0 : tensor<4xf32>\n}\n");
+      ADD_FAILURE() << v << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
+      EXPECT_NE(std::string(e.what()).find("is not an integer of 64 bits"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(Parser, GenericOpsTypesAndOutputs) {
   auto b = parse(R"(// RUN: something
 module @m {
