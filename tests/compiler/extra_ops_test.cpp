@@ -184,8 +184,8 @@ TEST(VerifyExtraOps, RejectsPaddingThatGivesNoSize) {
       {"op 'pad'", "padding [-2, -2] of dim 1 gives no valid size"});
   expect_mentions(
       verify_error(one_op("%a: tensor<2x3xf32>",
-                          "\"ttir.pad\"(%a) <{padding = array<i64: 0, 0, 9223372036854775807, "
-                          "9223372036854775807>, value = 0.0 : f32}> : (tensor<2x3xf32>) -> "
+                          "\"ttir.pad\"(%a) <{padding = array<i64: 0, 0, 4611686018427387904, "
+                          "4611686018427387904>, value = 0.0 : f32}> : (tensor<2x3xf32>) -> "
                           "tensor<2x3xf32>",
                           "tensor<2x3xf32>")),
       {"op 'pad'", "of dim 1 gives no valid size"});
