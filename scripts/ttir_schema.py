@@ -6,8 +6,10 @@ Usage: scripts/ttir_schema.py TTIROps.td COMMIT > src/catalog/ttir_schema.inc
 
 Each op becomes one line {"name", "operands", "attributes", "results"}: comma-separated names,
 an operand marked `?` when optional and `*` when variadic, an attribute marked `?` when it may
-be absent (OptionalAttr, DefaultValuedAttr, UnitAttr). Arguments a record does not declare come
-from its base class, `dag` variables and `!con(...)` included.
+be absent (OptionalAttr, DefaultValuedAttr, UnitAttr) and followed by `:` and its storage kind
+(`SI32Attr`, `DenseI64ArrayAttr`, `I32Attr|DenseI32ArrayAttr` for an AnyAttrOf, `UnitAttr`...),
+which tells a printer how to write a value of it. Arguments a record does not declare come from
+its base class, `dag` variables and `!con(...)` included.
 """
 import re
 import sys
@@ -87,6 +89,22 @@ def groups(expr, dags, word):
     return items
 
 
+def attr_kind(kind):
+    """The storage kind of an attribute declaration: wrappers (OptionalAttr, DefaultValued*,
+    CArg) removed, an AnyAttrOf as its alternatives joined by `|`."""
+    kind = " ".join(kind.split())
+    while True:
+        m = re.match(r"(?:OptionalAttr|DefaultValued\w*|CArg|ConfinedAttr)<(.*)>$", kind)
+        if not m:
+            break
+        kind = split_top(m.group(1))[0].strip('"')
+    m = re.match(r"AnyAttrOf<\[(.*)\]>$", kind)
+    if m:
+        kind = "|".join(split_top(m.group(1)))
+    kind = kind.rsplit("::", 1)[-1]
+    return kind
+
+
 def main():
     td = open(sys.argv[1]).read()
     commit = sys.argv[2]
@@ -131,7 +149,7 @@ def main():
             kind = kind.strip()
             if re.search(r"Attr\b|Attr<|Prop\b|Prop<", kind):
                 optional = re.match(r"(OptionalAttr|DefaultValued\w*|UnitAttr|Optional)", kind)
-                attrs.append(arg + ("?" if optional else ""))
+                attrs.append(arg + ("?" if optional else "") + ":" + attr_kind(kind))
             elif kind.startswith("Optional<"):
                 operands.append(arg + "?")
             elif kind.startswith("Variadic<"):

@@ -40,6 +40,7 @@ void register_runtime(py::module_& m);
 void register_binary(py::module_& m);
 void register_hooks(py::module_& m);
 void register_cli(py::module_& m);
+void register_builder(py::module_& m);
 
 // Hooks' side of call(): the exception a Python callback raised during the last run, if any
 // (cleared when taken). Needs the GIL.

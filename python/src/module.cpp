@@ -94,10 +94,12 @@ PYBIND11_MODULE(_ttrt, m) {
   });
   py::module_ runtime = m.def_submodule("runtime", "ttrt.runtime");
   py::module_ binary = m.def_submodule("binary", "ttrt.binary");
+  py::module_ builder = m.def_submodule("builder", "the compiler's side of the builder package");
   runtime.attr("Error") = error;
   register_runtime(runtime);
   register_hooks(runtime);
   register_binary(binary);
+  register_builder(builder);
   register_cli(m);
   start_process();  // a worker rank serves here and never returns
 }

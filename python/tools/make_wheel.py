@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Writes the ttrt wheel (PEP 427) from the package sources and the built native files.
 
-    make_wheel.py --package DIR --native _ttrt.so --exe ttrt --exe tt-run --version V
-                  --tag cp311 --out ttrt-V-cp311-cp311-linux_x86_64.whl
+    make_wheel.py --package DIR [--package DIR...] --native _ttrt.so --exe ttrt --exe tt-run
+                  --version V --tag cp311 --out ttrt-V-cp311-cp311-linux_x86_64.whl
 
-The wheel holds ttrt/ (the Python package), ttrt/_ttrt*.so (the extension module, meshrt's
+The wheel holds the Python packages (ttrt/, builder/, _ttmlir_runtime/), ttrt/_ttrt*.so (the extension module, meshrt's
 libraries linked in statically), ttrt/bin/ttrt and ttrt/bin/tt-run (the native command lines the
 wheel's `ttrt` and `tt-run` console scripts start) and the dist-info. Everything else it needs
 (OpenMPI, hwloc, OpenBLAS, spdlog, fmt, yaml-cpp) are Debian packages at the system's library
@@ -25,7 +25,7 @@ def record_line(name, data):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--package", required=True)
+    ap.add_argument("--package", action="append", required=True)
     ap.add_argument("--native", required=True)
     ap.add_argument("--exe", action="append", default=[])
     ap.add_argument("--version", required=True)
@@ -34,13 +34,14 @@ def main():
     a = ap.parse_args()
 
     files = []  # (name in the wheel, bytes, executable)
-    for root, dirs, names in os.walk(a.package):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for n in sorted(names):
-            if n.endswith(".py"):
-                path = os.path.join(root, n)
-                rel = os.path.relpath(path, os.path.dirname(a.package))
-                files.append((rel, open(path, "rb").read(), False))
+    for package in a.package:
+        for root, dirs, names in os.walk(package):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for n in sorted(names):
+                if n.endswith(".py"):
+                    path = os.path.join(root, n)
+                    rel = os.path.relpath(path, os.path.dirname(os.path.abspath(package)))
+                    files.append((rel, open(path, "rb").read(), False))
     files.append((f"ttrt/{os.path.basename(a.native)}", open(a.native, "rb").read(), False))
     for exe in a.exe:
         files.append((f"ttrt/bin/{os.path.basename(exe)}", open(exe, "rb").read(), True))
@@ -65,7 +66,8 @@ def main():
         (f"{info}/METADATA", metadata.encode(), False),
         (f"{info}/WHEEL", wheel.encode(), False),
         (f"{info}/entry_points.txt", entry_points.encode(), False),
-        (f"{info}/top_level.txt", b"ttrt\n", False),
+        (f"{info}/top_level.txt",
+         "".join(os.path.basename(os.path.abspath(p)) + "\n" for p in a.package).encode(), False),
     ]
     records = [record_line(name, data) for name, data, _ in files]
     records.append(f"{info}/RECORD,,")

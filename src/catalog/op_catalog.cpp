@@ -13,7 +13,8 @@ namespace meshrt::catalog {
 
 namespace {
 
-// One op's signature in ttir_schema.inc: comma-separated names, `?` optional, `*` variadic.
+// One op's signature in ttir_schema.inc: comma-separated names, `?` optional, `*` variadic,
+// an attribute's storage kind after a `:`.
 struct SchemaText {
   std::string_view name, operands, attributes, results;
 };
@@ -28,6 +29,10 @@ std::vector<SchemaEntry> entries(std::string_view list) {
     std::string_view item = list.substr(0, comma);
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
     SchemaEntry e;
+    if (const size_t colon = item.find(':'); colon != std::string_view::npos) {
+      e.kind = item.substr(colon + 1);
+      item = item.substr(0, colon);
+    }
     if (!item.empty() && (item.back() == '?' || item.back() == '*')) {
       (item.back() == '?' ? e.optional : e.variadic) = true;
       item.remove_suffix(1);

@@ -53,6 +53,11 @@ void apply_arg_attrs(const AttrDict& attrs, binary::TensorDesc& desc, const std:
       desc.name = *s;
     }
   }
+  // tt-mlir's builder marks a presharded argument with shard_status alone and declares it at
+  // its local shape: each device holds a tensor of the declared type.
+  if (desc.presharded && desc.local_shape.empty() && !attrs.count("ttcore.local_shape") &&
+      !attrs.count("ttcore.runtime_tensor_sharding"))
+    desc.local_shape = desc.shape;
 }
 }  // namespace
 

@@ -39,6 +39,10 @@ void OpChecker::expect_results(size_t n) const {
 }
 
 void OpChecker::expect_result_shape(const Shape& expected, size_t index) const {
+  if (inferred_) {
+    if (index < inferred_->size()) (*inferred_)[index] = expected;
+    return;
+  }
   if (out(index) != expected) {
     fail(fmt::format("result shape {} does not match the expected shape {}", shape_text(out(index)),
                      shape_text(expected)));
@@ -255,6 +259,23 @@ void verify_and_annotate(binary::Binary& binary, const std::string& path) {
     detail::annotate_frees(program);
   }
   detail::check_call_cycles(binary, path);
+}
+
+std::vector<Shape> infer_result_shapes(const binary::Binary& binary, size_t program_index,
+                                       size_t op_index, const std::string& path) {
+  const binary::Program& program = binary.programs.at(program_index);
+  const binary::Op& op = program.ops.at(op_index);
+  detail::check_value_ids(path, program);
+  detail::CheckFn check = detail::check_table().find(op.name);
+  if (!check) detail::reject_unknown_op(path, op);
+  std::vector<std::optional<Shape>> inferred(op.results.size());
+  const detail::OpChecker checker(binary, program, op, path, &inferred);
+  detail::check_required_attributes(checker);
+  check(checker);
+  std::vector<Shape> out;
+  for (size_t i = 0; i < inferred.size(); ++i)
+    out.push_back(inferred[i] ? *inferred[i] : checker.out(i));
+  return out;
 }
 
 }  // namespace meshrt::compiler

@@ -59,6 +59,20 @@ void check_mesh_shard(const OpChecker& c) {
   if (type != "devices")
     c.fail(fmt::format("shard_type must be devices, replicate or identity, got '{}'", type));
   bool to_shard = direction == "full_to_shard";
+  if (c.inferring()) {  // as tt-mlir types it: each dim divided (multiplied) by shard_shape
+    Shape shape = c.in(0);
+    if (shard_shape.size() != shape.size())
+      c.fail(fmt::format("shard_shape has {} entries but the operand {} has rank {}",
+                         shard_shape.size(), shape_to_string(shape), shape.size()));
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (shard_shape[d] <= 0 || (to_shard && shape[d] % shard_shape[d] != 0))
+        c.fail(fmt::format("shard_shape[{}] = {} does not divide dim {} of size {} (tensor {})",
+                           d, shard_shape[d], d, shape[d], shape_to_string(shape)));
+      shape[d] = to_shard ? shape[d] / shard_shape[d] : shape[d] * shard_shape[d];
+    }
+    c.expect_result_shape(shape);
+    return;
+  }
   const Shape& full = to_shard ? c.in(0) : c.out();
   const Shape& shard = to_shard ? c.out() : c.in(0);
   if (shard_shape.size() != full.size()) {
@@ -123,7 +137,7 @@ void check_reduce_scatter(const OpChecker& c) {
   check_reduce_type(c);
   uint32_t axis = cluster_axis(c);
   int64_t dim = c.dim_index(c.int_attr("scatter_dim"), c.in(0).size(), "scatter_dim");
-  if (c.out().size() != c.in(0).size()) {
+  if (!c.inferring() && c.out().size() != c.in(0).size()) {
     c.fail(
         fmt::format("result rank {} differs from operand rank {}", c.out().size(), c.in(0).size()));
   }
@@ -133,7 +147,14 @@ void check_reduce_scatter(const OpChecker& c) {
         fmt::format("scatter_dim {} of size {} does not divide into {} parts along cluster_axis {}",
                     dim, c.in(0)[dim], parts, axis));
   }
-  // tt-mlir only constrains the scattered dim; other dims are taken as declared.
+  // tt-mlir only constrains the scattered dim; other dims are taken as declared (and inferred
+  // as the operand's).
+  if (c.inferring()) {
+    Shape expected = c.in(0);
+    expected[dim] /= parts;
+    c.expect_result_shape(expected);
+    return;
+  }
   if (c.out()[dim] != c.in(0)[dim] / parts) {
     c.fail(fmt::format("result dim {} is {}, expected {} / {} = {}", dim, c.out()[dim],
                        c.in(0)[dim], parts, c.in(0)[dim] / parts));

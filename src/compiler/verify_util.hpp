@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include "meshrt/catalog/op_catalog.hpp"
 
@@ -13,9 +14,11 @@ namespace meshrt::compiler::detail {
 
 class OpChecker {
  public:
+  // With `inferred` (one entry per result), expect_result_shape records the shape it expects
+  // there instead of checking the declared one: shape inference by the same rules.
   OpChecker(const binary::Binary& binary, const binary::Program& program, const binary::Op& op,
-            const std::string& path)
-      : binary(binary), program(program), op(op), path_(path) {}
+            const std::string& path, std::vector<std::optional<Shape>>* inferred = nullptr)
+      : binary(binary), program(program), op(op), path_(path), inferred_(inferred) {}
 
   const binary::Binary& binary;
   const binary::Program& program;
@@ -33,8 +36,12 @@ class OpChecker {
   void expect_operands(size_t min, size_t max) const;
   void expect_operands(size_t n) const { expect_operands(n, n); }
   void expect_results(size_t n) const;
-  // Fails unless the declared result `index` has `expected` as its shape.
+  // Fails unless the declared result `index` has `expected` as its shape (records it when
+  // inferring).
   void expect_result_shape(const Shape& expected, size_t index = 0) const;
+  // Whether this checker infers result shapes (the declared ones are placeholders then: a rule
+  // that reads them should record its shape and return).
+  bool inferring() const { return inferred_ != nullptr; }
 
   // Typed attributes; missing or mistyped attributes fail with the op's position.
   bool has(const std::string& key) const { return op.has_attr(key); }
@@ -53,6 +60,7 @@ class OpChecker {
 
  private:
   const std::string& path_;
+  std::vector<std::optional<Shape>>* inferred_;
 };
 
 using CheckFn = void (*)(const OpChecker&);

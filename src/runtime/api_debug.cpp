@@ -8,7 +8,9 @@
 
 #include "meshrt/common/timeouts.hpp"
 #include "meshrt/common/error.hpp"
+#include "meshrt/report/memory_json.hpp"
 #include "meshrt/runtime/debug.hpp"
+#include <nlohmann/json.hpp>
 #include "session.hpp"
 #include "tensor_state.hpp"
 
@@ -32,6 +34,11 @@ struct OpCtx {
   const meshrt::binary::Op* op = nullptr;
   const std::vector<TensorValue>* outputs = nullptr;
 };
+
+// The memory of every chip of the mesh after the op whose post-op callback runs on this thread
+// (what getMemoryView answers there: the runtime is busy running the program, so the ranks
+// cannot serve a memory command then).
+thread_local const std::vector<meshrt::device::MemoryView>* t_callback_views = nullptr;
 
 debug::Hooks& instance() {
   static debug::Hooks hooks;
@@ -70,6 +77,34 @@ std::vector<TensorValue> gather_outputs(meshrt::runtime::MeshContext& mesh,
     }
   }
   return full;
+}
+
+// Every rank: its chips' memory views to rank 0 (rank 0 returns every chip's, by device id).
+std::vector<meshrt::device::MemoryView> gather_memory(meshrt::runtime::MeshContext& mesh) {
+  namespace comm = meshrt::comm;
+  std::vector<meshrt::device::MemoryView> views;
+  for (size_t l = 0; l < mesh.local_devices().size(); ++l) {
+    views.push_back(mesh.device(l).memory_view());
+    views.back().device = mesh.local_devices()[l];
+  }
+  if (mesh.num_ranks() == 1) return views;
+  auto deadline = comm::Deadline::after(meshrt::Timeouts::get().data_base);
+  if (!mesh.is_controller()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& v : views) j.push_back(meshrt::report::memory_view_to_json(v));
+    const std::string text = j.dump();
+    mesh.comm().exchange(meshrt::runtime::detail::kTagHookGather,
+                         {{0, comm::Bytes(text.begin(), text.end())}}, {}, deadline);
+    return {};
+  }
+  std::vector<int> sources;
+  for (int r = 1; r < mesh.num_ranks(); ++r) sources.push_back(r);
+  auto got = mesh.comm().exchange(meshrt::runtime::detail::kTagHookGather, {}, sources, deadline);
+  for (const auto& bytes : got) {
+    for (const auto& v : nlohmann::json::parse(bytes.begin(), bytes.end()))
+      views.push_back(meshrt::report::memory_view_from_json(v.get<std::string>()));
+  }
+  return views;
 }
 
 }  // namespace
@@ -145,6 +180,10 @@ using tt::runtime::OpContext;
 
 bool hooks_active() { return tt::runtime::instance().active(); }
 
+const std::vector<device::MemoryView>* callback_memory_views() {
+  return tt::runtime::t_callback_views;
+}
+
 void program_hook(bool before, uint64_t binary_handle, std::shared_ptr<const binary::Binary> bin,
                   uint32_t program_index) {
   const auto& h = tt::runtime::instance();
@@ -178,14 +217,17 @@ void attach_hooks(MeshContext& mesh, uint64_t binary_handle,
   post_op = [&mesh, p, controller, post](const binary::Op& op,
                                          const std::vector<TensorValue>& local) {
     std::vector<TensorValue> full = tt::runtime::gather_outputs(mesh, op, local);
+    const std::vector<meshrt::device::MemoryView> memory = tt::runtime::gather_memory(mesh);
     std::string error = p->deferred_error;
     if (controller && post && error.empty()) {
       tt::runtime::OpCtx oc{&op, &full};
+      tt::runtime::t_callback_views = &memory;
       try {
         (*post)(Binary(p->binary_handle, p->binary), CallbackContext{p.get()}, OpContext{&oc});
       } catch (const std::exception& e) {
         error = e.what();
       }
+      tt::runtime::t_callback_views = nullptr;
     }
     if (mesh.num_ranks() > 1) {
       comm::Bytes status(error.begin(), error.end());

@@ -225,6 +225,8 @@ size_t getTraceRegionSize(Device d) { return Session::get().mesh(d.handle()).tra
 namespace {
 
 std::vector<meshrt::device::MemoryView> gather_views(Device device) {
+  // Inside a post-op callback the ranks are running the program: the views after that op.
+  if (const auto* views = meshrt::runtime::detail::callback_memory_views()) return *views;
   Session& s = Session::get();
   s.mesh(device.handle());
   auto payloads = s.run_everywhere(command(wire::Kind::kMemoryView, device.handle()));

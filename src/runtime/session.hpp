@@ -115,5 +115,7 @@ void attach_hooks(MeshContext& mesh, uint64_t binary_handle,
 void program_hook(bool before, uint64_t binary_handle, std::shared_ptr<const binary::Binary> binary,
                   uint32_t program_index);
 bool hooks_active();
+// Inside a post-op callback (on its thread): every chip's memory after the op; else null.
+const std::vector<device::MemoryView>* callback_memory_views();
 
 }  // namespace meshrt::runtime::detail

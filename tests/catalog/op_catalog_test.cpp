@@ -183,6 +183,20 @@ TEST(OpCatalog, CarriesEachOpsTtirSignature) {
   EXPECT_NE(names(conv.attributes).find("stride,padding,dilation,groups"), std::string::npos);
   EXPECT_EQ(names(catalog::find_op("all_gather")->schema.attributes), "all_gather_dim,cluster_axis");
   EXPECT_EQ(names(catalog::find_op("concat")->schema.operands), "inputs*");
+  // Attribute kinds, as a printer needs them.
+  auto kinds = [](const std::vector<catalog::SchemaEntry>& v) {
+    std::string out;
+    for (const auto& e : v) out += std::string(out.empty() ? "" : ",") + std::string(e.kind);
+    return out;
+  };
+  EXPECT_EQ(kinds(catalog::find_op("all_gather")->schema.attributes), "SI32Attr,UI32Attr");
+  EXPECT_EQ(kinds(catalog::find_op("mesh_shard")->schema.attributes),
+            "TTCore_MeshShardTypeAttr,TTCore_MeshShardDirectionAttr,DenseI64ArrayAttr,"
+            "DenseI64ArrayAttr");
+  EXPECT_EQ(kinds(catalog::find_op("batch_norm_training")->schema.attributes),
+            "F32Attr,I32Attr,F32Attr");
+  EXPECT_NE(kinds(conv.attributes).find("I32Attr|DenseI32ArrayAttr"), std::string::npos);
+  EXPECT_TRUE(catalog::find_op("add")->schema.operands[0].kind.empty());
   // In-place TTIR ops declare no result.
   EXPECT_TRUE(catalog::find_op("update_cache")->schema.results.empty());
 }

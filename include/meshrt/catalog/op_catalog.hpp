@@ -61,6 +61,9 @@ struct SchemaEntry {
   std::string_view name;
   bool optional = false;  // may be absent (an attribute: optional or defaulted)
   bool variadic = false;  // any number (operands and results)
+  // An attribute's storage kind as TTIROps.td declares it, wrappers removed: "SI32Attr",
+  // "DenseI64ArrayAttr", "I32Attr|DenseI32ArrayAttr" (either), "TTCore_ReduceTypeAttr"...
+  std::string_view kind;
 };
 
 // An op's signature as tt-mlir's TTIROps.td declares it (src/catalog/ttir_schema.inc, written

@@ -9,6 +9,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "meshrt/binary/binary_io.hpp"
 #include "meshrt/binary/program.hpp"
@@ -23,6 +24,14 @@ namespace meshrt::compiler {
 // actual") (line:col from Op::src_line/src_col, omitted when unknown); Error(kUnsupported) for
 // an op name outside supported_ops().
 void verify_and_annotate(binary::Binary& binary, const std::string& path);
+
+// Shape inference by the verifier's own rules (a builder's): the result shapes the rules of op
+// `op_index` of program `program_index` expect from its operands and attributes. A result whose
+// rule derives no shape (a reshape's comes from its `shape` attribute, a creation op's from its
+// declared type) keeps its declared shape. Every other rule of the op is checked as
+// verify_and_annotate() checks it, with the same errors.
+std::vector<Shape> infer_result_shapes(const binary::Binary& binary, size_t program_index,
+                                       size_t op_index, const std::string& path);
 
 // Binary bytes as they are loaded to run or check: deserialize() (its checks of the bytes),
 // then verify_and_annotate() on every program, since a binary is untrusted input (shapes,

@@ -36,3 +36,32 @@ def get_arch():
 def get_current_system_desc():
     """The system description of the current cluster and this host (ttrt.binary.SystemDesc)."""
     return _native_binary.get_current_system_desc()
+
+
+class DeviceRuntime(_enum.Enum):
+    Disabled = "disabled"
+    TTNN = "ttnn"
+    TTMetal = "ttmetal"
+
+
+_current_runtime = DeviceRuntime.TTNN
+
+
+def set_current_device_runtime(device_runtime):
+    """meshrt runs one kind of program (its own flatbuffers, TTNN-style): TTNN is the only
+    device runtime there is to choose."""
+    global _current_runtime
+    if device_runtime != DeviceRuntime.TTNN:
+        raise NotImplementedError(f"device runtime {device_runtime} is not available on meshrt: "
+                                  f"its simulated mesh runs TTNN programs only")
+    _current_runtime = device_runtime
+
+
+def get_current_device_runtime():
+    return _current_runtime
+
+
+class DispatchCoreType(str, _enum.Enum):
+    """MeshDeviceOptions.dispatch_core_type (a simulated chip has no dispatch cores; kept)."""
+    WORKER = "WORKER"
+    ETH = "ETH"
