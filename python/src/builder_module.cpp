@@ -145,9 +145,74 @@ py::tuple compile_module(const std::string& text, const std::string& path, uint6
                         per_program, warnings);
 }
 
+py::dict tensor_desc(const binary::TensorDesc& d) {
+  py::dict out;
+  out["shape"] = d.shape;
+  out["dtype"] = std::string(mlir_name(d.dtype));
+  out["presharded"] = d.presharded;
+  out["local_shape"] = d.presharded ? d.local_shape : d.shape;
+  return out;
+}
+
+// The programs of `text` as the builder loads them: per program its name, whether private,
+// its inputs' and outputs' types, and per op its name, loc, source line (debug_str), and the
+// golden keys of its operands and results ("input_<i>" for an argument, the producing op's
+// golden key otherwise).
+py::list describe(const std::string& text, const std::string& path) {
+  compiler::ParseOptions options;
+  options.path = path;
+  binary::Binary bin = call([&] {
+    binary::Binary b = compiler::parse_mlir(text, options);
+    compiler::verify_and_annotate(b, path);
+    return b;
+  });
+  py::list programs;
+  for (const binary::Program& program : bin.programs) {
+    std::map<uint32_t, std::string> key;
+    for (size_t i = 0; i < program.inputs.size(); ++i)
+      key[program.inputs[i]] = "input_" + std::to_string(i);
+    py::list ops;
+    for (const binary::Op& op : program.ops) {
+      py::dict o;
+      o["name"] = op.name;
+      o["loc"] = op.loc;
+      o["debug_str"] = op.debug_str;
+      py::list operands, results, result_types;
+      for (uint32_t v : op.operands) {
+        operands.append(key.count(v) ? py::str(key[v]) : py::str(""));
+      }
+      for (size_t r = 0; r < op.results.size(); ++r) {
+        key[op.results[r]] = compiler::golden_key(op.loc, r);
+        results.append(key[op.results[r]]);
+        result_types.append(tensor_desc(program.values[op.results[r]]));
+      }
+      py::list operand_types;
+      for (uint32_t v : op.operands) operand_types.append(tensor_desc(program.values[v]));
+      o["operands"] = operands;
+      o["operand_types"] = operand_types;
+      o["results"] = results;
+      o["result_types"] = result_types;
+      ops.append(o);
+    }
+    py::list inputs, outputs;
+    for (uint32_t v : program.inputs) inputs.append(tensor_desc(program.values[v]));
+    for (uint32_t v : program.outputs) outputs.append(tensor_desc(program.values[v]));
+    py::dict p;
+    p["name"] = program.name;
+    p["private"] = program.is_private;
+    p["mesh_shape"] = std::vector<uint32_t>{program.mesh_shape.rows, program.mesh_shape.cols};
+    p["inputs"] = inputs;
+    p["outputs"] = outputs;
+    p["ops"] = ops;
+    programs.append(p);
+  }
+  return programs;
+}
+
 }  // namespace
 
 void register_builder(py::module_& m) {
+  m.def("describe", &describe, py::arg("text"), py::arg("path"));
   m.def("op_schemas", &op_schemas);
   // The result shapes of op `op_index` of function `program_index` of `text`, by the verifier's
   // rules (see compiler::infer_result_shapes); errors as ttrt compile reports them.

@@ -4,6 +4,7 @@ example shows (its printed TTIR, its goldens) and, where it runs, the golden rep
 import json
 import os
 import re
+import sys
 from collections import OrderedDict
 from typing import List, Optional
 
@@ -534,3 +535,118 @@ def test_builder_collectives_under_mpirun():
     p = run_python(COLLECTIVES_SCRIPT, np=2)
     assert p.returncode == 0, p.stdout + p.stderr
     assert re.search(r"collectives: (\d+) checks passed", p.stdout), p.stdout
+
+
+# -- debug dialect ops ----------------------------------------------------------------------------
+
+
+def test_debug_breakpoint_print_memory_snapshot_and_dump(monkeypatch, capsys):
+    stops = []
+    monkeypatch.setattr(sys, "breakpointhook", lambda *a, **k: stops.append(1))
+
+    def module0(builder: TTIRBuilder):
+        @builder.func([(32, 32), (32, 32)], [torch.float32, torch.float32])
+        def debug_breakpoint(in0: Operand, in1: Operand, builder: TTIRBuilder):
+            add0 = builder.add(in0, in1)
+            builder.breakpoint(add0)
+            builder.print(add0, "execution has reached here")
+            builder.memory_snapshot(add0, "memory_dump.txt")
+            builder.dump(add0, "add0.npz")
+            sigmoid0 = builder.sigmoid(add0)
+            return sigmoid0
+
+    device = open_device((1, 2))  # the document's mesh: the 1x1 program runs on a sub-mesh
+    try:
+        report = compile_and_execute_ttir(module0, device=device)
+    finally:
+        tt_runtime.runtime.close_mesh_device(device)
+    assert passes(report) == 1
+    assert stops == [1]
+    assert "execution has reached here" in capsys.readouterr().out
+    snapshot = json.load(open("memory_dump.txt"))
+    assert snapshot["devices"][0]["dram"]["total_bytes_allocated_per_bank"] > 0
+    module, builder = build_module(module0, "ttir")
+    g = builder.get_golden_map()["debug_breakpoint"]
+    add = [k for k in g if k.startswith(__file__)][0]
+    np.testing.assert_allclose(np.load("add0.npz")["device_0"], g[add].shard_at(0), rtol=1e-6)
+
+
+# -- load, split and execute MLIR files -----------------------------------------------------------
+
+TWO_FUNCS = """module {
+  func.func @modela(%arg0: tensor<32x32xf32>, %arg1: tensor<32x32xf32>) -> tensor<32x32xf32> {
+    %0 = "ttir.add"(%arg0, %arg1) : (tensor<32x32xf32>, tensor<32x32xf32>) -> tensor<32x32xf32> loc("add")
+    %1 = "ttir.exp"(%0) : (tensor<32x32xf32>) -> tensor<32x32xf32> loc("exp")
+    return %1 : tensor<32x32xf32>
+  }
+  func.func @modelb(%arg0: tensor<32x32xf32>, %arg1: tensor<32x32xf32>) -> tensor<32x32xf32> {
+    %0 = "ttir.multiply"(%arg0, %arg1) : (tensor<32x32xf32>, tensor<32x32xf32>) -> tensor<32x32xf32> loc("mul")
+    return %0 : tensor<32x32xf32>
+  }
+}
+"""
+
+
+def test_load_mlir_file_with_custom_inputs_and_execute():
+    a, b = torch.randn(32, 32), torch.randn(32, 32)
+    module, builder = load_mlir_file(TWO_FUNCS, target="ttir", golden_inputs={
+        "modela": [a, b], "modelb": [torch.randn(32, 32), torch.randn(32, 32)]})
+    assert str(module) == TWO_FUNCS
+    g = builder.get_golden_map()
+    np.testing.assert_allclose(g["modela"]["add"].shard_at(0), (a + b).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(g["modela"]["output_0"].shard_at(0), np.exp((a + b).numpy()),
+                               rtol=1e-5)
+    compiled_bin, input_output_goldens, intermediate_goldens = \
+        compile_ttir_module_to_flatbuffer(module, builder)
+    device = open_device()
+    try:
+        report = execute_fb(compiled_bin, input_output_goldens, intermediate_goldens,
+                            device=device, enable_intermediate_verification=True)
+    finally:
+        tt_runtime.runtime.close_mesh_device(device)
+    assert passes(report) == 3 + 2  # add, exp, output; mul, output
+    with pytest.raises(Exception, match="no public function"):
+        load_mlir_file(TWO_FUNCS, golden_inputs={"modelc": [a, b]})
+    with pytest.raises(Exception, match="does not load"):
+        load_mlir_file(TWO_FUNCS.replace("ttir.exp", "ttir.nosuchop"))
+
+
+def test_split_mlir_file_of_a_small_module():
+    module, builder = load_mlir_file(TWO_FUNCS, target="ttir")
+    parts = split_mlir_file(module, builder)
+    assert len(parts) == 3
+    text = str(parts[1][0])
+    assert 'func.func @exp_1(%arg0: tensor<32x32xf32>)' in text and 'loc("exp")' in text
+    # The split exp's input is the original add's golden.
+    add = builder.get_golden_map()["modela"]["add"].shard_at(0)
+    g = parts[1][1].get_golden_map()["exp_1"]
+    np.testing.assert_array_equal(g["input_0"].shard_at(0), add)
+
+
+def corpus_file(rel):
+    root = os.path.join(os.environ.get("MESHRT_SOURCE_DIR", ""), "..", "shared", "corpus",
+                        "tt-mlir")
+    path = os.path.join(root, rel)
+    if not os.path.exists(path):
+        if os.environ.get("MESHRT_REQUIRE_CORPUS", "0") not in ("", "0"):
+            pytest.fail(f"no corpus file {path}")
+        pytest.skip(f"no corpus at {root}")
+    return open(path).read()
+
+
+def test_load_split_execute_a_20_op_corpus_program():
+    text = corpus_file("Silicon/TTNN/n150/optimizer/resnet50_layer4_module1.mlir")
+    module, builder = load_mlir_file(text, target="ttir")
+    builder_module_list = split_mlir_file(module, builder)
+    assert len(builder_module_list) == 20
+    checked = 0
+    for split_module, split_builder in builder_module_list:
+        compiled_bin, input_output_goldens, intermediate_goldens = \
+            compile_ttir_module_to_flatbuffer(split_module, split_builder)
+        report = execute_fb(compiled_bin, input_output_goldens, intermediate_goldens)
+        checked += passes(report)
+        # The op alone gives what it gave in the whole program (bf16 values).
+        original = list(split_builder._original_goldens.values())[0][0]
+        alone = input_output_goldens[0]["output_0"].shard_at(0)
+        np.testing.assert_allclose(alone, original, rtol=2e-2, atol=2e-2)
+    assert checked == 20

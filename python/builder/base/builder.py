@@ -243,8 +243,11 @@ class Builder:
         self._operand_goldens = {}    # Operand -> tensor: a golden the user gives
         self._goldens_to_check = None
         self._bypassed = set()        # locs whose check is skipped
+        self._debug_actions = {}      # loc -> [(kind, argument, site)]
         self._goldens = None          # computed: [{key: {device: array}}] per function
         self._seed = 0
+        self._source = None           # a loaded module's text (load_mlir_file)
+        self._described = None        # its programs as meshrt's compiler reads them
         self.golden_check_level = GoldenCheckLevel.OP_LEVEL
 
     # -- the mesh ------------------------------------------------------------------------------
@@ -412,7 +415,28 @@ class Builder:
         return (f'module attributes {{ttcore.meshes = #ttcore.meshes<[<"{self._mesh_name}" = '
                 f"{rows}x{cols}>]>}}")
 
+    def _load(self, text, path):
+        """Makes this builder hold the module `text` (its functions' arguments as operands)."""
+        try:
+            self._described = _native.describe(text, path)
+        except _RuntimeError as e:
+            raise BuilderError(f"{path}: the module does not load: {e}") from None
+        self._source = text
+        for p in self._described:
+            f = _Func(p["name"], p["private"], path, False)
+            for i, t in enumerate(p["inputs"]):
+                f.args.append(Operand(f, f"%arg{i}", t["local_shape"], t["dtype"]))
+                f.arg_attrs.append("")
+            f.presharded_args = {}
+            f.presharded_results = {}
+            f.loaded_inputs = p["inputs"]
+            self._funcs.append(f)
+        if self._described:
+            self._mesh_shape = tuple(self._described[0]["mesh_shape"])
+
     def _module_text(self, debug_info):
+        if self._source is not None:
+            return self._source
         host = [f for f in self._funcs if not f.device_module]
         device = [f for f in self._funcs if f.device_module]
         body = [f.text(debug_info) for f in host]
@@ -461,6 +485,32 @@ class Builder:
             raise BuilderError(f"bypass: {operand!r} is not an op's result")
         self._bypassed.add(operand.op.loc)
 
+    # -- debug actions (tt-mlir's debug dialect ops) ------------------------------------------
+    # meshrt's TTIR has no debug dialect: these run on the host after the op that made
+    # `operand`, when the module runs through execute_fb / compile_and_execute_ttir.
+    def _debug_action(self, operand, kind, arg=None, loc=None):
+        if not isinstance(operand, Operand) or operand.op is None:
+            raise BuilderError(f"{_caller_site()}: {kind}: {operand!r} is not an op's result")
+        self._debug_actions.setdefault(operand.op.loc, []).append((kind, arg, loc or _caller_site()))
+
+    def breakpoint(self, operand, loc=None):
+        """Stops in Python's debugger (the `breakpoint()` builtin) after the op that made
+        `operand`, with the op's outputs in `outputs`."""
+        self._debug_action(operand, "breakpoint", None, loc)
+
+    def print(self, operand, message, loc=None):
+        """Prints `message` and the op's location after the op that made `operand`."""
+        self._debug_action(operand, "print", message, loc)
+
+    def memory_snapshot(self, operand, file_path, loc=None):
+        """Writes every chip's memory view (JSON) to `file_path` after the op that made
+        `operand`."""
+        self._debug_action(operand, "memory_snapshot", file_path, loc)
+
+    def dump(self, operand, file_path, loc=None):
+        """Writes the op's output, one array per device (numpy .npz), to `file_path`."""
+        self._debug_action(operand, "dump", file_path, loc)
+
     def _expect_argument(self, operand, what):
         if not isinstance(operand, Operand) or operand.op is not None:
             raise BuilderError(f"{what}: {operand!r} is not a function argument")
@@ -474,6 +524,13 @@ class Builder:
         value = self._input_goldens[operand]
         f = operand.func
         index = f.args.index(operand)
+        if isinstance(value, GoldenMapTensor):  # one tensor per device, as given
+            arrays = [to_numpy(value.shard_at(d)) for d in range(self.num_devices)]
+            for a in arrays:
+                if tuple(a.shape) != operand.shape:
+                    raise BuilderError(f"golden of argument {index} of '{f.name}' has shape "
+                                       f"{tuple(a.shape)} on a device, the argument is {operand.shape}")
+            return arrays
         shape = self._logical_shape(f, index)
         if callable(value) and not hasattr(value, "shape"):
             value = value(shape)
@@ -528,6 +585,8 @@ class Builder:
                             inputs[name].append([np.asarray(seeded[name][f"input_{i}"][d],
                                                             dtype=np.float64)
                                                  for d in range(self.num_devices)])
+                        elif isinstance(a, list):  # per device
+                            inputs[name].append([np.asarray(x, dtype=np.float64) for x in a])
                         elif i in f.presharded_args:
                             inputs[name].append(self._shards(np.asarray(a, dtype=np.float64),
                                                              f.presharded_args[i]))

@@ -14,7 +14,7 @@ import numpy as np
 from ttrt import binary as _binary
 
 from .builder import Builder, BuilderError, Module, _native, is_float_dtype
-from .builder_runtime import TTBuilderCompileException, execute_fb
+from .builder_runtime import TTBuilderCompileException, execute_fb, register_debug_actions
 from .golden_map import GoldenMapTensor
 from ..ttir.ttir_builder import TTIRBuilder
 
@@ -109,6 +109,7 @@ def compile_ttir_module_to_flatbuffer(module, builder, system_desc_path=None, ar
         with open(os.path.join(artifact_dir, "ttir_module.mlir"), "w") as f:
             f.write(module.text(True))
     compiled = _binary.load_binary_from_bytes(data, name)
+    register_debug_actions(compiled, builder._debug_actions)
     return compiled, io, intermediate
 
 
@@ -175,3 +176,125 @@ def compile_ttnn_to_flatbuffer(*_, **__):
 
 def compile_d2m_to_flatbuffer(*_, **__):
     _not_here("builder", "d2m")
+
+
+def load_mlir_file(mlir_text, golden_inputs=None, target="ttir", mesh_name="mesh",
+                   mesh_dict=None, deallocate_goldens=False, path="<loaded>.mlir"):
+    """A TTIR module from its text: (Module, builder). Goldens of every op are computed by the
+    reference interpreter from `golden_inputs` ({function: [tensor per argument]}) or from the
+    seeded inputs ttrt would generate. (`deallocate_goldens` has nothing to free here: meshrt
+    keeps the goldens in the compiled binary, not in Python.)"""
+    if target != "ttir":
+        _not_here("target", target)
+    builder = TTIRBuilder(None, None, mesh_name, mesh_dict)
+    builder._load(mlir_text, path)
+    for name, tensors in (golden_inputs or {}).items():
+        f = next((f for f in builder._funcs if f.name == name and not f.private), None)
+        if f is None:
+            raise BuilderError(f"golden_inputs names '{name}', which is no public function of "
+                               f"the module ({[g.name for g in builder._funcs if not g.private]})")
+        if len(tensors) != len(f.args):
+            raise BuilderError(f"golden_inputs['{name}'] has {len(tensors)} tensors, "
+                               f"'{name}' takes {len(f.args)}")
+        builder.set_goldens(dict(zip(f.args, tensors)), override=True)
+    return Module(builder), builder
+
+
+def _operand_list(text, start):
+    """(operands, end) of the parenthesised SSA list opening at text[start]."""
+    depth, i = 0, start
+    while i < len(text):
+        if text[i] in "([<{":
+            depth += 1
+        elif text[i] in ")]>}":
+            depth -= 1
+            if depth == 0:
+                break
+        i += 1
+    inner = text[start + 1:i].strip()
+    return ([o.strip() for o in inner.split(",")] if inner else []), i + 1
+
+
+def _signature_types(text):
+    """The operand types of an op's `: (T, ...) -> R` trailer."""
+    depth, i = 0, 0
+    at = -1
+    while i < len(text):
+        c = text[i]
+        if c in "([<{":
+            depth += 1
+        elif c in ")]>}":
+            depth -= 1
+        elif depth == 0 and text.startswith(" : (", i):
+            at = i + 3
+        i += 1
+    if at < 0:
+        return []
+    types, _ = _operand_list(text, at)
+    return types
+
+
+def _split_text(builder, program, index, op):
+    """A module holding op `index` of `program` alone, its operands as arguments."""
+    from .builder import tensor_type
+    line = op["debug_str"]
+    head = re.search(r'"ttir\.[a-z_0-9]+"\(', line)
+    if head is None:
+        return None
+    operands, end = _operand_list(line, head.end() - 1)
+    n = len(op["operands"])
+    types_text = _signature_types(line[end:])
+    lines, names = [], [f"%arg{i}" for i in range(n)]
+    for k in range(n, len(operands)):  # destination operands (ttir.empty) of older programs
+        t = types_text[k] if k < len(types_text) else None
+        if t is None:
+            return None
+        lines.append(f'%dps{k} = "ttir.empty"() : () -> {t}')
+        names.append(f"%dps{k}")
+    results = [f"%r{i}" for i in range(len(op["results"]))]
+    lhs = (", ".join(results) + " = ") if results else ""
+    lines.append(lhs + line[head.start():head.end()] + ", ".join(names) + ")" + line[end:])
+    args = ", ".join(f"%arg{i}: {tensor_type(t['local_shape'], t['dtype'])}"
+                     for i, t in enumerate(op["operand_types"]))
+    outs = [tensor_type(t["shape"], t["dtype"]) for t in op["result_types"]]
+    aliases = [ln for ln in builder._source.splitlines() if ln.startswith("#")]
+    body = "\n".join("    " + ln for ln in lines)
+    ret = f"    return {', '.join(results)} : {', '.join(outs)}"
+    name = f"{op['name']}_{index}"
+    return ("\n".join(aliases) + "\n" + builder._module_header() +
+            f" {{\n  func.func @{name}({args}) -> ({', '.join(outs)}) {{\n{body}\n{ret}\n  }}\n}}\n")
+
+
+def split_mlir_file(module, builder):
+    """Every op of every public function of a loaded module as its own (Module, builder): the
+    op's operands become the module's arguments, with the original goldens of those operands
+    as their inputs, so the op can be compiled, run and checked alone. `call` ops are not split
+    (their callee is a function of its own)."""
+    if builder._source is None:
+        builder._load(module.text(True), "<built>.mlir")
+    goldens = builder._golden_maps()
+    out = []
+    for program in builder._described:
+        if program["private"]:
+            continue
+        g = goldens.get(program["name"], {})
+        for index, op in enumerate(program["ops"]):
+            if op["name"] == "call":
+                continue
+            text = _split_text(builder, program, index, op)
+            if text is None:
+                raise BuilderError(f"op {index} ({op['name']}) of '{program['name']}' cannot be "
+                                   f"split: {op['debug_str'][:120]}")
+            split_module, split_builder = load_mlir_file(text, mesh_dict=None,
+                                                         path=f"{op['name']}_{index}.mlir")
+            f = split_builder._funcs[0]
+            inputs = {}
+            for arg, key in zip(f.args, op["operands"]):
+                if key not in g:
+                    raise BuilderError(f"no golden of operand {key} of op {index} "
+                                       f"({op['name']}) of '{program['name']}'")
+                inputs[arg] = GoldenMapTensor(g[key], builder.mesh_shape)
+            split_builder.set_goldens(inputs, override=True)
+            split_builder._original_goldens = {k: g[k] for k in op["results"] if k in g}
+            out.append((split_module, split_builder))
+    return out

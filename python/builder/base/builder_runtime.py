@@ -87,6 +87,38 @@ def _failed(entry, check_pcc, check_atol, check_rtol):
             or (check_rtol and entry["actual_rtol"] > entry["expected_rtol"]))
 
 
+# Debug actions of compiled builder modules, by binary id: {loc: [(kind, argument, site)]}.
+_DEBUG_ACTIONS = {}
+
+
+def register_debug_actions(compiled_bin, actions):
+    if actions:
+        _DEBUG_ACTIONS[compiled_bin.id] = dict(actions)
+
+
+def _run_debug_actions(actions, loc, device, devices, op_context, program_context):
+    for kind, arg, site in actions:
+        if kind == "print":
+            print(f"{site}: {arg} (after {loc})", flush=True)
+        elif kind == "memory_snapshot":
+            snapshot = []
+            for d in range(devices):
+                views = device.get_memory_view(d)
+                snapshot.append({"device": d, **{
+                    t.name.lower(): {f: getattr(v, f) for f in (
+                        "num_banks", "total_bytes_per_bank", "total_bytes_allocated_per_bank",
+                        "total_bytes_free_per_bank", "largest_contiguous_bytes_free_per_bank")}
+                    for t, v in views.items()}})
+            with open(arg, "w") as f:
+                json.dump({"loc": loc, "devices": snapshot}, f, indent=2)
+        elif kind == "dump":
+            outs = _rt.get_op_output_tensor(op_context, program_context)
+            np.savez(arg, **{f"device_{d}": _values(t, _dtype_of(t)) for d, t in outs.items()})
+        elif kind == "breakpoint":
+            outputs = _rt.get_op_output_tensor(op_context, program_context)  # noqa: F841
+            breakpoint()
+
+
 def _key(loc):
     return f"loc({json.dumps(loc)})"
 
@@ -120,10 +152,19 @@ def execute_fb(compiled_bin, input_output_goldens=None, intermediate_goldens=Non
                 options = _rt.MeshDeviceOptions()
                 options.mesh_shape = mesh
                 device = _rt.open_mesh_device(options)
-            program_report = _run_program(compiled_bin, p, io.get(p, {}), intermediate, device,
-                                          disable_golden, enable_intermediate_verification,
-                                          bypass, (pcc, atol, rtol), dump_memory, artifact_dir
-                                          if save_artifacts else None)
+            # A program for a smaller mesh runs on a sub-mesh of the device at its origin.
+            target, sub = device, None
+            if list(device.get_mesh_shape()) != mesh:
+                sub = target = _rt.create_sub_mesh_device(device, mesh, [0, 0])
+            try:
+                program_report = _run_program(compiled_bin, p, io.get(p, {}), intermediate,
+                                              target, disable_golden,
+                                              enable_intermediate_verification, bypass,
+                                              (pcc, atol, rtol), dump_memory,
+                                              artifact_dir if save_artifacts else None)
+            finally:
+                if sub is not None:
+                    _rt.release_sub_mesh_device(sub)
             if own:
                 _rt.close_mesh_device(device)
                 device = None
@@ -171,10 +212,14 @@ def _run_program(binary, p, goldens, intermediate, device, disable_golden, inter
 
     report = {}
     memory = []
-    hooks_wanted = (intermediates and intermediate) or dump_memory
+    actions = _DEBUG_ACTIONS.get(binary.id, {})
+    hooks_wanted = (intermediates and intermediate) or dump_memory or actions
 
     def post_op(bin_, program_context, op_context):
         loc = _rt.get_op_loc_info(op_context)
+        if loc in actions:
+            _run_debug_actions(actions[loc], loc, device, mesh[0] * mesh[1], op_context,
+                               program_context)
         if dump_memory:
             views = device.get_memory_view(0)  # chip 0 after the op
             entry = {"loc": loc, "debug_str": _rt.get_op_debug_str(op_context)}

@@ -198,8 +198,13 @@ def _make_method(op_name, schema):
             dtypes = ["f32"] * count
         out_shape = values.get("output_shape") or shape_hint
         placeholder = None
-        if out_shape is not None:
-            placeholder = [tuple(out_shape)] * count
+        if out_shape is not None:  # one shape for every result, or one per result
+            per_result = len(out_shape) > 0 and hasattr(out_shape[0], "__iter__")
+            placeholder = ([tuple(s) for s in out_shape] if per_result
+                           else [tuple(out_shape)] * count)
+            if len(placeholder) != count:
+                raise BuilderError(f"{_caller_site()}: ttir.{op_name}: output_shape gives "
+                                   f"{len(placeholder)} shapes for {count} results")
         elif not ops:
             raise BuilderError(f"{_caller_site()}: ttir.{op_name} has no operand to take a "
                                f"result shape from: give output_shape=")
