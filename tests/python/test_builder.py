@@ -383,6 +383,20 @@ def test_bypass_op():
     assert passes(compile_and_execute_ttir(module0, enable_intermediate_verification=True)) == 1
 
 
+def test_golden_check_level_graph_checks_outputs_only():
+    def module0(builder: TTIRBuilder):
+        @builder.func([(32, 32), (32, 32)], [torch.float32, torch.float32])
+        def model(in0: Operand, in1: Operand, builder: TTIRBuilder):
+            builder.golden_check_level = GoldenCheckLevel.GRAPH_LEVEL
+            add_0 = builder.add(in0, in1)
+            return builder.multiply(add_0, in1)
+
+    builder, compiled, io, intermediate = compile_ttir_to_flatbuffer(module0)
+    assert intermediate == {} and set(io[0]) == {"input_0", "input_1", "output_0"}
+    report = execute_fb(compiled, io, intermediate, enable_intermediate_verification=True)
+    assert list(report[0]) == ["output_0"] and passes(report) == 1
+
+
 # -- multi-device graphs --------------------------------------------------------------------------
 
 
@@ -499,7 +513,17 @@ def test_bad_use_raises_naming_op_and_line():
         def f(a, builder):
             return builder.exp(a)
 
-    assert "unknown dtype torch.complex64" in str(build_error(unknown_dtype))
+    e = str(build_error(unknown_dtype))
+    assert "unknown dtype torch.complex64" in e and "test_builder.py" in e and "builder.func" in e
+
+    def unknown_output_type(builder):
+        @builder.func([(32, 32)], [torch.float32])
+        def f(a, builder):
+            return builder.exp(a, output_type=torch.complex64)  # BAD-TYPE
+
+    line = [i for i, t in enumerate(open(__file__), 1) if "# BAD-TYPE" in t][0]
+    e = str(build_error(unknown_output_type))
+    assert f"{__file__}:{line}: ttir.exp: output_type: unknown dtype" in e
 
     def wrong_golden(builder):
         @builder.func([(32, 32)], [torch.float32])
@@ -509,7 +533,8 @@ def test_bad_use_raises_naming_op_and_line():
             return out
 
     e = build_error(wrong_golden)
-    assert "golden of %0 has shape (16, 32)" in str(e) and "test_builder.py" in str(e)
+    assert "golden of %0 (the result of ttir.exp) has shape (16, 32)" in str(e)
+    assert "test_builder.py" in str(e)
 
     def missing_attribute(builder):
         @builder.func([(32, 32)], [torch.float32])
@@ -605,6 +630,8 @@ def test_load_mlir_file_with_custom_inputs_and_execute():
     finally:
         tt_runtime.runtime.close_mesh_device(device)
     assert passes(report) == 3 + 2  # add, exp, output; mul, output
+    # deallocate_goldens (the document's "load large mlir file") is accepted.
+    assert load_mlir_file(TWO_FUNCS, target="ttir", deallocate_goldens=True)[1] is not None
     with pytest.raises(Exception, match="no public function"):
         load_mlir_file(TWO_FUNCS, golden_inputs={"modelc": [a, b]})
     with pytest.raises(Exception, match="does not load"):
@@ -650,3 +677,22 @@ def test_load_split_execute_a_20_op_corpus_program():
         alone = input_output_goldens[0]["output_0"].shard_at(0)
         np.testing.assert_allclose(alone, original, rtol=2e-2, atol=2e-2)
     assert checked == 20
+
+
+def test_set_goldens_to_check_keeps_only_those_ops():
+    kept = {}
+
+    def module0(builder: TTIRBuilder):
+        @builder.func([(32, 32)], [torch.float32])
+        def model(in0: Operand, builder: TTIRBuilder):
+            a = builder.exp(in0)
+            b = builder.neg(a)
+            builder.set_goldens_to_check([b])
+            kept["loc"] = b.loc
+            return builder.abs(b)
+
+    builder, compiled, io, intermediate = compile_ttir_to_flatbuffer(module0)
+    assert list(intermediate) == [kept["loc"]]
+    report = execute_fb(compiled, io, intermediate, enable_intermediate_verification=True)
+    assert sorted(report[0]) == sorted([f'loc("{kept["loc"]}")', "output_0"])
+    assert passes(report) == 2

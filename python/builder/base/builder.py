@@ -269,8 +269,13 @@ class Builder:
             raise BuilderError(f"{len(shapes)} input shapes but {len(types)} input types")
         site = _caller_site()
 
+        try:
+            mlir_types = [mlir_dtype(t) for t in types]
+        except BuilderError as e:
+            raise BuilderError(f"{site}: builder.func: {e}") from None
+
         def decorate(fn):
-            self._build_func(fn, shapes, [mlir_dtype(t) for t in types], site, private=False,
+            self._build_func(fn, shapes, mlir_types, site, private=False,
                              presharded_args=presharded_args or {},
                              presharded_results=presharded_results or {})
             return fn
@@ -456,8 +461,6 @@ class Builder:
             self._input_goldens[operand] = value
         self._goldens = None
 
-    set_graph_input_output = None  # tt-mlir's older name, not provided
-
     def set_operand_goldens(self, goldens, override=True):
         """Goldens of op results, in place of the reference interpreter's."""
         for operand, value in goldens.items():
@@ -465,8 +468,9 @@ class Builder:
                 raise BuilderError(f"set_operand_goldens: {operand!r} is not a builder operand")
             array = to_numpy(value)
             if tuple(array.shape) != operand.shape:
-                raise BuilderError(f"{_caller_site()}: golden of {operand.name} has shape "
-                                   f"{tuple(array.shape)}, the operand is {operand.type}")
+                what = f"the result of {operand.op.name}" if operand.op else "an argument"
+                raise BuilderError(f"{_caller_site()}: golden of {operand.name} ({what}) has "
+                                   f"shape {tuple(array.shape)}, the operand is {operand.type}")
             self._operand_goldens[operand] = value
 
     def set_goldens_to_check(self, operands, override=False):
@@ -514,8 +518,6 @@ class Builder:
     def _expect_argument(self, operand, what):
         if not isinstance(operand, Operand) or operand.op is not None:
             raise BuilderError(f"{what}: {operand!r} is not a function argument")
-        array_shape = operand.shape
-        return array_shape
 
     def _input_array(self, operand):
         """The user's golden of an argument as a numpy array of its logical shape, or None."""

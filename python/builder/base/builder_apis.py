@@ -13,7 +13,8 @@ import numpy as np
 
 from ttrt import binary as _binary
 
-from .builder import Builder, BuilderError, Module, _native, is_float_dtype
+from .builder import BuilderError, Module
+from .builder_enums import GoldenCheckLevel
 from .builder_runtime import TTBuilderCompileException, execute_fb, register_debug_actions
 from .golden_map import GoldenMapTensor
 from ..ttir.ttir_builder import TTIRBuilder
@@ -76,6 +77,10 @@ def _goldens_of(builder):
         for operand, _ in builder._operand_goldens.items():
             if operand.func is f and operand.op is not None:
                 intermediate[operand.op.loc] = builder.get_golden(operand)
+    if builder.golden_check_level != GoldenCheckLevel.OP_LEVEL:  # graph level: outputs only
+        intermediate = {}
+    if builder.golden_check_level == GoldenCheckLevel.DISABLED:
+        io = {i: {k: v for k, v in g.items() if k.startswith("input_")} for i, g in io.items()}
     if builder._goldens_to_check is not None:
         keep = {o.op.loc for o in builder._goldens_to_check if o.op is not None}
         intermediate = {k: v for k, v in intermediate.items() if k in keep}

@@ -190,7 +190,10 @@ def _make_method(op_name, schema):
                 shape_hint = tuple(int(x) for x in v)
         count = values.get("num_results") or len(fixed_results)
         output_type = values.get("output_type")
-        dtype = mlir_dtype(output_type) if output_type is not None else None
+        try:
+            dtype = mlir_dtype(output_type) if output_type is not None else None
+        except BuilderError as e:
+            raise BuilderError(f"{_caller_site()}: ttir.{op_name}: output_type: {e}") from None
         dtypes = None
         if dtype is not None:
             dtypes = [dtype] * count
