@@ -11,6 +11,7 @@
 #include "meshrt/binary/system_desc.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/common/file_io.hpp"
+#include "meshrt/mesh/placement.hpp"
 #include "meshrt/report/memory_json.hpp"
 #include "meshrt/report/perf_report.hpp"
 #include "meshrt/runtime/debug.hpp"
@@ -46,36 +47,6 @@ meshrt::ClusterDesc resolve_cluster(const MeshDeviceOptions& o) {
   return meshrt::builtin_cluster("default");
 }
 
-// The box of the cluster a mesh of `shape` opens on: `shape` itself at `offset` when it fits,
-// else a box of the same volume (its transpose first, then the squarest) to reshape.
-meshrt::MeshBox choose_box(const meshrt::ClusterDesc& cluster, const MeshShape& shape,
-                           meshrt::MeshCoordinate offset) {
-  const MeshShape& c = cluster.mesh;
-  if (offset.row + shape.rows <= c.rows && offset.col + shape.cols <= c.cols)
-    return {offset, shape};
-  if (shape.volume() <= c.volume()) {
-    std::optional<MeshShape> best;
-    auto fits = [&](MeshShape s) {
-      return offset.row + s.rows <= c.rows && offset.col + s.cols <= c.cols;
-    };
-    MeshShape transposed{shape.cols, shape.rows};
-    if (fits(transposed)) return {offset, transposed};
-    for (uint32_t r = 1; r <= shape.volume(); ++r) {
-      if (shape.volume() % r) continue;
-      MeshShape s{r, shape.volume() / r};
-      if (!fits(s)) continue;
-      auto skew = [](MeshShape m) { return m.rows > m.cols ? m.rows - m.cols : m.cols - m.rows; };
-      if (!best || skew(s) < skew(*best)) best = s;
-    }
-    if (best) return {offset, *best};
-  }
-  raise(ErrorCode::kIncompatible,
-        fmt::format("the program needs a {} mesh ({} chips) but cluster '{}' has {} chips ({}){}",
-                    shape.to_string(), shape.volume(), cluster.name, c.volume(), c.to_string(),
-                    shape.volume() <= c.volume()
-                        ? fmt::format(" from offset ({},{})", offset.row, offset.col)
-                        : ""));
-}
 
 wire::Command command(wire::Kind kind, uint64_t handle, uint64_t target = 0) {
   wire::Command c;
@@ -153,7 +124,7 @@ Device openMeshDevice(const MeshDeviceOptions& o) {
       offset = {o.meshOffset[0], o.meshOffset[1]};
     }
     c.shape = o.meshShape ? shape_from(*o.meshShape, "meshShape") : cluster.mesh;
-    box = choose_box(cluster, c.shape, offset);
+    box = meshrt::choose_box(cluster, c.shape, offset);
     for (uint32_t d = 0; d < box.shape.volume(); ++d) {
       auto bc = box.shape.coord_of(meshrt::DeviceId{d});
       c.device_ids.push_back(

@@ -9,13 +9,13 @@
 #include <chrono>
 #include <optional>
 
-#include "mesh_layout.hpp"
 #include "meshrt/common/timeouts.hpp"
 #include "meshrt/binary/binary_io.hpp"
 #include "meshrt/comm/channel.hpp"
 #include "meshrt/comm/local.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/compiler/verify.hpp"
+#include "meshrt/mesh/placement.hpp"
 #include "meshrt/report/memory_json.hpp"
 
 namespace meshrt::runtime::detail {
@@ -42,37 +42,13 @@ MeshEntry make_entry(const ClusterDesc& cluster, comm::Communicator& comm,
   e.box = box;
   std::vector<DeviceId> physical;
   for (const auto& s : e.base) physical.push_back(s.physical);
-  std::vector<uint32_t> order = reshape_order(cluster, box, physical, shape);
+  std::vector<uint32_t> order = meshrt::reshape_order(cluster, box, physical, shape);
   std::vector<ChipSlot> slots;
   for (uint32_t i : order) slots.push_back(e.base[i]);
   e.view = std::make_shared<MeshContext>(cluster, shape, comm, std::move(slots));
   return e;
 }
 
-// Box of the cluster covered by `ids` (they must fill it exactly).
-MeshBox box_of(const ClusterDesc& cluster, const std::vector<uint32_t>& ids) {
-  uint32_t r0 = UINT32_MAX, c0 = UINT32_MAX, r1 = 0, c1 = 0;
-  std::vector<uint32_t> sorted = ids;
-  std::sort(sorted.begin(), sorted.end());
-  for (uint32_t id : sorted) {
-    if (id >= cluster.mesh.volume()) {
-      raise(ErrorCode::kInvalidArgument, fmt::format("device id {} is not a chip of cluster '{}' "
-                                                     "({} chips)",
-                                                     id, cluster.name, cluster.mesh.volume()));
-    }
-    MeshCoordinate c = cluster.mesh.coord_of(DeviceId{id});
-    r0 = std::min(r0, c.row), c0 = std::min(c0, c.col);
-    r1 = std::max(r1, c.row), c1 = std::max(c1, c.col);
-  }
-  MeshBox box{{r0, c0}, {r1 - r0 + 1, c1 - c0 + 1}};
-  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end() ||
-      box.shape.volume() != sorted.size()) {
-    raise(ErrorCode::kInvalidArgument,
-          fmt::format("device ids {} do not form a box of cluster '{}'", fmt::join(ids, ","),
-                      cluster.name));
-  }
-  return box;
-}
 
 std::string combine(const std::vector<wire::Response>& failures) {
   std::string combined;
@@ -159,7 +135,7 @@ std::vector<uint8_t> Session::execute(const wire::Command& c) {
       cluster.chip.l1_small_bytes = c.l1_small_size;
       cluster.chip.trace_region_bytes = c.trace_region_size;
       // The chips (a box of the cluster) and the shape the mesh has over them.
-      MeshBox box = box_of(cluster, c.device_ids);
+      MeshBox box = meshrt::box_of(cluster, c.device_ids);
       if (box.offset.row + box.shape.rows > cluster.mesh.rows ||
           box.offset.col + box.shape.cols > cluster.mesh.cols) {
         raise(ErrorCode::kIncompatible,

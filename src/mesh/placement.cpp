@@ -1,10 +1,14 @@
-#include "mesh_layout.hpp"
+#include "meshrt/mesh/placement.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <optional>
 
 #include "meshrt/common/error.hpp"
 
-namespace meshrt::runtime {
+namespace meshrt {
 
 namespace {
 
@@ -91,4 +95,56 @@ std::vector<uint32_t> reshape_order(const ClusterDesc& cluster, const MeshShape&
   return order;
 }
 
-}  // namespace meshrt::runtime
+MeshBox choose_box(const ClusterDesc& cluster, const MeshShape& shape, MeshCoordinate offset) {
+  const MeshShape& c = cluster.mesh;
+  if (offset.row + shape.rows <= c.rows && offset.col + shape.cols <= c.cols)
+    return {offset, shape};
+  if (shape.volume() <= c.volume()) {
+    std::optional<MeshShape> best;
+    auto fits = [&](MeshShape s) {
+      return offset.row + s.rows <= c.rows && offset.col + s.cols <= c.cols;
+    };
+    MeshShape transposed{shape.cols, shape.rows};
+    if (fits(transposed)) return {offset, transposed};
+    for (uint32_t r = 1; r <= shape.volume(); ++r) {
+      if (shape.volume() % r) continue;
+      MeshShape s{r, shape.volume() / r};
+      if (!fits(s)) continue;
+      auto skew = [](MeshShape m) { return m.rows > m.cols ? m.rows - m.cols : m.cols - m.rows; };
+      if (!best || skew(s) < skew(*best)) best = s;
+    }
+    if (best) return {offset, *best};
+  }
+  raise(ErrorCode::kIncompatible,
+        fmt::format("the program needs a {} mesh ({} chips) but cluster '{}' has {} chips ({}){}",
+                    shape.to_string(), shape.volume(), cluster.name, c.volume(), c.to_string(),
+                    shape.volume() <= c.volume()
+                        ? fmt::format(" from offset ({},{})", offset.row, offset.col)
+                        : ""));
+}
+
+MeshBox box_of(const ClusterDesc& cluster, const std::vector<uint32_t>& ids) {
+  uint32_t r0 = UINT32_MAX, c0 = UINT32_MAX, r1 = 0, c1 = 0;
+  std::vector<uint32_t> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  for (uint32_t id : sorted) {
+    if (id >= cluster.mesh.volume()) {
+      raise(ErrorCode::kInvalidArgument, fmt::format("device id {} is not a chip of cluster '{}' "
+                                                     "({} chips)",
+                                                     id, cluster.name, cluster.mesh.volume()));
+    }
+    MeshCoordinate c = cluster.mesh.coord_of(DeviceId{id});
+    r0 = std::min(r0, c.row), c0 = std::min(c0, c.col);
+    r1 = std::max(r1, c.row), c1 = std::max(c1, c.col);
+  }
+  MeshBox box{{r0, c0}, {r1 - r0 + 1, c1 - c0 + 1}};
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end() ||
+      box.shape.volume() != sorted.size()) {
+    raise(ErrorCode::kInvalidArgument,
+          fmt::format("device ids {} do not form a box of cluster '{}'", fmt::join(ids, ","),
+                      cluster.name));
+  }
+  return box;
+}
+
+}  // namespace meshrt
