@@ -1,6 +1,7 @@
-"""Every collective the builder has, built and run on 1x2, 2x4, 1x8 and 8x4 meshes: each
-sharded over the mesh by mesh_shard, run with every op's golden checked on every device, and
-the goldens themselves checked against numpy for the reductions and gathers. Run in one
+"""Every collective the builder has but the MoE routing ops, built and run on 1x2, 2x4, 1x8 and
+8x4 meshes: each sharded over the mesh by mesh_shard, run with every op's golden checked on
+every device, and the goldens themselves checked against numpy for the reductions, gathers and
+distributed norms. Run in one
 process or under `mpirun -np N` (rank 0 drives; the others serve). Prints
 "collectives: N checks passed"."""
 from collections import OrderedDict
@@ -32,6 +33,11 @@ def collectives(rows, cols):
         "mesh_partition": lambda b, x: b.mesh_partition(x, dim=1, cluster_axis=axis),
         "all_to_all": lambda b, x: b.all_to_all(x, split_dim=1, concat_dim=0, split_count=cols,
                                                 replica_groups=ids),
+        # The norms over a row of the whole tensor, whose pieces lie along the mesh's axis 1.
+        "distributed_rms_norm": lambda b, x, w: b.distributed_rms_norm(
+            x, weight=w, cluster_axis=axis, epsilon=1e-5),
+        "distributed_layer_norm": lambda b, x, w: b.distributed_layer_norm(
+            x, weight=w, bias=w, cluster_axis=axis, epsilon=1e-5),
     }
 
 
@@ -39,13 +45,23 @@ def build(mesh, name, op):
     rows, cols = mesh
     shape = (rows * ROWS_PER_DEVICE, cols * COLS_PER_DEVICE)
 
+    norm = name.startswith("distributed_")
+    shapes = [shape, (cols * COLS_PER_DEVICE,)] if norm else [shape]
+
     def module(builder):
-        @builder.func([shape], [np.float32])
-        def collective(in0, builder):
+        @builder.func(shapes, [np.float32] * len(shapes))
+        def collective(in0, *rest):
+            builder = rest[-1]
             shard = builder.mesh_shard(in0, shard_direction=MeshShardDirection.FullToShard,
                                        shard_type=MeshShardType.Devices,
                                        shard_shape=(rows, cols), shard_dims=(0, 1))
-            out = op(builder, shard)
+            if norm:  # the weight split like the rows' pieces
+                w = builder.mesh_shard(rest[0], shard_direction=MeshShardDirection.FullToShard,
+                                       shard_type=MeshShardType.Devices, shard_shape=(cols,),
+                                       shard_dims=(-1, 0))
+                out = op(builder, shard, w)
+            else:
+                out = op(builder, shard)
             # Every device's result, tiled back over the mesh.
             return builder.mesh_shard(out, shard_direction=MeshShardDirection.ShardToFull,
                                       shard_type=MeshShardType.Devices, shard_shape=(rows, cols),
@@ -62,8 +78,8 @@ def check_goldens(mesh, name, builder):
     x = np.asarray(g["input_0"].shard_at(0), dtype=np.float64)
     shard = lambda r, c: x[r * ROWS_PER_DEVICE:(r + 1) * ROWS_PER_DEVICE,
                            c * COLS_PER_DEVICE:(c + 1) * COLS_PER_DEVICE]
-    op_keys = [k for k in g if k not in ("input_0", "output_0")]
-    result = g[op_keys[1]]  # mesh_shard, the collective, mesh_shard
+    op_keys = [k for k in g if not k.startswith(("input_", "output_"))]
+    result = g[op_keys[-2]]  # the collective (the last op is the gathering mesh_shard)
     checks = 0
     axis_len = cols if cols > 1 else rows
     for d in range(rows * cols):
@@ -76,6 +92,15 @@ def check_goldens(mesh, name, builder):
             want = sum(shard(*p) for p in group)
         elif name == "all_reduce_async":
             want = np.max([shard(*p) for p in group], axis=0)
+        elif name.startswith("distributed_"):
+            w = np.asarray(g["input_1"].shard_at(0), dtype=np.float64)
+            row = x[r * ROWS_PER_DEVICE:(r + 1) * ROWS_PER_DEVICE]  # the whole rows
+            if name == "distributed_rms_norm":
+                full = row / np.sqrt((row ** 2).mean(axis=1, keepdims=True) + 1e-5) * w
+            else:
+                mean, var = row.mean(axis=1, keepdims=True), row.var(axis=1, keepdims=True)
+                full = (row - mean) / np.sqrt(var + 1e-5) * w + w
+            want = full[:, c * COLS_PER_DEVICE:(c + 1) * COLS_PER_DEVICE]
         elif name == "reduce_scatter":
             k = c if cols > 1 else r
             total = sum(shard(*p) for p in group)
@@ -98,9 +123,10 @@ def main():
             report = execute_fb(compiled, io, intermediate, enable_intermediate_verification=True,
                                 check_atol=True, atol=1e-4)
             entries = [e for per_key in report[0].values() for e in per_key.values()]
-            # The scatter and the collective on every device, the gather (one host tensor)
+            # The scatters and the collective on every device, the gather (one host tensor)
             # and the output.
-            assert len(entries) == 2 * mesh[0] * mesh[1] + 2, (name, mesh, len(entries))
+            ops_per_device = 3 if name.startswith("distributed_") else 2
+            assert len(entries) == ops_per_device * mesh[0] * mesh[1] + 2, (name, mesh, len(entries))
             assert all(e["result"] == "pass" for e in entries), (name, mesh)
             total += len(entries)
             print(f"{name} {mesh[0]}x{mesh[1]}: {len(entries)} checks", flush=True)

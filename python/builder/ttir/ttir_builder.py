@@ -137,6 +137,11 @@ def _make_method(op_name, schema):
     results = [e for e in schema["results"]]
     fixed_results = [r for r in results if not r["optional"] and not r["variadic"]]
 
+    # Ops whose operands need operandSegmentSizes to be told apart: two or more optional or
+    # variadic operands, or one followed by other operands.
+    flexible = [i for i, e in enumerate(operands) if e["optional"] or e["variadic"]]
+    sized_segments = len(flexible) >= 2 or (len(flexible) == 1 and flexible[0] != len(operands) - 1)
+
     params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     optional_seen = False
     for e in operands:  # after an optional operand every operand has a default (checked below)
@@ -160,11 +165,12 @@ def _make_method(op_name, schema):
         except TypeError as e:
             raise BuilderError(f"{_caller_site()}: ttir.{op_name}: {e}") from None
         values = bound.arguments
-        ops = []
+        ops, segments = [], []
         for e in operands:
             v = values.get(e["name"])
             if v is None:
                 if e["optional"]:
+                    segments.append(0)
                     continue
                 raise BuilderError(f"{_caller_site()}: ttir.{op_name}: operand {e['name']} is "
                                    f"required")
@@ -172,8 +178,10 @@ def _make_method(op_name, schema):
                 if isinstance(v, Operand):
                     v = [v]
                 ops += list(v)
+                segments.append(len(v))
             else:
                 ops.append(v)
+                segments.append(1)
         attrs = []
         shape_hint = None
         for e in attributes:
@@ -188,6 +196,9 @@ def _make_method(op_name, schema):
             attrs.append((e["name"], attribute_text(e["kind"], v, what)))
             if e["name"] in _SHAPE_ATTRS and hasattr(v, "__iter__"):
                 shape_hint = tuple(int(x) for x in v)
+        if sized_segments:  # which operands are which, as MLIR writes it for such ops
+            attrs.append(("operandSegmentSizes",
+                          "array<i32: " + ", ".join(str(n) for n in segments) + ">"))
         count = values.get("num_results") or len(fixed_results)
         output_type = values.get("output_type")
         try:
