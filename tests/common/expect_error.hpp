@@ -1,5 +1,5 @@
-// Test helper shared by the layer suites: run `fn` and expect a meshrt::Error with `code` whose
-// message contains every one of `fragments`.
+// The test helper every suite shares: run `fn` and expect a meshrt::Error with `code` whose
+// message contains every one of `fragments` (suites wrap it to name what they call).
 #pragma once
 
 #include <gtest/gtest.h>

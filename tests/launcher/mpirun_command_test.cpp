@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/expect_error.hpp"
+
 #include "meshrt/common/error.hpp"
 
 namespace meshrt::launcher {
@@ -108,15 +110,10 @@ TEST(MpirunCommand, HostfileHostsGetBlocksAndTheNetworkReachingThem) {
   EXPECT_NE(l.find("--host box:1,n1:1 "), std::string::npos) << l;
 }
 
+// The mpirun line of `args` is refused with `code` and `needle`.
 void expect_error(ErrorCode code, const std::string& needle, const std::vector<std::string>& args,
                   LaunchHost host = test_host()) {
-  try {
-    line(args, host);
-    ADD_FAILURE() << "accepted";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
+  testing::expect_error([&] { line(args, host); }, code, std::vector<std::string>{needle});
 }
 
 TEST(MpirunCommand, Errors) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/expect_error.hpp"
+
 #include "meshrt/common/error.hpp"
 
 namespace meshrt::launcher {
@@ -9,15 +11,10 @@ namespace {
 
 const std::string kDir = std::string(MESHRT_SOURCE_DIR) + "/configs/rank_bindings/";
 
+// The binding `yaml` is refused with `code`, naming the file and `needle`.
 void expect_error(ErrorCode code, const std::string& needle, const std::string& yaml) {
-  try {
-    parse_rank_binding(yaml, kDir + "test.yaml");
-    ADD_FAILURE() << "accepted: " << yaml;
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    EXPECT_EQ(std::string(e.what()).rfind(kDir + "test.yaml: ", 0), 0u) << e.what();
-  }
+  testing::expect_error([&] { parse_rank_binding(yaml, kDir + "test.yaml"); }, code,
+                        {kDir + "test.yaml: ", needle});
 }
 
 TEST(RankBinding, LoadsShippedBindings) {

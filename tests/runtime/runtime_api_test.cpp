@@ -1,6 +1,8 @@
 // The public runtime API in one process: open, reshape, sub-meshes, submit, to-host, hooks.
 #include <gtest/gtest.h>
 
+#include "common/expect_error.hpp"
+
 #include <set>
 
 #include "api_test_util.hpp"
@@ -19,16 +21,7 @@ rt::MeshDeviceOptions on(const std::string& cluster, std::vector<uint32_t> shape
   return o;
 }
 
-template <typename F>
-void expect_error(F&& f, ErrorCode code, const std::string& text) {
-  try {
-    f();
-    FAIL() << "expected an error containing '" << text << "'";
-  } catch (const meshrt::Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  }
-}
+using meshrt::testing::expect_error;
 
 TEST(RuntimeApi, OpenReportsShapeAndClusterChipIds) {
   rt::setCommunicator(nullptr);
