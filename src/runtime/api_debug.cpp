@@ -191,7 +191,7 @@ void program_hook(bool before, uint64_t binary_handle, std::shared_ptr<const bin
   if (!cb) return;
   tt::runtime::ProgramCtx p{
       binary_handle, bin, program_index, bin->programs.at(program_index).mesh_shape, {}};
-  (*cb)(Binary(binary_handle, bin), CallbackContext{&p});
+  (*cb)(tt::runtime::detail::Handles::binary(binary_handle, bin), CallbackContext{&p});
 }
 
 void attach_hooks(MeshContext& mesh, uint64_t binary_handle,
@@ -207,7 +207,8 @@ void attach_hooks(MeshContext& mesh, uint64_t binary_handle,
       if (!p->deferred_error.empty()) return;
       tt::runtime::OpCtx oc{&op, nullptr};
       try {
-        cb(Binary(p->binary_handle, p->binary), CallbackContext{p.get()}, OpContext{&oc});
+        cb(tt::runtime::detail::Handles::binary(p->binary_handle, p->binary), CallbackContext{p.get()},
+           OpContext{&oc});
       } catch (const std::exception& e) {
         p->deferred_error = e.what();
       }
@@ -223,7 +224,8 @@ void attach_hooks(MeshContext& mesh, uint64_t binary_handle,
       tt::runtime::OpCtx oc{&op, &full};
       tt::runtime::t_callback_views = &memory;
       try {
-        (*post)(Binary(p->binary_handle, p->binary), CallbackContext{p.get()}, OpContext{&oc});
+        (*post)(tt::runtime::detail::Handles::binary(p->binary_handle, p->binary),
+                CallbackContext{p.get()}, OpContext{&oc});
       } catch (const std::exception& e) {
         error = e.what();
       }

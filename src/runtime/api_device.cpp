@@ -24,10 +24,14 @@ namespace tt::runtime {
 using meshrt::ErrorCode;
 using meshrt::MeshShape;
 using meshrt::raise;
+using meshrt::runtime::detail::BinaryHandle;
+using meshrt::runtime::detail::MeshHandle;
 using meshrt::runtime::detail::Session;
 namespace wire = meshrt::runtime::wire;
 
 namespace {
+
+MeshHandle mesh_of(Device d) { return MeshHandle{d.handle()}; }
 
 MeshShape shape_from(const std::vector<uint32_t>& v, const char* what) {
   if (v.size() != 2 || v[0] == 0 || v[1] == 0) {
@@ -74,17 +78,17 @@ Binary Binary::loadFromPath(const char* path) {
 Binary Binary::loadFromBytes(std::span<const uint8_t> bytes, const std::string& name,
                              bool ignoreVersion) {
   Session& s = Session::get();
-  wire::Command c = command(wire::Kind::kLoadBinary, s.new_handle());
+  wire::Command c = command(wire::Kind::kLoadBinary, s.new_binary_handle().value);
   c.name = name;
   c.bytes.assign(bytes.begin(), bytes.end());
   c.ignore_version = ignoreVersion;
   s.run_everywhere(std::move(c));
-  return Binary(c.handle, s.binary(c.handle));
+  return detail::Handles::binary(c.handle, s.binary(BinaryHandle{c.handle}));
 }
 
 void releaseBinary(Binary binary) {
   Session& s = Session::get();
-  s.binary(binary.id());
+  s.binary(BinaryHandle{binary.id()});
   s.run_everywhere(command(wire::Kind::kReleaseBinary, binary.id()));
 }
 
@@ -99,7 +103,7 @@ Device openMeshDevice(const MeshDeviceOptions& o) {
   Session& s = Session::get();
   meshrt::ClusterDesc cluster = resolve_cluster(o);
   meshrt::validate_cluster(cluster);
-  wire::Command c = command(wire::Kind::kOpenMesh, s.new_handle());
+  wire::Command c = command(wire::Kind::kOpenMesh, s.new_mesh_handle().value);
   meshrt::MeshBox box;
   if (!o.deviceIds.empty()) {
     uint32_t r0 = UINT32_MAX, c0 = UINT32_MAX, r1 = 0, c1 = 0;
@@ -135,20 +139,21 @@ Device openMeshDevice(const MeshDeviceOptions& o) {
   c.l1_small_size = o.l1SmallSize;
   c.trace_region_size = o.traceRegionSize;
   s.run_everywhere(c);
-  return Device(c.handle);
+  return detail::Handles::device(c.handle);
 }
 
 void closeMeshDevice(Device parentMesh) {
   Session& s = Session::get();
-  s.mesh(parentMesh.handle());
+  s.mesh(mesh_of(parentMesh));
   s.run_everywhere(command(wire::Kind::kCloseMesh, parentMesh.handle()));
 }
 
 Device createSubMeshDevice(Device parentMesh, const std::vector<uint32_t>& meshShape,
                            const std::optional<const std::vector<uint32_t>>& meshOffset) {
   Session& s = Session::get();
-  s.mesh(parentMesh.handle());
-  wire::Command c = command(wire::Kind::kCreateSubMesh, s.new_handle(), parentMesh.handle());
+  s.mesh(mesh_of(parentMesh));
+  wire::Command c =
+      command(wire::Kind::kCreateSubMesh, s.new_mesh_handle().value, parentMesh.handle());
   c.shape = shape_from(meshShape, "sub-mesh shape");
   if (meshOffset) {
     if (meshOffset->size() != 2)
@@ -156,12 +161,12 @@ Device createSubMeshDevice(Device parentMesh, const std::vector<uint32_t>& meshS
     c.offset = {(*meshOffset)[0], (*meshOffset)[1]};
   }
   s.run_everywhere(c);
-  return Device(c.handle);
+  return detail::Handles::device(c.handle);
 }
 
 void releaseSubMeshDevice(Device subMesh) {
   Session& s = Session::get();
-  if (s.mesh(subMesh.handle()).parent == 0) {
+  if (s.mesh(mesh_of(subMesh)).parent.value == 0) {
     raise(ErrorCode::kInvalidArgument,
           fmt::format("mesh device {} is not a sub-mesh: close it with closeMeshDevice",
                       subMesh.handle()));
@@ -171,27 +176,27 @@ void releaseSubMeshDevice(Device subMesh) {
 
 void reshapeMeshDevice(Device meshDevice, const std::vector<uint32_t>& meshShape) {
   Session& s = Session::get();
-  s.mesh(meshDevice.handle());
+  s.mesh(mesh_of(meshDevice));
   wire::Command c = command(wire::Kind::kReshapeMesh, meshDevice.handle());
   c.shape = shape_from(meshShape, "reshape target");
   s.run_everywhere(c);
 }
 
 std::vector<uint32_t> getMeshShape(Device meshDevice) {
-  const MeshShape& m = Session::get().mesh(meshDevice.handle()).view->shape();
+  const MeshShape& m = Session::get().mesh(mesh_of(meshDevice)).view->shape();
   return {m.rows, m.cols};
 }
 
 std::vector<int> getDeviceIds(Device meshDevice) {
   std::vector<int> ids;
-  for (const auto& slot : Session::get().mesh(meshDevice.handle()).view->slots()) {
+  for (const auto& slot : Session::get().mesh(mesh_of(meshDevice)).view->slots()) {
     ids.push_back(static_cast<int>(slot.physical.value));
   }
   return ids;
 }
 
-size_t getL1SmallSize(Device d) { return Session::get().mesh(d.handle()).l1_small_size; }
-size_t getTraceRegionSize(Device d) { return Session::get().mesh(d.handle()).trace_region_size; }
+size_t getL1SmallSize(Device d) { return Session::get().mesh(mesh_of(d)).l1_small_size; }
+size_t getTraceRegionSize(Device d) { return Session::get().mesh(mesh_of(d)).trace_region_size; }
 
 namespace {
 
@@ -199,7 +204,7 @@ std::vector<meshrt::device::MemoryView> gather_views(Device device) {
   // Inside a post-op callback the ranks are running the program: the views after that op.
   if (const auto* views = meshrt::runtime::detail::callback_memory_views()) return *views;
   Session& s = Session::get();
-  s.mesh(device.handle());
+  s.mesh(mesh_of(device));
   auto payloads = s.run_everywhere(command(wire::Kind::kMemoryView, device.handle()));
   std::vector<meshrt::device::MemoryView> views;
   for (const auto& p : payloads) {
@@ -271,8 +276,8 @@ const ProgramRun& PendingRun::get() const {
 
 std::vector<std::map<std::string, std::string>> readDeviceProfilerResults(Device device) {
   Session& s = Session::get();
-  const auto& mesh = s.mesh(device.handle());
-  auto it = s.last_runs.find(device.handle());
+  const auto& mesh = s.mesh(mesh_of(device));
+  auto it = s.last_runs.find(mesh_of(device));
   if (it == s.last_runs.end()) return {};
   const ProgramRun& run = PendingRun(it->second).get();
   const meshrt::binary::Binary& bin = *it->second->binary;
@@ -292,8 +297,8 @@ std::vector<std::map<std::string, std::string>> readDeviceProfilerResults(Device
 PendingRun launchProgram(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
                          const RunOptions& options, const std::vector<Tensor>* inputs) {
   Session& s = Session::get();
-  s.mesh(deviceHandle.handle());
-  auto bin = s.binary(executableHandle.id());
+  s.mesh(mesh_of(deviceHandle));
+  auto bin = s.binary(BinaryHandle{executableHandle.id()});
   if (programIndex >= bin->programs.size()) {
     raise(ErrorCode::kNotFound, fmt::format("program index {} out of range: the binary has {}",
                                             programIndex, bin->programs.size()));
@@ -318,7 +323,7 @@ ProgramRun runProgram(Device deviceHandle, Binary executableHandle, std::uint32_
 
 std::vector<Tensor> submit(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
                            std::vector<Tensor>& inputs) {
-  auto bin = Session::get().binary(executableHandle.id());
+  auto bin = Session::get().binary(BinaryHandle{executableHandle.id()});
   RunOptions options;
   options.check_golden = false;  // as tt-mlir's submit; launchProgram() checks goldens
   options.fabric = Session::get().fabric;
@@ -330,7 +335,7 @@ std::vector<Tensor> submit(Device deviceHandle, Binary executableHandle, std::ui
                                  inputs.empty() ? nullptr : &inputs);
   // With debug hooks, as in tt-mlir, every callback has run when submit returns.
   if (meshrt::runtime::detail::hooks_active()) run.get();
-  const MeshShape& mesh = Session::get().mesh(deviceHandle.handle()).view->shape();
+  const MeshShape& mesh = Session::get().mesh(mesh_of(deviceHandle)).view->shape();
   std::vector<Tensor> outputs;
   for (uint32_t i = 0; i < bin->programs[programIndex].outputs.size(); ++i) {
     auto state = std::make_shared<detail::TensorState>();

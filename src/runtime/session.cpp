@@ -86,19 +86,19 @@ void Session::set_comm(comm::Communicator* comm) {
   if (comm) own_.reset();
 }
 
-MeshEntry& Session::mesh(uint64_t handle) {
+MeshEntry& Session::mesh(MeshHandle handle) {
   auto it = meshes.find(handle);
   if (it == meshes.end()) {
     raise(ErrorCode::kNotFound,
-          fmt::format("mesh device {} is not open (closed or released?)", handle));
+          fmt::format("mesh device {} is not open (closed or released?)", handle.value));
   }
   return it->second;
 }
 
-std::shared_ptr<const binary::Binary> Session::binary(uint64_t handle) {
+std::shared_ptr<const binary::Binary> Session::binary(BinaryHandle handle) {
   auto it = binaries.find(handle);
   if (it == binaries.end())
-    raise(ErrorCode::kNotFound, fmt::format("binary {} is not loaded", handle));
+    raise(ErrorCode::kNotFound, fmt::format("binary {} is not loaded", handle.value));
   return it->second;
 }
 
@@ -123,12 +123,12 @@ std::vector<uint8_t> Session::execute(const wire::Command& c) {
     case wire::Kind::kLoadBinary: {
       binary::LoadOptions lo;
       lo.ignore_version = c.ignore_version;
-      binaries[c.handle] =
+      binaries[BinaryHandle{c.handle}] =
           std::make_shared<const binary::Binary>(compiler::load_verified(c.bytes, c.name, lo));
       break;
     }
     case wire::Kind::kReleaseBinary:
-      binaries.erase(c.handle);
+      binaries.erase(BinaryHandle{c.handle});
       break;
     case wire::Kind::kOpenMesh: {
       ClusterDesc cluster = cluster_from_json_text(c.cluster_json, "cluster of the opened mesh");
@@ -147,29 +147,29 @@ std::vector<uint8_t> Session::execute(const wire::Command& c) {
       MeshEntry e = make_entry(cluster, world, root.slots(), box.shape, c.shape);
       e.l1_small_size = c.l1_small_size;
       e.trace_region_size = c.trace_region_size;
-      meshes[c.handle] = std::move(e);
+      meshes[MeshHandle{c.handle}] = std::move(e);
       break;
     }
     case wire::Kind::kCloseMesh: {
-      std::vector<uint64_t> doomed{c.handle};
+      std::vector<MeshHandle> doomed{MeshHandle{c.handle}};
       for (size_t i = 0; i < doomed.size(); ++i) {
         for (const auto& [h, e] : meshes)
           if (e.parent == doomed[i]) doomed.push_back(h);
       }
-      for (uint64_t h : doomed) {
+      for (MeshHandle h : doomed) {
         meshes.erase(h);
         last_runs.erase(h);
       }
       break;
     }
     case wire::Kind::kReshapeMesh: {
-      MeshEntry& m = mesh(c.handle);
+      MeshEntry& m = mesh(MeshHandle{c.handle});
       MeshEntry e = make_entry(m.view->cluster(), world, m.base, m.box, c.shape);
       m.view = e.view;
       break;
     }
     case wire::Kind::kCreateSubMesh: {
-      MeshEntry& parent = mesh(c.target);
+      MeshEntry& parent = mesh(MeshHandle{c.target});
       const MeshShape& ps = parent.view->shape();
       if (c.shape.rows == 0 || c.shape.cols == 0 || c.offset.row + c.shape.rows > ps.rows ||
           c.offset.col + c.shape.cols > ps.cols) {
@@ -185,16 +185,16 @@ std::vector<uint8_t> Session::execute(const wire::Command& c) {
                 ->slots()[ps.device_at({sc.row + c.offset.row, sc.col + c.offset.col}).value]);
       }
       MeshEntry e = make_entry(parent.view->cluster(), world, slots, c.shape, c.shape);
-      e.parent = c.target;
+      e.parent = MeshHandle{c.target};
       e.l1_small_size = parent.l1_small_size;
       e.trace_region_size = parent.trace_region_size;
-      meshes[c.handle] = std::move(e);
+      meshes[MeshHandle{c.handle}] = std::move(e);
       break;
     }
     case wire::Kind::kSubmit:
       raise(ErrorCode::kInternal, "a Submit runs as a job, not as a command");
     case wire::Kind::kMemoryView: {
-      MeshContext& m = *mesh(c.handle).view;
+      MeshContext& m = *mesh(MeshHandle{c.handle}).view;
       nlohmann::json views = nlohmann::json::array();
       for (size_t l = 0; l < m.local_devices().size(); ++l) {
         device::MemoryView v = m.device(l).memory_view();
@@ -232,7 +232,7 @@ void Session::send_to_workers(const wire::Command& command) {
     std::vector<uint32_t> devices;
     const std::vector<uint32_t>* only = nullptr;
     if (command.kind == wire::Kind::kSubmit && !command.full_inputs) {
-      const MeshContext& m = *mesh(command.handle).view;
+      const MeshContext& m = *mesh(MeshHandle{command.handle}).view;
       for (uint32_t d = 0; d < m.shape().volume(); ++d)
         if (m.owner(DeviceId{d}) == w) devices.push_back(d);
       only = &devices;
@@ -335,8 +335,8 @@ std::vector<std::vector<uint8_t>> Session::run_everywhere(wire::Command command)
 
 std::shared_ptr<Job> Session::submit(wire::Command command) {
   check_in_step();
-  mesh(command.handle);  // both exist on every rank while ranks are in step
-  binary(command.target);
+  mesh(MeshHandle{command.handle});  // both exist on every rank while ranks are in step
+  binary(BinaryHandle{command.target});
   std::erase_if(jobs_, [](const auto& j) { return finished(*j); });
   while (jobs_.size() >= kMaxJobsInFlight) {
     jobs_.front()->finished.wait();
@@ -345,7 +345,7 @@ std::shared_ptr<Job> Session::submit(wire::Command command) {
   command.seq = ++seq_;
   send_to_workers(command);
   std::shared_ptr<Job> job = start_job(command);
-  last_runs[command.handle] = job;
+  last_runs[MeshHandle{command.handle}] = job;
   return job;
 }
 
@@ -367,14 +367,14 @@ void Session::start_worker_job(const wire::Command& command) {
 
 std::shared_ptr<Job> Session::start_job(const wire::Command& c) {
   std::erase_if(jobs_, [](const auto& j) { return finished(*j); });
-  const MeshEntry& m = mesh(c.handle);
-  std::shared_ptr<const binary::Binary> bin = binary(c.target);
+  const MeshEntry& m = mesh(MeshHandle{c.handle});
+  std::shared_ptr<const binary::Binary> bin = binary(BinaryHandle{c.target});
   auto job = std::make_shared<Job>();
   job->seq = c.seq;
   job->exclusive = c.hooks;
   job->binary = bin;
-  uint64_t root = c.handle;
-  while (mesh(root).parent != 0) root = mesh(root).parent;
+  MeshHandle root{c.handle};
+  while (mesh(root).parent.value != 0) root = mesh(root).parent;
   for (const ChipSlot& slot : m.view->slots()) job->chips.emplace_back(root, slot.physical.value);
   std::sort(job->chips.begin(), job->chips.end());
   std::vector<std::shared_future<void>> earlier;

@@ -29,11 +29,22 @@
 
 namespace meshrt::runtime::detail {
 
+// A mesh's and a binary's handle inside the runtime: distinct types, so one cannot be looked up
+// as the other. Both come from one counter, so a number the wire carries names one object.
+struct MeshHandle {
+  uint64_t value = 0;
+  friend auto operator<=>(const MeshHandle&, const MeshHandle&) = default;
+};
+struct BinaryHandle {
+  uint64_t value = 0;
+  friend auto operator<=>(const BinaryHandle&, const BinaryHandle&) = default;
+};
+
 struct MeshEntry {
   std::shared_ptr<MeshContext> view;  // what programs run on
   std::vector<ChipSlot> base;         // the chips as opened or carved, row-major over `box`
   MeshShape box;
-  uint64_t parent = 0;  // a sub-mesh's parent mesh, else 0
+  MeshHandle parent;  // a sub-mesh's parent mesh, else {0}
   uint64_t l1_small_size = 0;
   uint64_t trace_region_size = 0;
 };
@@ -41,7 +52,7 @@ struct MeshEntry {
 // One program run in flight on this rank.
 struct Job {
   uint64_t seq = 0;
-  std::vector<std::pair<uint64_t, uint32_t>> chips;  // (root mesh, physical chip), sorted
+  std::vector<std::pair<MeshHandle, uint32_t>> chips;  // (root mesh, physical chip), sorted
   bool exclusive = false;                            // debug hooks: runs alone
   std::shared_ptr<const binary::Binary> binary;
   // Ready when the run is over here (on rank 0: and every worker has answered).
@@ -75,13 +86,14 @@ class Session {
   // Waits until every job of this rank has finished.
   void drain();
 
-  uint64_t new_handle() { return next_handle_++; }
-  MeshEntry& mesh(uint64_t handle);
-  std::shared_ptr<const binary::Binary> binary(uint64_t handle);
+  MeshHandle new_mesh_handle() { return {next_handle_++}; }
+  BinaryHandle new_binary_handle() { return {next_handle_++}; }
+  MeshEntry& mesh(MeshHandle handle);
+  std::shared_ptr<const binary::Binary> binary(BinaryHandle handle);
 
-  std::map<uint64_t, std::shared_ptr<const binary::Binary>> binaries;
-  std::map<uint64_t, MeshEntry> meshes;
-  std::map<uint64_t, std::shared_ptr<Job>> last_runs;  // rank 0: the last run per mesh
+  std::map<BinaryHandle, std::shared_ptr<const binary::Binary>> binaries;
+  std::map<MeshHandle, MeshEntry> meshes;
+  std::map<MeshHandle, std::shared_ptr<Job>> last_runs;  // rank 0: the last run per mesh
   // The fabric submit() runs collectives over (setFabricConfig).
   report::FabricConfig fabric = report::FabricConfig::k1D;
 

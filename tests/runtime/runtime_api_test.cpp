@@ -1,6 +1,8 @@
 // The public runtime API in one process: open, reshape, sub-meshes, submit, to-host, hooks.
 #include <gtest/gtest.h>
 
+#include <type_traits>
+
 #include "common/expect_error.hpp"
 
 #include <set>
@@ -22,6 +24,13 @@ rt::MeshDeviceOptions on(const std::string& cluster, std::vector<uint32_t> shape
 }
 
 using meshrt::testing::expect_error;
+
+// Only the runtime makes mesh and binary handles: no number (a binary's id among them) passes as
+// a mesh, and a binary is not made from a number either.
+static_assert(!std::is_constructible_v<rt::Device, uint64_t>);
+static_assert(!std::is_convertible_v<uint64_t, rt::Device>);
+static_assert(!std::is_constructible_v<rt::Binary, uint64_t,
+                                       std::shared_ptr<const meshrt::binary::Binary>>);
 
 TEST(RuntimeApi, OpenReportsShapeAndClusterChipIds) {
   rt::setCommunicator(nullptr);

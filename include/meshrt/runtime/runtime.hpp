@@ -61,15 +61,21 @@ struct MeshDeviceOptions {
   std::optional<meshrt::ClusterDesc> cluster;
 };
 
+namespace detail {
+struct Handles;  // the runtime's maker of Device and Binary handles
+}
+
 // A mesh (or sub-mesh) opened on every rank. A cheap handle; closing it invalidates copies.
+// Only the runtime makes one (openMeshDevice, createSubMeshDevice): no number passes as a mesh.
 class Device {
  public:
   Device() = default;
-  explicit Device(uint64_t handle) : handle_(handle) {}
   uint64_t handle() const { return handle_; }
   bool valid() const { return handle_ != 0; }
 
  private:
+  friend struct detail::Handles;
+  explicit Device(uint64_t handle) : handle_(handle) {}
   uint64_t handle_ = 0;
 };
 
@@ -89,17 +95,25 @@ class Binary {
   std::string getProgramName(uint32_t programIndex) const;
   std::vector<uint32_t> getProgramMeshShape(uint32_t programIndex) const;
 
-  Binary(uint64_t handle, std::shared_ptr<const meshrt::binary::Binary> binary)
-      : handle_(handle), binary_(std::move(binary)) {}
 
  private:
+  friend struct detail::Handles;
+  Binary(uint64_t handle, std::shared_ptr<const meshrt::binary::Binary> binary)
+      : handle_(handle), binary_(std::move(binary)) {}
   uint64_t handle_ = 0;
   std::shared_ptr<const meshrt::binary::Binary> binary_;
 };
 
 namespace detail {
 struct TensorState;
-}
+// Makes the handles the runtime hands out (its own files only).
+struct Handles {
+  static Device device(uint64_t handle) { return Device(handle); }
+  static Binary binary(uint64_t handle, std::shared_ptr<const meshrt::binary::Binary> b) {
+    return Binary(handle, std::move(b));
+  }
+};
+}  // namespace detail
 
 // A tensor as rank 0 holds it: a host tensor, or a multi-device tensor (one shard per device of
 // a mesh). Copies share storage. deallocateTensor() releases it for every copy.
