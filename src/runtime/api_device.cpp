@@ -99,6 +99,12 @@ std::vector<uint32_t> Binary::getProgramMeshShape(uint32_t i) const {
   return {m.rows, m.cols};
 }
 
+Device openMeshDevice(const meshrt::MeshShape& shape) {
+  MeshDeviceOptions o;
+  o.meshShape = std::vector<uint32_t>{shape.rows, shape.cols};
+  return openMeshDevice(o);
+}
+
 Device openMeshDevice(const MeshDeviceOptions& o) {
   Session& s = Session::get();
   meshrt::ClusterDesc cluster = resolve_cluster(o);

@@ -32,6 +32,16 @@ static_assert(!std::is_convertible_v<uint64_t, rt::Device>);
 static_assert(!std::is_constructible_v<rt::Binary, uint64_t,
                                        std::shared_ptr<const meshrt::binary::Binary>>);
 
+TEST(RuntimeApi, OpensAMeshOfAShape) {
+  rt::setCommunicator(nullptr);
+  rt::Device d = rt::openMeshDevice(meshrt::MeshShape{2, 4});
+  EXPECT_EQ(rt::getMeshShape(d), (std::vector<uint32_t>{2, 4}));
+  EXPECT_EQ(rt::getDeviceIds(d).size(), 8u);
+  rt::closeMeshDevice(d);
+  expect_error([] { rt::openMeshDevice(meshrt::MeshShape{16, 16}); }, ErrorCode::kIncompatible,
+               "16x16 mesh (256 chips)");
+}
+
 TEST(RuntimeApi, OpenReportsShapeAndClusterChipIds) {
   rt::setCommunicator(nullptr);
   EXPECT_EQ(rt::getNumAvailableDevices(), 32u);

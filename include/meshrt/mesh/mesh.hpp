@@ -16,13 +16,6 @@ struct DeviceId {
   friend auto operator<=>(DeviceId a, DeviceId b) { return a.value <=> b.value; }
 };
 
-// An MPI rank (one per host).
-struct Rank {
-  int value = 0;
-  friend bool operator==(Rank a, Rank b) { return a.value == b.value; }
-  friend auto operator<=>(Rank a, Rank b) { return a.value <=> b.value; }
-};
-
 struct MeshCoordinate {
   uint32_t row = 0;
   uint32_t col = 0;

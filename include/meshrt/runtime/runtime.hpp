@@ -182,6 +182,8 @@ size_t getNumAvailableDevices();
 
 // ---- meshes ---------------------------------------------------------------------------------
 Device openMeshDevice(const MeshDeviceOptions& options = {});
+// A mesh of `shape` on the default cluster (or $TT_CLUSTER's), the other options defaulted.
+Device openMeshDevice(const meshrt::MeshShape& shape);
 // Closes a mesh and every sub-mesh carved from it; frees its chips.
 void closeMeshDevice(Device parentMesh);
 // A box of `parentMesh`: `meshShape` at `meshOffset` (default {0, 0}), sharing its chips.
