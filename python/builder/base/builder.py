@@ -70,10 +70,6 @@ def mlir_dtype(dtype):
     return _NUMPY_TO_MLIR[np_dtype]
 
 
-def is_float_dtype(name):
-    return name in ("f32", "f64", "f16", "bf16")
-
-
 def tensor_type(shape, dtype):
     dims = "".join(f"{int(d)}x" for d in shape)
     return f"tensor<{dims}{dtype}>"

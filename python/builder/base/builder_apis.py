@@ -9,8 +9,6 @@ import os
 import re
 from collections import OrderedDict
 
-import numpy as np
-
 from ttrt import binary as _binary
 
 from .builder import BuilderError, Module
@@ -239,7 +237,7 @@ def _signature_types(text):
     return types
 
 
-def _split_text(builder, program, index, op):
+def _split_text(builder, index, op):
     """A module holding op `index` of `program` alone, its operands as arguments."""
     from .builder import tensor_type
     line = op["debug_str"]
@@ -286,7 +284,7 @@ def split_mlir_file(module, builder):
         for index, op in enumerate(program["ops"]):
             if op["name"] == "call":
                 continue
-            text = _split_text(builder, program, index, op)
+            text = _split_text(builder, index, op)
             if text is None:
                 raise BuilderError(f"op {index} ({op['name']}) of '{program['name']}' cannot be "
                                    f"split: {op['debug_str'][:120]}")
