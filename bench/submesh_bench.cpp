@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "bench_ratio.hpp"
+#include "meshrt/reference/goldens.hpp"
+#include "meshrt/runtime/golden_source.hpp"
 #include "meshrt/binary/binary_io.hpp"
 #include "meshrt/compiler/compile.hpp"
 #include "meshrt/runtime/runtime.hpp"
@@ -35,6 +37,7 @@ struct Fixture {
   rt::Device galaxy;
   std::vector<rt::Device> subs;
   Fixture() {
+    meshrt::runtime::set_golden_source(meshrt::reference::goldens_for);  // as `ttrt` does
     meshrt::compiler::CompileOptions co;
     co.path = "chain.mlir";
     co.mesh_override = meshrt::MeshShape{2, 4};

@@ -15,7 +15,8 @@
 #include "meshrt/common/error.hpp"
 #include "meshrt/compiler/compile.hpp"
 #include "meshrt/compiler/parser.hpp"
-#include "meshrt/compiler/verify.hpp"
+#include "meshrt/reference/goldens.hpp"
+#include "meshrt/verify/verify.hpp"
 
 namespace meshrt::python {
 
@@ -130,7 +131,7 @@ py::tuple compile_module(const std::string& text, const std::string& path, uint6
           tensors[i].push_back(std::move(t));
         }
       }
-      binary::ProgramGoldens g = call([&] { return compiler::compute_goldens(bin, p, tensors); });
+      binary::ProgramGoldens g = call([&] { return reference::compute_goldens(bin, p, tensors); });
       per_program.append(
           py::make_tuple(program.name, program.is_private, goldens_dict(g, devices)));
       if (p < bin.goldens.size()) bin.goldens[p] = {};
@@ -163,7 +164,7 @@ py::list describe(const std::string& text, const std::string& path) {
   options.path = path;
   binary::Binary bin = call([&] {
     binary::Binary b = compiler::parse_mlir(text, options);
-    compiler::verify_and_annotate(b, path);
+    verify::verify_and_annotate(b, path);
     return b;
   });
   py::list programs;
@@ -182,7 +183,7 @@ py::list describe(const std::string& text, const std::string& path) {
         operands.append(key.count(v) ? py::str(key[v]) : py::str(""));
       }
       for (size_t r = 0; r < op.results.size(); ++r) {
-        key[op.results[r]] = compiler::golden_key(op.loc, r);
+        key[op.results[r]] = binary::golden_key(op.loc, r);
         results.append(key[op.results[r]]);
         result_types.append(tensor_desc(program.values[op.results[r]]));
       }
@@ -215,7 +216,7 @@ void register_builder(py::module_& m) {
   m.def("describe", &describe, py::arg("text"), py::arg("path"));
   m.def("op_schemas", &op_schemas);
   // The result shapes of op `op_index` of function `program_index` of `text`, by the verifier's
-  // rules (see compiler::infer_result_shapes); errors as ttrt compile reports them.
+  // rules (see verify::infer_result_shapes); errors as ttrt compile reports them.
   m.def(
       "infer_result_shapes",
       [](const std::string& text, size_t program_index, size_t op_index, const std::string& path) {
@@ -223,7 +224,7 @@ void register_builder(py::module_& m) {
           compiler::ParseOptions options;
           options.path = path;
           const binary::Binary bin = compiler::parse_mlir(text, options);
-          return compiler::infer_result_shapes(bin, program_index, op_index, path);
+          return verify::infer_result_shapes(bin, program_index, op_index, path);
         });
       },
       py::arg("text"), py::arg("program_index"), py::arg("op_index"), py::arg("path"));
@@ -235,7 +236,7 @@ void register_builder(py::module_& m) {
           compiler::ParseOptions options;
           options.path = path;
           binary::Binary bin = compiler::parse_mlir(text, options);
-          compiler::verify_and_annotate(bin, path);
+          verify::verify_and_annotate(bin, path);
         });
       },
       py::arg("text"), py::arg("path"));

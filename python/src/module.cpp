@@ -81,6 +81,7 @@ PYBIND11_MODULE(_ttrt, m) {
   namespace py = pybind11;
   using namespace meshrt::python;
   m.doc() = "meshrt's native ttrt module (use the ttrt package)";
+  meshrt::cli::use_reference_goldens();
   static py::exception<meshrt::Error> error(m, "Error", PyExc_RuntimeError);
   g_meshrt_error = error.ptr();
   py::register_exception_translator([](std::exception_ptr p) {

@@ -145,4 +145,8 @@ std::string mlir_loc(const std::string& key) {
 
 std::string Version::to_string() const { return fmt::format("{}.{}.{}", major, minor, patch); }
 
+std::string golden_key(const std::string& loc, size_t result_index) {
+  return result_index == 0 ? loc : loc + "#" + std::to_string(result_index);
+}
+
 }  // namespace meshrt::binary

@@ -10,7 +10,9 @@
 #include "common.hpp"
 #include "meshrt/cli/cli.hpp"
 #include "meshrt/common/error.hpp"
+#include "meshrt/reference/goldens.hpp"
 #include "meshrt/report/cost_model.hpp"
+#include "meshrt/runtime/golden_source.hpp"
 
 namespace meshrt::cli {
 
@@ -216,7 +218,10 @@ void check_run_values(const RunOptions& o) {
 
 }  // namespace
 
+void use_reference_goldens() { runtime::set_golden_source(reference::goldens_for); }
+
 int run_ttrt(int argc, char** argv, comm::Communicator& comm) {
+  use_reference_goldens();
   CLI::App app{"ttrt: run Tenstorrent-style programs on a simulated mesh of chips", "ttrt"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "meshrt 0.1.0");

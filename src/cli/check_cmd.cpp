@@ -18,7 +18,7 @@
 #include "meshrt/cli/cli.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/common/file_io.hpp"
-#include "meshrt/compiler/verify.hpp"
+#include "meshrt/verify/verify.hpp"
 #include "meshrt/runtime/memory_plan.hpp"
 
 namespace meshrt::cli {
@@ -86,7 +86,7 @@ int cmd_check(const CheckOptions& o, comm::Communicator& comm) {
       try {
         binary::LoadOptions lo;
         lo.ignore_version = o.ignore_version;
-        binary::Binary bin = compiler::load_verified(read_file_bytes(file), file, lo);
+        binary::Binary bin = verify::load_verified(read_file_bytes(file), file, lo);
         json programs = json::array();
         for (const auto& p : bin.programs) {
           uint64_t peak = runtime::peak_device_bytes(p);

@@ -7,7 +7,6 @@
 #include <string>
 
 #include "meshrt/common/error.hpp"
-#include "meshrt/compiler/compile.hpp"
 #include "meshrt/report/golden.hpp"
 #include "meshrt/runtime/debug.hpp"
 
@@ -39,7 +38,7 @@ Stats stats_of(const HostTensor& t) {
 void print_output(std::ostream& out, rt::Binary bin, rt::CallbackContext p, rt::OpContext op,
                   size_t k, const report::GoldenOptions& tol) {
   auto shards = rt::getOpOutputTensor(op, p, k);
-  auto goldens = rt::getDebugInfoGolden(bin, compiler::golden_key(rt::getOpLocInfo(op), k));
+  auto goldens = rt::getDebugInfoGolden(bin, binary::golden_key(rt::getOpLocInfo(op), k));
   std::vector<uint32_t> ids;
   for (const auto& [d, t] : shards) ids.push_back(d);
   std::sort(ids.begin(), ids.end());

@@ -16,6 +16,7 @@
 #include "meshrt/report/perf_report.hpp"
 #include "meshrt/runtime/debug.hpp"
 #include "meshrt/runtime/runtime.hpp"
+#include "meshrt/runtime/testing.hpp"
 #include "session.hpp"
 #include "tensor_state.hpp"
 
@@ -52,13 +53,6 @@ meshrt::ClusterDesc resolve_cluster(const MeshDeviceOptions& o) {
 }
 
 
-wire::Command command(wire::Kind kind, uint64_t handle, uint64_t target = 0) {
-  wire::Command c;
-  c.kind = kind;
-  c.handle = handle;
-  c.target = target;
-  return c;
-}
 
 }  // namespace
 
@@ -78,18 +72,15 @@ Binary Binary::loadFromPath(const char* path) {
 Binary Binary::loadFromBytes(std::span<const uint8_t> bytes, const std::string& name,
                              bool ignoreVersion) {
   Session& s = Session::get();
-  wire::Command c = command(wire::Kind::kLoadBinary, s.new_binary_handle().value);
-  c.name = name;
-  c.bytes.assign(bytes.begin(), bytes.end());
-  c.ignore_version = ignoreVersion;
-  s.run_everywhere(std::move(c));
-  return detail::Handles::binary(c.handle, s.binary(BinaryHandle{c.handle}));
+  const BinaryHandle handle = s.new_binary_handle();
+  s.run_everywhere(wire::LoadBinary{handle.value, name, {bytes.begin(), bytes.end()}, ignoreVersion});
+  return detail::Handles::binary(handle.value, s.binary(handle));
 }
 
 void releaseBinary(Binary binary) {
   Session& s = Session::get();
   s.binary(BinaryHandle{binary.id()});
-  s.run_everywhere(command(wire::Kind::kReleaseBinary, binary.id()));
+  s.run_everywhere(wire::ReleaseBinary{binary.id()});
 }
 
 uint32_t Binary::getNumPrograms() const { return static_cast<uint32_t>(binary_->programs.size()); }
@@ -109,7 +100,8 @@ Device openMeshDevice(const MeshDeviceOptions& o) {
   Session& s = Session::get();
   meshrt::ClusterDesc cluster = resolve_cluster(o);
   meshrt::validate_cluster(cluster);
-  wire::Command c = command(wire::Kind::kOpenMesh, s.new_mesh_handle().value);
+  wire::OpenMesh c;
+  c.mesh = s.new_mesh_handle().value;
   meshrt::MeshBox box;
   if (!o.deviceIds.empty()) {
     uint32_t r0 = UINT32_MAX, c0 = UINT32_MAX, r1 = 0, c1 = 0;
@@ -145,29 +137,28 @@ Device openMeshDevice(const MeshDeviceOptions& o) {
   c.l1_small_size = o.l1SmallSize;
   c.trace_region_size = o.traceRegionSize;
   s.run_everywhere(c);
-  return detail::Handles::device(c.handle);
+  return detail::Handles::device(c.mesh);
 }
 
 void closeMeshDevice(Device parentMesh) {
   Session& s = Session::get();
   s.mesh(mesh_of(parentMesh));
-  s.run_everywhere(command(wire::Kind::kCloseMesh, parentMesh.handle()));
+  s.run_everywhere(wire::CloseMesh{parentMesh.handle()});
 }
 
 Device createSubMeshDevice(Device parentMesh, const std::vector<uint32_t>& meshShape,
                            const std::optional<const std::vector<uint32_t>>& meshOffset) {
   Session& s = Session::get();
   s.mesh(mesh_of(parentMesh));
-  wire::Command c =
-      command(wire::Kind::kCreateSubMesh, s.new_mesh_handle().value, parentMesh.handle());
-  c.shape = shape_from(meshShape, "sub-mesh shape");
+  wire::CreateSubMesh c{s.new_mesh_handle().value, parentMesh.handle(),
+                       shape_from(meshShape, "sub-mesh shape"), {}};
   if (meshOffset) {
     if (meshOffset->size() != 2)
       raise(ErrorCode::kInvalidArgument, "sub-mesh offset must be {row, col}");
     c.offset = {(*meshOffset)[0], (*meshOffset)[1]};
   }
   s.run_everywhere(c);
-  return detail::Handles::device(c.handle);
+  return detail::Handles::device(c.mesh);
 }
 
 void releaseSubMeshDevice(Device subMesh) {
@@ -177,15 +168,13 @@ void releaseSubMeshDevice(Device subMesh) {
           fmt::format("mesh device {} is not a sub-mesh: close it with closeMeshDevice",
                       subMesh.handle()));
   }
-  s.run_everywhere(command(wire::Kind::kCloseMesh, subMesh.handle()));
+  s.run_everywhere(wire::CloseMesh{subMesh.handle()});
 }
 
 void reshapeMeshDevice(Device meshDevice, const std::vector<uint32_t>& meshShape) {
   Session& s = Session::get();
   s.mesh(mesh_of(meshDevice));
-  wire::Command c = command(wire::Kind::kReshapeMesh, meshDevice.handle());
-  c.shape = shape_from(meshShape, "reshape target");
-  s.run_everywhere(c);
+  s.run_everywhere(wire::ReshapeMesh{meshDevice.handle(), shape_from(meshShape, "reshape target")});
 }
 
 std::vector<uint32_t> getMeshShape(Device meshDevice) {
@@ -211,7 +200,7 @@ std::vector<meshrt::device::MemoryView> gather_views(Device device) {
   if (const auto* views = meshrt::runtime::detail::callback_memory_views()) return *views;
   Session& s = Session::get();
   s.mesh(mesh_of(device));
-  auto payloads = s.run_everywhere(command(wire::Kind::kMemoryView, device.handle()));
+  auto payloads = s.run_everywhere(wire::MemoryView{device.handle()});
   std::vector<meshrt::device::MemoryView> views;
   for (const auto& p : payloads) {
     if (p.empty()) continue;
@@ -300,8 +289,11 @@ std::vector<std::map<std::string, std::string>> readDeviceProfilerResults(Device
   return rows;
 }
 
-PendingRun launchProgram(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
-                         const RunOptions& options, const std::vector<Tensor>* inputs) {
+namespace {
+
+PendingRun launch(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
+                  const RunOptions& options, const std::vector<Tensor>* inputs,
+                  const meshrt::runtime::FaultPlan& faults) {
   Session& s = Session::get();
   s.mesh(mesh_of(deviceHandle));
   auto bin = s.binary(BinaryHandle{executableHandle.id()});
@@ -309,10 +301,13 @@ PendingRun launchProgram(Device deviceHandle, Binary executableHandle, std::uint
     raise(ErrorCode::kNotFound, fmt::format("program index {} out of range: the binary has {}",
                                             programIndex, bin->programs.size()));
   }
-  wire::Command c = command(wire::Kind::kSubmit, deviceHandle.handle(), executableHandle.id());
+  wire::Submit c;
+  c.mesh = deviceHandle.handle();
+  c.binary = executableHandle.id();
   c.program_index = programIndex;
   c.exec = options;
   c.exec.pre_op = nullptr;
+  c.faults = faults;
   c.hooks = meshrt::runtime::detail::hooks_active();
   if (inputs) {
     c.has_inputs = true;
@@ -321,6 +316,29 @@ PendingRun launchProgram(Device deviceHandle, Binary executableHandle, std::uint
   }
   return PendingRun(s.submit(std::move(c)));
 }
+
+}  // namespace
+
+PendingRun launchProgram(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
+                         const RunOptions& options, const std::vector<Tensor>* inputs) {
+  return launch(deviceHandle, executableHandle, programIndex, options, inputs, {});
+}
+
+namespace testing {
+
+PendingRun launchProgram(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
+                         const RunOptions& options, const meshrt::runtime::FaultPlan& faults,
+                         const std::vector<Tensor>* inputs) {
+  return launch(deviceHandle, executableHandle, programIndex, options, inputs, faults);
+}
+
+ProgramRun runProgram(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
+                      const RunOptions& options, const meshrt::runtime::FaultPlan& faults,
+                      const std::vector<Tensor>* inputs) {
+  return launchProgram(deviceHandle, executableHandle, programIndex, options, faults, inputs).get();
+}
+
+}  // namespace testing
 
 ProgramRun runProgram(Device deviceHandle, Binary executableHandle, std::uint32_t programIndex,
                       const RunOptions& options, const std::vector<Tensor>* inputs) {

@@ -3,15 +3,33 @@
 #include <fmt/format.h>
 
 #include "meshrt/common/error.hpp"
-#include "meshrt/compiler/compile.hpp"
+#include "meshrt/runtime/golden_source.hpp"
 
 namespace meshrt::runtime {
 
-template <typename Compute>
-void GoldenTable::compute(Compute&& compute) {
+namespace {
+
+GoldenSource& installed() {
+  static GoldenSource source;
+  return source;
+}
+
+}  // namespace
+
+void set_golden_source(GoldenSource source) { installed() = std::move(source); }
+const GoldenSource& golden_source() { return installed(); }
+
+void GoldenTable::compute(const binary::Binary& bin, size_t program_index,
+                          const binary::GoldenRequest& request) {
   stored_ = false;
+  if (!golden_source()) {
+    unavailable_ =
+        "no golden source is installed in this process (the runtime does not link the reference "
+        "interpreter: see meshrt/runtime/golden_source.hpp)";
+    return;
+  }
   try {
-    computed_ = compute();
+    computed_ = golden_source()(bin, program_index, request);
   } catch (const Error& e) {
     unavailable_ = e.what();  // the run goes on; every result counts as unchecked
   } catch (const std::bad_alloc&) {
@@ -34,34 +52,30 @@ GoldenTable::GoldenTable(const binary::Binary& bin, size_t program_index, uint64
       return;
     }
   }
-  compute([&] {
-    return compiler::compute_goldens(bin, program_index, seed, init, UINT64_MAX, 2ull << 30,
-                                     ones_density);
-  });
+  compute(bin, program_index, binary::GoldenRequest{seed, init, ones_density, nullptr});
 }
 
 GoldenTable::GoldenTable(const binary::Binary& bin, size_t program_index,
                          const std::vector<TensorValue>& inputs) {
-  compute([&] {
-    const binary::Program& program = bin.programs.at(program_index);
-    const uint32_t devices = program.mesh_shape.volume();
-    std::vector<std::vector<std::shared_ptr<const HostTensor>>> per_device(inputs.size());
-    for (size_t i = 0; i < inputs.size() && i < program.inputs.size(); ++i) {
-      const bool presharded = program.values[program.inputs[i]].presharded;
-      for (uint32_t d = 0; d < devices; ++d) {
-        auto it = inputs[i].shards.find(d);
-        std::shared_ptr<const HostTensor> t =
-            presharded ? (it == inputs[i].shards.end() ? nullptr : it->second) : inputs[i].host;
-        if (!t) {
-          raise(ErrorCode::kInvalidArgument,
-                fmt::format("input {} of program '{}' is not known whole on this rank", i,
-                            program.name));
-        }
-        per_device[i].push_back(std::move(t));
+  const binary::Program& program = bin.programs.at(program_index);
+  const uint32_t devices = program.mesh_shape.volume();
+  std::vector<std::vector<std::shared_ptr<const HostTensor>>> per_device(inputs.size());
+  for (size_t i = 0; i < inputs.size() && i < program.inputs.size(); ++i) {
+    const bool presharded = program.values[program.inputs[i]].presharded;
+    for (uint32_t d = 0; d < devices; ++d) {
+      auto it = inputs[i].shards.find(d);
+      std::shared_ptr<const HostTensor> t =
+          presharded ? (it == inputs[i].shards.end() ? nullptr : it->second) : inputs[i].host;
+      if (!t) {
+        stored_ = false;
+        unavailable_ = fmt::format("input {} of program '{}' is not known whole on this rank", i,
+                                   program.name);
+        return;
       }
+      per_device[i].push_back(std::move(t));
     }
-    return compiler::compute_goldens(bin, program_index, per_device);
-  });
+  }
+  compute(bin, program_index, binary::GoldenRequest{0, InitKind::kRandn, 1, &per_device});
 }
 
 const HostTensor* GoldenTable::find(const std::string& key, uint32_t device) const {

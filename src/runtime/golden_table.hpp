@@ -32,8 +32,10 @@ class GoldenTable {
 
  private:
   void index(const binary::ProgramGoldens& goldens);
-  template <typename Compute>
-  void compute(Compute&& compute);
+  // Asks the installed golden source (golden_source.hpp); what it cannot give counts as
+  // unavailable.
+  void compute(const binary::Binary& bin, size_t program_index,
+               const binary::GoldenRequest& request);
 
   bool stored_ = true;
   std::string unavailable_;

@@ -32,11 +32,11 @@ int serve(comm::Communicator& world) {
     bool shutdown = false;
     try {
       command = wire::decode_command(bytes);
-      shutdown = command.kind == wire::Kind::kShutdown;
+      shutdown = command.kind() == wire::Kind::kShutdown;
       response.seq = command.seq;
       spdlog::info("rank {} executes command {} '{}'", world.rank(), command.seq,
-                   wire::kind_name(command.kind));
-      if (command.kind == wire::Kind::kSubmit) {
+                   wire::kind_name(command.kind()));
+      if (command.kind() == wire::Kind::kSubmit) {
         session.start_worker_job(command);  // answers rank 0 itself, when the run is over
         continue;
       }

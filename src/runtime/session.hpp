@@ -76,11 +76,11 @@ class Session {
   // Rank 0: sends the command to every worker, executes it here and collects every answer.
   // Returns each worker's payload (index = rank; [0] is rank 0's). Throws one Error naming
   // every failed rank ("rank R: message" under MPI).
-  std::vector<std::vector<uint8_t>> run_everywhere(wire::Command command);
+  std::vector<std::vector<uint8_t>> run_everywhere(wire::Body command);
   std::vector<int> shutdown_workers();  // the ranks that did not answer
 
   // Rank 0: sends a Submit to every worker and starts its job here; returns at once.
-  std::shared_ptr<Job> submit(wire::Command command);
+  std::shared_ptr<Job> submit(wire::Submit run);
   // Worker: starts the job of a Submit received from rank 0; it answers rank 0 when done.
   void start_worker_job(const wire::Command& command);
   // Waits until every job of this rank has finished.
@@ -98,16 +98,29 @@ class Session {
   report::FabricConfig fabric = report::FabricConfig::k1D;
 
  private:
-  std::shared_ptr<Job> start_job(const wire::Command& c);
-  void run_job(Job& job, const wire::Command& c, std::shared_ptr<const binary::Binary> bin,
-               const MeshContext& view);
+  std::shared_ptr<Job> start_job(uint64_t seq, const wire::Submit& run);
+  void run_job(Job& job, uint64_t seq, const wire::Submit& run,
+               std::shared_ptr<const binary::Binary> bin, const MeshContext& view);
+  // What each command does (session_commands.cpp); the payload it answers with.
+  std::vector<uint8_t> apply(const wire::LoadBinary& c);
+  std::vector<uint8_t> apply(const wire::ReleaseBinary& c);
+  std::vector<uint8_t> apply(const wire::OpenMesh& c);
+  std::vector<uint8_t> apply(const wire::CloseMesh& c);
+  std::vector<uint8_t> apply(const wire::ReshapeMesh& c);
+  std::vector<uint8_t> apply(const wire::CreateSubMesh& c);
+  std::vector<uint8_t> apply(const wire::Submit& c);
+  std::vector<uint8_t> apply(const wire::MemoryView& c);
+  std::vector<uint8_t> apply(const wire::Shutdown& c);
+  // Sends the command to every worker: a Submit carries only the inputs of the worker's own
+  // chips, unless it asks for full inputs.
   void send_to_workers(const wire::Command& command);
   // Rank 0: every worker's answer to `command` on `from` (tag kTagResponse), after rank 0's own
   // outcome (`local`: its error, if any; `mine`: its payload). Returns the payloads (index =
   // rank); throws one Error naming every failed rank, and marks the workers out of step when
   // they disagree or one does not answer.
-  std::vector<std::vector<uint8_t>> answers(comm::Communicator& from, const wire::Command& command,
-                                            const Error* local, std::vector<uint8_t> mine);
+  std::vector<std::vector<uint8_t>> answers(comm::Communicator& from, uint64_t seq,
+                                            wire::Kind kind, const Error* local,
+                                            std::vector<uint8_t> mine);
   void check_in_step();
   void mark_broken(const std::string& why);
   comm::Communicator* comm_ = nullptr;

@@ -95,44 +95,124 @@ std::string_view kind_name(Kind kind) {
   return "unknown";
 }
 
-std::vector<uint8_t> encode(const Command& c, const std::vector<uint32_t>* only) {
-  flatbuffers::FlatBufferBuilder b(1024 + c.bytes.size());
+namespace {
+
+Submit decode_submit(const fb::Command* in, uint64_t mesh, uint64_t binary, uint64_t seq) {
+  const auto* s = in->submit();
+  if (!s) {
+    raise(ErrorCode::kRankFailed, fmt::format("command {} ('submit') from rank 0 has no run", seq));
+  }
+  Submit x;
+  x.mesh = mesh;
+  x.binary = binary;
+  x.program_index = s->program_index();
+  if (const auto* e = s->options()) {
+    x.exec.seed = e->seed();
+    if (e->init() > static_cast<uint8_t>(InitKind::kOnes)) {
+      raise(ErrorCode::kRankFailed,
+            fmt::format("command {} from rank 0 has unknown init kind {}", seq, e->init()));
+    }
+    x.exec.init = static_cast<InitKind>(e->init());
+    x.exec.check_golden = e->check_golden();
+    x.exec.golden = {e->pcc(), e->atol(), e->rtol(), e->atol_allclose(), e->rtol_allclose()};
+    x.exec.collect_memory = e->collect_memory();
+    x.hooks = e->hooks();
+    x.exec.ones_density = e->ones_density();
+    x.exec.check_op_goldens = e->check_op_goldens();
+    x.exec.golden_diff_topk = e->golden_diff_topk();
+    if (e->fabric() > static_cast<uint8_t>(report::FabricConfig::kCustom)) {
+      raise(ErrorCode::kRankFailed,
+            fmt::format("command {} from rank 0 has unknown fabric {}", seq, e->fabric()));
+    }
+    x.exec.fabric = static_cast<report::FabricConfig>(e->fabric());
+  }
+  if (const auto* f = s->faults()) {
+    if (f->wrong_result_at()) x.faults.wrong_result_at = f->wrong_result_at()->str();
+    if (f->leak_at()) x.faults.leak_at = f->leak_at()->str();
+  }
+  x.has_inputs = s->has_inputs();
+  if (s->inputs()) {
+    for (const auto* i : *s->inputs()) x.inputs.push_back(get_input(i, 0));
+  }
+  return x;
+}
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+// The flatbuffers table of a command: its kind, the object it creates or acts on (`handle`),
+// the parent mesh or the binary (`target`) and the arguments of its kind.
+struct Encoded {
+  uint64_t handle = 0, target = 0;
   flatbuffers::Offset<fb::LoadBinaryArgs> load;
   flatbuffers::Offset<fb::OpenMeshArgs> open;
   flatbuffers::Offset<fb::MeshGeometry> geometry;
   flatbuffers::Offset<fb::SubmitArgs> submit;
-  switch (c.kind) {
-    case Kind::kLoadBinary:
-      load = fb::CreateLoadBinaryArgs(b, b.CreateString(c.name), b.CreateVector(c.bytes),
-                                      c.ignore_version);
-      break;
-    case Kind::kOpenMesh:
-      open = fb::CreateOpenMeshArgs(b, b.CreateString(c.cluster_json), c.shape.rows, c.shape.cols,
-                                    c.offset.row, c.offset.col, b.CreateVector(c.device_ids),
-                                    c.l1_small_size, c.trace_region_size);
-      break;
-    case Kind::kReshapeMesh:
-    case Kind::kCreateSubMesh:
-      geometry = fb::CreateMeshGeometry(b, c.shape.rows, c.shape.cols, c.offset.row, c.offset.col);
-      break;
-    case Kind::kSubmit: {
-      const ExecOptions& e = c.exec;
-      auto opts = fb::CreateExecOptions(
-          b, e.seed, static_cast<uint8_t>(e.init), e.check_golden, e.golden.pcc, e.golden.atol,
-          e.golden.rtol, e.collect_memory, b.CreateString(e.inject_fault_loc),
-          b.CreateString(e.debug_leak_loc), c.hooks, e.ones_density, e.check_op_goldens,
-          static_cast<uint8_t>(e.fabric), e.golden_diff_topk, e.golden.atol_allclose,
-          e.golden.rtol_allclose);
-      std::vector<flatbuffers::Offset<fb::Input>> inputs;
-      for (const auto& v : c.inputs) inputs.push_back(put_input(b, v, only));
-      submit = fb::CreateSubmitArgs(b, c.program_index, opts, c.has_inputs, b.CreateVector(inputs));
-      break;
-    }
-    default:
-      break;
-  }
-  b.Finish(fb::CreateCommand(b, c.seq, static_cast<fb::CommandKind>(c.kind), c.handle, c.target,
-                             load, open, geometry, submit));
+};
+
+}  // namespace
+
+std::vector<uint8_t> encode(const Command& c, const std::vector<uint32_t>* only) {
+  const auto* load_args = std::get_if<LoadBinary>(&c.body);
+  flatbuffers::FlatBufferBuilder b(1024 + (load_args ? load_args->bytes.size() : 0));
+  auto geometry = [&](const MeshShape& s, const MeshCoordinate& o) {
+    return fb::CreateMeshGeometry(b, s.rows, s.cols, o.row, o.col);
+  };
+  Encoded e = std::visit(
+      Overloaded{
+          [&](const LoadBinary& x) {
+            Encoded out{x.binary};
+            out.load = fb::CreateLoadBinaryArgs(b, b.CreateString(x.name), b.CreateVector(x.bytes),
+                                                x.ignore_version);
+            return out;
+          },
+          [&](const ReleaseBinary& x) { return Encoded{x.binary}; },
+          [&](const OpenMesh& x) {
+            Encoded out{x.mesh};
+            out.open = fb::CreateOpenMeshArgs(b, b.CreateString(x.cluster_json), x.shape.rows,
+                                              x.shape.cols, 0, 0, b.CreateVector(x.device_ids),
+                                              x.l1_small_size, x.trace_region_size);
+            return out;
+          },
+          [&](const CloseMesh& x) { return Encoded{x.mesh}; },
+          [&](const ReshapeMesh& x) {
+            Encoded out{x.mesh};
+            out.geometry = geometry(x.shape, {});
+            return out;
+          },
+          [&](const CreateSubMesh& x) {
+            Encoded out{x.mesh, x.parent};
+            out.geometry = geometry(x.shape, x.offset);
+            return out;
+          },
+          [&](const Submit& x) {
+            Encoded out{x.mesh, x.binary};
+            const ExecOptions& o = x.exec;
+            auto opts = fb::CreateExecOptions(
+                b, o.seed, static_cast<uint8_t>(o.init), o.check_golden, o.golden.pcc,
+                o.golden.atol, o.golden.rtol, o.collect_memory, x.hooks, o.ones_density,
+                o.check_op_goldens, static_cast<uint8_t>(o.fabric), o.golden_diff_topk,
+                o.golden.atol_allclose, o.golden.rtol_allclose);
+            std::vector<flatbuffers::Offset<fb::Input>> inputs;
+            for (const auto& v : x.inputs) inputs.push_back(put_input(b, v, only));
+            auto faults = x.faults.empty()
+                              ? 0
+                              : fb::CreateFaultPlan(b, b.CreateString(x.faults.wrong_result_at),
+                                                    b.CreateString(x.faults.leak_at));
+            out.submit = fb::CreateSubmitArgs(b, x.program_index, opts, x.has_inputs,
+                                              b.CreateVector(inputs), faults);
+            return out;
+          },
+          [&](const MemoryView& x) { return Encoded{x.mesh}; },
+          [&](const Shutdown&) { return Encoded{}; },
+      },
+      c.body);
+  b.Finish(fb::CreateCommand(b, c.seq, static_cast<fb::CommandKind>(c.kind()), e.handle, e.target,
+                             e.load, e.open, e.geometry, e.submit));
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
@@ -147,58 +227,63 @@ Command decode_command(std::span<const uint8_t> given) {
   const fb::Command* in = flatbuffers::GetRoot<fb::Command>(bytes.data());
   Command c;
   c.seq = in->seq();
-  if (static_cast<uint8_t>(in->kind()) > static_cast<uint8_t>(Kind::kShutdown)) {
-    raise(ErrorCode::kRankFailed, fmt::format("command {} from rank 0 has unknown kind {}", c.seq,
-                                              static_cast<unsigned>(in->kind())));
-  }
-  c.kind = static_cast<Kind>(in->kind());
-  c.handle = in->handle();
-  c.target = in->target();
-  if (const auto* l = in->load()) {
-    if (l->name()) c.name = l->name()->str();
-    c.bytes = scalars<uint8_t>(l->bytes());
-    c.ignore_version = l->ignore_version();
-  }
-  if (const auto* o = in->open()) {
-    if (o->cluster_json()) c.cluster_json = o->cluster_json()->str();
-    c.shape = {o->rows(), o->cols()};
-    c.offset = {o->offset_row(), o->offset_col()};
-    c.device_ids = scalars<uint32_t>(o->device_ids());
-    c.l1_small_size = o->l1_small_size();
-    c.trace_region_size = o->trace_region_size();
-  }
-  if (const auto* g = in->geometry()) {
-    c.shape = {g->rows(), g->cols()};
-    c.offset = {g->offset_row(), g->offset_col()};
-  }
-  if (const auto* s = in->submit()) {
-    c.program_index = s->program_index();
-    if (const auto* e = s->options()) {
-      c.exec.seed = e->seed();
-      if (e->init() > static_cast<uint8_t>(InitKind::kOnes)) {
-        raise(ErrorCode::kRankFailed,
-              fmt::format("command {} from rank 0 has unknown init kind {}", c.seq, e->init()));
-      }
-      c.exec.init = static_cast<InitKind>(e->init());
-      c.exec.check_golden = e->check_golden();
-      c.exec.golden = {e->pcc(), e->atol(), e->rtol(), e->atol_allclose(), e->rtol_allclose()};
-      c.exec.collect_memory = e->collect_memory();
-      if (e->inject_fault_loc()) c.exec.inject_fault_loc = e->inject_fault_loc()->str();
-      if (e->debug_leak_loc()) c.exec.debug_leak_loc = e->debug_leak_loc()->str();
-      c.hooks = e->hooks();
-      c.exec.ones_density = e->ones_density();
-      c.exec.check_op_goldens = e->check_op_goldens();
-      c.exec.golden_diff_topk = e->golden_diff_topk();
-      if (e->fabric() > static_cast<uint8_t>(report::FabricConfig::kCustom)) {
-        raise(ErrorCode::kRankFailed,
-              fmt::format("command {} from rank 0 has unknown fabric {}", c.seq, e->fabric()));
-      }
-      c.exec.fabric = static_cast<report::FabricConfig>(e->fabric());
+  const uint64_t handle = in->handle(), target = in->target();
+  auto missing = [&](const char* what) {
+    raise(ErrorCode::kRankFailed, fmt::format("command {} ('{}') from rank 0 has no {}", c.seq,
+                                              kind_name(static_cast<Kind>(in->kind())), what));
+  };
+  switch (static_cast<uint8_t>(in->kind())) {
+    case static_cast<uint8_t>(Kind::kLoadBinary): {
+      const auto* l = in->load();
+      if (!l) missing("binary");
+      LoadBinary x{handle, l->name() ? l->name()->str() : "", scalars<uint8_t>(l->bytes()),
+                   l->ignore_version()};
+      c.body = std::move(x);
+      break;
     }
-    c.has_inputs = s->has_inputs();
-    if (s->inputs()) {
-      for (const auto* i : *s->inputs()) c.inputs.push_back(get_input(i, 0));
+    case static_cast<uint8_t>(Kind::kReleaseBinary):
+      c.body = ReleaseBinary{handle};
+      break;
+    case static_cast<uint8_t>(Kind::kOpenMesh): {
+      const auto* o = in->open();
+      if (!o) missing("mesh to open");
+      OpenMesh x;
+      x.mesh = handle;
+      if (o->cluster_json()) x.cluster_json = o->cluster_json()->str();
+      x.device_ids = scalars<uint32_t>(o->device_ids());
+      x.shape = {o->rows(), o->cols()};
+      x.l1_small_size = o->l1_small_size();
+      x.trace_region_size = o->trace_region_size();
+      c.body = std::move(x);
+      break;
     }
+    case static_cast<uint8_t>(Kind::kCloseMesh):
+      c.body = CloseMesh{handle};
+      break;
+    case static_cast<uint8_t>(Kind::kReshapeMesh):
+    case static_cast<uint8_t>(Kind::kCreateSubMesh): {
+      const auto* g = in->geometry();
+      if (!g) missing("mesh geometry");
+      const MeshShape shape{g->rows(), g->cols()};
+      if (in->kind() == fb::CommandKind::ReshapeMesh) {
+        c.body = ReshapeMesh{handle, shape};
+      } else {
+        c.body = CreateSubMesh{handle, target, shape, {g->offset_row(), g->offset_col()}};
+      }
+      break;
+    }
+    case static_cast<uint8_t>(Kind::kSubmit):
+      c.body = decode_submit(in, handle, target, c.seq);
+      break;
+    case static_cast<uint8_t>(Kind::kMemoryView):
+      c.body = MemoryView{handle};
+      break;
+    case static_cast<uint8_t>(Kind::kShutdown):
+      c.body = Shutdown{};
+      break;
+    default:
+      raise(ErrorCode::kRankFailed, fmt::format("command {} from rank 0 has unknown kind {}",
+                                                c.seq, static_cast<unsigned>(in->kind())));
   }
   return c;
 }

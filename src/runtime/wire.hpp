@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "meshrt/common/error.hpp"
@@ -25,32 +26,64 @@ enum class Kind : uint8_t {
 };
 std::string_view kind_name(Kind kind);
 
-struct Command {
-  uint64_t seq = 0;
-  Kind kind = Kind::kShutdown;
-  uint64_t handle = 0;  // binary or mesh created / acted on
-  uint64_t target = 0;  // parent mesh (sub-mesh) or binary (submit)
-  // LoadBinary
+// One struct per command, holding what that command needs and nothing else.
+struct LoadBinary {
+  uint64_t binary = 0;  // the handle it is loaded under
   std::string name;
   std::vector<uint8_t> bytes;
   bool ignore_version = false;
-  // OpenMesh
+};
+struct ReleaseBinary {
+  uint64_t binary = 0;
+};
+struct OpenMesh {
+  uint64_t mesh = 0;  // the handle it is opened under
   std::string cluster_json;
-  std::vector<uint32_t> device_ids;
+  std::vector<uint32_t> device_ids;  // the chips of the cluster, row-major over their box
+  MeshShape shape;                   // the shape the mesh has over them
   uint64_t l1_small_size = 0;
   uint64_t trace_region_size = 0;
-  // OpenMesh, ReshapeMesh, CreateSubMesh
+};
+struct CloseMesh {
+  uint64_t mesh = 0;
+};
+struct ReshapeMesh {
+  uint64_t mesh = 0;
+  MeshShape shape;
+};
+struct CreateSubMesh {
+  uint64_t mesh = 0;  // the sub-mesh's handle
+  uint64_t parent = 0;
   MeshShape shape;
   MeshCoordinate offset;
-  // Submit
+};
+struct Submit {
+  uint64_t mesh = 0;
+  uint64_t binary = 0;
   uint32_t program_index = 0;
   ExecOptions exec;  // pre_op is never sent
+  FaultPlan faults;
   bool hooks = false;
   bool has_inputs = false;
   std::vector<TensorValue> inputs;
   // Rank 0 only, never sent: send every worker all the inputs (host tensors and every shard),
   // not just its own chips' shards (goldens of user inputs are computed on every rank).
   bool full_inputs = false;
+};
+struct MemoryView {
+  uint64_t mesh = 0;
+};
+struct Shutdown {};
+
+// In the order of Kind.
+using Body = std::variant<LoadBinary, ReleaseBinary, OpenMesh, CloseMesh, ReshapeMesh,
+                          CreateSubMesh, Submit, MemoryView, Shutdown>;
+static_assert(std::variant_size_v<Body> == static_cast<size_t>(Kind::kShutdown) + 1);
+
+struct Command {
+  uint64_t seq = 0;
+  Body body = Shutdown{};
+  Kind kind() const { return static_cast<Kind>(body.index()); }
 };
 
 struct Response {

@@ -12,8 +12,8 @@
 #include "meshrt/catalog/op_catalog.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/compiler/compile.hpp"
-#include "meshrt/compiler/interpreter.hpp"
-#include "meshrt/compiler/verify.hpp"
+#include "meshrt/reference/interpreter.hpp"
+#include "meshrt/verify/verify.hpp"
 #include "meshrt/ops/kernels.hpp"
 #include "meshrt/report/perf.hpp"
 
@@ -51,8 +51,8 @@ std::string compile_error(const std::string& name) {
 }
 
 TEST(OpCatalog, EveryCataloguedOpHasEveryPiece) {
-  const std::set<std::string>& verified = compiler::supported_ops();
-  const std::vector<std::string> reference = compiler::interpreter_supported_ops();
+  const std::set<std::string>& verified = verify::supported_ops();
+  const std::vector<std::string> reference = reference::interpreter_supported_ops();
   size_t checked = 0;
   for (const catalog::OpInfo& op : catalog::all_ops()) {
     const std::string name(op.name);

@@ -13,9 +13,11 @@
 
 #include "meshrt/common/error.hpp"
 #include "meshrt/compiler/parser.hpp"
-#include "meshrt/compiler/verify.hpp"
+#include "meshrt/verify/verify.hpp"
 
 namespace meshrt::compiler {
+
+using namespace meshrt::verify;
 namespace {
 
 namespace fs = std::filesystem;

@@ -10,6 +10,7 @@
 #include "meshrt/common/error.hpp"
 
 namespace meshrt::compiler {
+
 namespace {
 
 binary::Binary parse(const std::string& text, std::optional<MeshShape> mesh = std::nullopt) {

@@ -6,12 +6,16 @@
 
 #include <limits>
 
-#include "interp_test_util.hpp"
+#include "reference/interp_test_util.hpp"
 #include "meshrt/compiler/compile.hpp"
 #include "meshrt/compiler/parser.hpp"
-#include "meshrt/compiler/verify.hpp"
+#include "meshrt/verify/verify.hpp"
 
 namespace meshrt::compiler::testing {
+
+using namespace meshrt::reference;
+using namespace meshrt::reference::testing;
+using namespace meshrt::verify;
 namespace {
 
 binary::Binary parse_text(const std::string& text) {

@@ -5,11 +5,15 @@
 
 #include <algorithm>
 
-#include "interp_test_util.hpp"
+#include "reference/interp_test_util.hpp"
 #include "meshrt/compiler/parser.hpp"
-#include "meshrt/compiler/verify.hpp"
+#include "meshrt/verify/verify.hpp"
 
 namespace meshrt::compiler::testing {
+
+using namespace meshrt::reference;
+using namespace meshrt::reference::testing;
+using namespace meshrt::verify;
 namespace {
 
 Attrs rand_attrs(double low, double high, int64_t seed, std::vector<int64_t> size) {

@@ -2,11 +2,15 @@
 // time, the verifier's shape rules, and the reference interpreter's values on tiny tensors.
 #include <cmath>
 
-#include "compiler/interp_test_util.hpp"
+#include "reference/interp_test_util.hpp"
 #include "meshrt/compiler/parser.hpp"
-#include "meshrt/compiler/verify.hpp"
+#include "meshrt/verify/verify.hpp"
 
 namespace meshrt::compiler::testing {
+
+using namespace meshrt::reference;
+using namespace meshrt::reference::testing;
+using namespace meshrt::verify;
 namespace {
 
 using DT = DataType;

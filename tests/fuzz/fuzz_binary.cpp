@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "fuzz_util.hpp"
-#include "meshrt/compiler/verify.hpp"
+#include "meshrt/verify/verify.hpp"
 #include "meshrt/runtime/runtime.hpp"
 
 namespace {
@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   binary::Binary bin;
   binary::LoadOptions ignore;
   ignore.ignore_version = true;
-  if (fuzz::refused([&] { bin = compiler::load_verified(bytes, "fuzz.ttnn", ignore); })) return 0;
+  if (fuzz::refused([&] { bin = verify::load_verified(bytes, "fuzz.ttnn", ignore); })) return 0;
   rt::Binary loaded;
   bool loads =
       !fuzz::refused([&] { loaded = rt::Binary::loadFromBytes(bytes, "fuzz.ttnn", true); });

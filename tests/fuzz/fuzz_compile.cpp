@@ -1,6 +1,6 @@
 // The MLIR front end: parse, verify and compile (reference interpreter included, inputs capped
 // at 1 MiB) any text. Property: whatever compiles serializes and loads back through the
-// runtime's loader (compiler::load_verified) unchanged in program count.
+// runtime's loader (verify::load_verified) unchanged in program count.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -8,7 +8,7 @@
 #include "fuzz_util.hpp"
 #include "meshrt/binary/binary_io.hpp"
 #include "meshrt/compiler/compile.hpp"
-#include "meshrt/compiler/verify.hpp"
+#include "meshrt/verify/verify.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace meshrt;
@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (fuzz::refused([&] { bin = compiler::compile_mlir(text, o); })) return 0;
   std::vector<uint8_t> bytes = binary::serialize(bin);
   binary::Binary back;
-  bool loads = !fuzz::refused([&] { back = compiler::load_verified(bytes, "fuzz.ttnn"); });
+  bool loads = !fuzz::refused([&] { back = verify::load_verified(bytes, "fuzz.ttnn"); });
   fuzz::expect(loads, "a compiled binary loads back");
   fuzz::expect(back.programs.size() == bin.programs.size(),
                "program count survives the round trip");

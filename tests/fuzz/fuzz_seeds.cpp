@@ -17,6 +17,7 @@
 #include "meshrt/compiler/compile.hpp"
 #include "meshrt/compiler/parser.hpp"
 #include "meshrt/mesh/cluster.hpp"
+#include "common/sample_commands.hpp"
 #include "wire.hpp"
 
 namespace fs = std::filesystem;
@@ -110,25 +111,9 @@ int main(int argc, char** argv) {
     m.insert(m.end(), b.begin(), b.end());
     put(out / "wire" / name, m);
   };
-  using runtime::wire::Kind;
-  for (uint8_t k = 0; k <= static_cast<uint8_t>(Kind::kShutdown); ++k) {
-    runtime::wire::Command c;
-    c.kind = static_cast<Kind>(k);
-    c.seq = k + 1;
-    c.handle = 3;
-    c.target = 2;
-    c.name = "x.ttnn";
-    c.bytes = small_binary;
-    c.cluster_json = cluster_to_json_text(builtin_cluster("t3k"));
-    c.device_ids = {0, 1, 2, 3};
-    c.shape = {2, 2};
-    c.exec.inject_fault_loc = "add";
-    runtime::TensorValue v;
-    v.shards[1] = std::make_shared<HostTensor>(
-        HostTensor::from_doubles({2, 2}, DataType::kBFloat16, {1, 2, 3, 4}));
-    c.has_inputs = true;
-    c.inputs.push_back(v);
-    message("command_" + std::string(runtime::wire::kind_name(c.kind)), 0,
+  for (const runtime::wire::Command& c : meshrt::testing::sample_commands(
+           small_binary, cluster_to_json_text(builtin_cluster("t3k")))) {
+    message("command_" + std::string(runtime::wire::kind_name(c.kind())), 0,
             runtime::wire::encode(c, nullptr));
   }
   runtime::wire::Response r{5, 1, false, ErrorCode::kOutOfMemory, "rank 1: out of dram", {1, 2}};

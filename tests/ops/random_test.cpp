@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "meshrt/compiler/interpreter.hpp"
+#include "meshrt/reference/interpreter.hpp"
 #include "ops_test_util.hpp"
 
 namespace meshrt::ops::testing {
@@ -164,7 +164,7 @@ TEST(RandKernel, AgreesWithTheReferenceInterpreterBitForBit) {
     p.outputs = {0};
     binary::Binary b;
     b.programs.push_back(p);
-    const HostTensor golden = *compiler::interpret(b, 0, {}).at(0).at(0);
+    const HostTensor golden = *reference::interpret(b, 0, {}).at(0).at(0);
     EXPECT_TRUE(golden == run_rand(c.low, c.high, c.seed, shape, c.dtype))
         << "low " << c.low << " high " << c.high << " seed " << c.seed << " " << mlir_name(c.dtype);
   }

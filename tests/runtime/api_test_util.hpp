@@ -5,8 +5,17 @@
 
 #include "meshrt/binary/binary_io.hpp"
 #include "meshrt/compiler/compile.hpp"
+#include "meshrt/reference/goldens.hpp"
+#include "meshrt/runtime/golden_source.hpp"
 
 namespace meshrt::test {
+
+// The runtime API suites run as `ttrt` does, with the reference interpreter as the golden
+// source (installed when the test executable starts).
+inline const bool kReferenceGoldensInstalled = [] {
+  runtime::set_golden_source(reference::goldens_for);
+  return true;
+}();
 
 // mesh_shard (full_to_shard over both mesh axes) -> all_gather (axis 1) -> add -> shard_to_full.
 inline std::string gather_add_mlir(uint32_t rows, uint32_t cols) {

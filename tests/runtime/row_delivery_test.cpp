@@ -8,6 +8,7 @@
 #include <cstring>
 #include <thread>
 
+#include "meshrt/comm/forwarding.hpp"
 #include "meshrt/comm/local.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/mesh/cluster.hpp"
@@ -17,17 +18,10 @@
 namespace meshrt::runtime {
 namespace {
 
-// Forwards to another communicator, counting the bytes exchange() sends.
-class CountingComm final : public comm::Communicator {
+// Counts the bytes exchange() sends, passing everything on.
+class CountingComm final : public comm::ForwardingCommunicator {
  public:
-  explicit CountingComm(comm::Communicator& base) : base_(base) {}
-  int rank() const override { return base_.rank(); }
-  int size() const override { return base_.size(); }
-  std::string kind() const override { return base_.kind(); }
-  void send(int dst, int tag, std::span<const uint8_t> bytes, comm::Deadline d) override {
-    base_.send(dst, tag, bytes, d);
-  }
-  comm::Bytes recv(int src, int tag, comm::Deadline d) override { return base_.recv(src, tag, d); }
+  using ForwardingCommunicator::ForwardingCommunicator;
   std::vector<comm::Bytes> exchange(int tag, const std::vector<comm::Outgoing>& outgoing,
                                     const std::vector<int>& sources, comm::Deadline d) override {
     for (const auto& o : outgoing) sent += o.bytes.size();
@@ -38,18 +32,7 @@ class CountingComm final : public comm::Communicator {
     for (const auto& o : outgoing) sent += o.bytes.size();
     base_.exchange_into(tag, outgoing, incoming, d);
   }
-  void broadcast(comm::Bytes& bytes, int root, comm::Deadline d) override {
-    base_.broadcast(bytes, root, d);
-  }
-  std::vector<comm::Bytes> allgather(std::span<const uint8_t> mine, comm::Deadline d) override {
-    return base_.allgather(mine, d);
-  }
-  void barrier(comm::Deadline d) override { base_.barrier(d); }
-  void abort_job(int code) override { base_.abort_job(code); }
   size_t sent = 0;
-
- private:
-  comm::Communicator& base_;
 };
 
 constexpr int64_t kRows = 4, kWidth = 1024;  // rows of 4 KiB

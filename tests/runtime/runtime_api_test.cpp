@@ -10,6 +10,7 @@
 #include "api_test_util.hpp"
 #include "meshrt/runtime/debug.hpp"
 #include "meshrt/runtime/runtime.hpp"
+#include "meshrt/runtime/testing.hpp"
 
 namespace rt = tt::runtime;
 using meshrt::ErrorCode;
@@ -234,8 +235,7 @@ TEST(RuntimeApi, UserInputsAreCheckedAgainstTheirOwnGoldens) {
   EXPECT_TRUE(run.golden_unavailable_reason.empty()) << run.golden_unavailable_reason;
   ASSERT_EQ(run.goldens.size(), 5u * 8u);  // m0 t0 m1 t1 output_0, on 8 chips
   for (const auto& g : run.goldens) EXPECT_TRUE(g.metrics.passed) << g.loc;
-  o.inject_fault_loc = "m1";
-  run = rt::runProgram(t3k, bin, 0, o, &inputs);
+  run = rt::testing::runProgram(t3k, bin, 0, o, {.wrong_result_at = "m1"}, &inputs);
   size_t failed = 0;
   for (const auto& g : run.goldens) failed += g.metrics.passed ? 0 : 1;
   EXPECT_GE(failed, 1u);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <memory>
 #include <vector>
 
 #include "meshrt/mesh/mesh.hpp"
@@ -116,6 +117,19 @@ struct Golden {
   uint32_t device_id = kAllDevices;
   HostTensor tensor;  // f32, or the value's dtype for integer/bool values
 };
+
+// What a program run's goldens are computed from: given inputs (inputs[i][d]: input i on device
+// d of the program's mesh, the same tensor on every device for a whole input), or, when null,
+// the inputs generated from seed, init and ones_density (binary/inputs.hpp).
+struct GoldenRequest {
+  uint64_t seed = 0;
+  InitKind init = InitKind::kRandn;
+  uint32_t ones_density = 1;
+  const std::vector<std::vector<std::shared_ptr<const HostTensor>>>* inputs = nullptr;
+};
+
+// Golden key of result `result_index` of an op: its loc, then "loc#1", "loc#2"...
+std::string golden_key(const std::string& loc, size_t result_index);
 
 struct ProgramGoldens {
   uint64_t seed = 0;

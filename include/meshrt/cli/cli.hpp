@@ -17,6 +17,10 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;
 inline constexpr int kExitGoldenFailure = 42;
 
+// Installs the reference interpreter as the runtime's golden source (runtime/golden_source.hpp);
+// run_ttrt and serve_ttrt call it, and so does the Python module.
+void use_reference_goldens();
+
 int run_ttrt(int argc, char** argv, comm::Communicator& comm);
 
 // spdlog: every line tagged with the rank; level from TTRT_LOGGER_LEVEL (else LOGGER_LEVEL,

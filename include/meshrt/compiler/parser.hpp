@@ -31,7 +31,7 @@ struct ParseOptions {
 // callee's program index). Each Op records its 1-based source position in src_line/src_col.
 // Throws Error(kInvalidArgument, "path:line:col: message") on syntax errors and
 // Error(kUnsupported, "path:line:col: unsupported op 'ttir.foo'") for ops not in the supported
-// set (see compiler::supported_ops()) and for element types meshrt has no DataType for.
+// set (see verify::supported_ops()) and for element types meshrt has no DataType for.
 binary::Binary parse_mlir(std::string_view text, const ParseOptions& options);
 
 // The mesh shape a corpus file asks for: ttcore.meshes attribute, else a RUN line's

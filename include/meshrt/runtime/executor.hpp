@@ -17,6 +17,7 @@
 #include "meshrt/report/cost_model.hpp"
 #include "meshrt/report/golden.hpp"
 #include "meshrt/report/perf.hpp"
+#include "meshrt/runtime/fault_plan.hpp"
 #include "meshrt/runtime/mesh_context.hpp"
 
 namespace meshrt::runtime {
@@ -37,8 +38,6 @@ struct ExecOptions {
   // For each program output that fails its golden check, the K largest absolute and relative
   // differences (ProgramResult::golden_diffs); 0: none.
   uint32_t golden_diff_topk = 0;
-  std::string inject_fault_loc;  // perturb this op's output on the first device (testing)
-  std::string debug_leak_loc;    // never free this op's result (testing the leak check)
   // Called on this rank before each op runs (debug hooks); may be empty.
   std::function<void(const binary::Op& op)> pre_op;
 };
@@ -104,8 +103,10 @@ struct ProgramResult {
 // chips for a presharded argument. Null: inputs are generated from options.seed/init.
 // Golden checks of user inputs compute goldens from them on every rank, which then needs every
 // input whole (the host tensors and all shards; extra shards are ignored by the run itself).
+// `faults`: what a test plants in the run (fault_plan.hpp); none by default.
 ProgramResult run_program(MeshContext& mesh, const binary::Binary& binary, size_t program_index,
                           const ExecOptions& options, const PostOpCallback& post_op = {},
-                          const std::vector<TensorValue>* inputs = nullptr);
+                          const std::vector<TensorValue>* inputs = nullptr,
+                          const FaultPlan& faults = {});
 
 }  // namespace meshrt::runtime

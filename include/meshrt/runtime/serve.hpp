@@ -12,8 +12,6 @@ namespace meshrt::runtime {
 // Runs until rank 0 sends Shutdown; returns 0 then. Returns 1 if rank 0 stays silent for
 // longer than the idle limit (TTRT_WORKER_IDLE_TIMEOUT seconds, default 3600) or a message
 // cannot be received. Blocking; call on the rank's main thread with the world communicator.
-// Test hook: TTRT_TEST_WORKER_HANG_AT=N (or _EXIT_AT=N) makes rank 1 stop answering (or _exit)
-// when it receives its N-th Submit.
 int serve(comm::Communicator& comm);
 
 }  // namespace meshrt::runtime

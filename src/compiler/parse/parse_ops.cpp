@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "meshrt/catalog/op_catalog.hpp"
-#include "meshrt/compiler/verify.hpp"
+#include "meshrt/verify/verify.hpp"
 #include "parse_inplace.hpp"
 #include "parse_rearrange.hpp"
 #include "parse_module.hpp"
@@ -90,7 +90,7 @@ void ModuleParser::parse_statement(FunctionScope& scope) {
     parse_call(scope, start, generic, op_name, result_names);
     return;
   }
-  const auto& supported = supported_ops();
+  const auto& supported = verify::supported_ops();
   bool known = op_name.rfind("ttir.", 0) == 0 && supported.count(op_name.substr(5)) != 0 &&
                op_name != "ttir.call";
   if (!known && op_name.rfind("ttir.", 0) == 0) {
