@@ -56,8 +56,8 @@ int main() {
       const int64_t elems = static_cast<int64_t>(bytes / 4);
       auto mine = std::make_shared<HostTensor>(Shape{elems}, DataType::kFloat32);
       std::memset(mine->data(), me + 1, bytes);
-      runtime::ShardMap local{{static_cast<uint32_t>(me), mine}};
-      std::vector<std::set<uint32_t>> needs(2, std::set<uint32_t>{0, 1});
+      runtime::ShardMap local{{DeviceId{static_cast<uint32_t>(me)}, mine}};
+      std::vector<std::set<DeviceId>> needs(2, std::set<DeviceId>{DeviceId{0}, DeviceId{1}});
       std::vector<uint8_t> send(bytes, static_cast<uint8_t>(me + 1)), recv(2 * bytes);
       const int reps = bytes >= (size_t{64} << 20) ? 2 : (bytes >= (size_t{1} << 20) ? 20 : 500);
       const int rounds = 15;
@@ -72,7 +72,7 @@ int main() {
           if (i == 0 && round == -1) {
             const int other = 1 - me;
             ok = got.size() == 2 &&
-                 std::to_integer<int>(got.at(static_cast<uint32_t>(other))->data()[0]) == other + 1;
+                 std::to_integer<int>(got.at(DeviceId{static_cast<uint32_t>(other)})->data()[0]) == other + 1;
           }
         }
         double t_ours = slowest(std::chrono::duration<double>(Clock::now() - t0).count() / reps);

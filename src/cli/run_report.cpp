@@ -299,7 +299,7 @@ ProgramOutcome RunReport::program_outcome(const std::string& file, const binary:
         std::cout << fmt::format("  input_{}: {}\n", j, preview(*r.inputs[j].host));
       }
       for (const auto& [d, t] : r.inputs[j].shards) {
-        std::cout << fmt::format("  input_{} device {}: {}\n", j, d, preview(*t));
+        std::cout << fmt::format("  input_{} device {}: {}\n", j, d.value, preview(*t));
       }
     }
     for (size_t j = 0; j < r.outputs.size(); ++j) {
@@ -307,7 +307,7 @@ ProgramOutcome RunReport::program_outcome(const std::string& file, const binary:
         std::cout << fmt::format("  output_{}: {}\n", j, preview(*r.outputs[j].host));
       }
       for (const auto& [d, t] : r.outputs[j].shards) {
-        std::cout << fmt::format("  output_{} device {}: {}\n", j, d, preview(*t));
+        std::cout << fmt::format("  output_{} device {}: {}\n", j, d.value, preview(*t));
       }
     }
   }

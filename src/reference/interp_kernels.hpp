@@ -40,6 +40,7 @@ void register_data_movement_kernels(KernelTable& table);
 void register_creation_kernels(KernelTable& table);
 void register_conv_pool_kernels(KernelTable& table);
 void register_collective_kernels(KernelTable& table);
+void register_mesh_shard_kernels(KernelTable& table);  // interp_mesh_shard.cpp
 void register_indexing_kernels(KernelTable& table);           // interp_indexing.cpp
 void register_sort_kernels(KernelTable& table);               // interp_sort.cpp
 void register_conv_transpose_3d_kernels(KernelTable& table);  // interp_conv_transpose_3d.cpp

@@ -268,6 +268,7 @@ const KernelTable& kernel_table() {
     register_creation_kernels(t);
     register_conv_pool_kernels(t);
     register_collective_kernels(t);
+    register_mesh_shard_kernels(t);
     register_indexing_kernels(t);
     register_sort_kernels(t);
     register_conv_transpose_3d_kernels(t);

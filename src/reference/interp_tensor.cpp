@@ -20,6 +20,12 @@ Tensor from_host(const HostTensor& host, DataType declared) {
   return t;
 }
 
+std::shared_ptr<const HostTensor> restore(const std::shared_ptr<const HostTensor>& t,
+                                          DataType declared) {
+  if (t->dtype() == declared) return t;
+  return to_host(from_host(*t, declared), declared);
+}
+
 std::shared_ptr<const HostTensor> to_host(const Tensor& t, DataType declared) {
   auto host = std::make_shared<HostTensor>(t.shape, declared);
   if (declared == DataType::kFloat64) {

@@ -35,6 +35,9 @@ Tensor from_host(const HostTensor& host, DataType declared);
 // tt-mlir (torch tensors of the op's dtype), every op's result carries its dtype's precision
 // into the next op, while kernels compute in f64.
 std::shared_ptr<const HostTensor> to_host(const Tensor& t, DataType declared);
+// `t` as the interpreter stores a value of dtype `declared` (t itself when it already is).
+std::shared_ptr<const HostTensor> restore(const std::shared_ptr<const HostTensor>& t,
+                                          DataType declared);
 
 // What a kernel knows about the op it runs.
 struct OpContext {

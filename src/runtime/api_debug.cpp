@@ -147,7 +147,7 @@ std::unordered_map<uint32_t, Tensor> getOpOutputTensor(OpContext c, CallbackCont
   const TensorValue& v = (*oc.outputs)[index];
   std::unordered_map<uint32_t, Tensor> out;
   if (v.host) out[0] = createTensor(v.host);
-  for (const auto& [d, t] : v.shards) out[d] = createTensor(t);
+  for (const auto& [d, t] : v.shards) out[d.value] = createTensor(t);
   (void)p;
   return out;
 }

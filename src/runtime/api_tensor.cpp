@@ -112,7 +112,7 @@ Tensor createMultiDeviceHostTensor(const std::vector<Tensor>& shards,
     const auto& st = shards[d].state();
     if (!st.host)
       raise(ErrorCode::kInvalidArgument, fmt::format("shard {} is not a host tensor", d));
-    s->shards[static_cast<uint32_t>(d)] = st.host;
+    s->shards[meshrt::DeviceId{static_cast<uint32_t>(d)}] = st.host;
   }
   s->mesh_shape = meshShape;
   s->strategy = strategy;
@@ -157,7 +157,7 @@ uint32_t getNumShards(Tensor t) {
 
 std::shared_ptr<const HostTensor> getTensorShard(Tensor t, uint32_t deviceId) {
   first(t);
-  auto it = t.state().shards.find(deviceId);
+  auto it = t.state().shards.find(meshrt::DeviceId{deviceId});
   if (it == t.state().shards.end()) {
     raise(ErrorCode::kNotFound, fmt::format("the tensor has no shard for device {}", deviceId));
   }

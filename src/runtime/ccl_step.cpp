@@ -58,9 +58,9 @@ void run_ccl_step(const StepContext& s, const binary::Op& op, Values& values) {
     if (grouped) return group_of(d);
     return line_through(mesh, d, axis);
   };
-  std::vector<std::set<uint32_t>> needs(static_cast<size_t>(s.mesh.num_ranks()));
+  std::vector<std::set<DeviceId>> needs(static_cast<size_t>(s.mesh.num_ranks()));
   for (uint32_t d = 0; d < mesh.volume(); ++d) {
-    for (DeviceId src : sources_of(DeviceId{d})) needs[s.mesh.owner(DeviceId{d})].insert(src.value);
+    for (DeviceId src : sources_of(DeviceId{d})) needs[s.mesh.owner(DeviceId{d})].insert(src);
   }
   ShardMap got = exchange_shards(s.mesh, local_shards(in), needs, device_shape(s.program, in_id),
                                  s.program.values[in_id].dtype);
@@ -75,7 +75,7 @@ void run_ccl_step(const StepContext& s, const binary::Op& op, Values& values) {
     std::vector<const HostTensor*> line;
     uint32_t index_in_line = 0;
     for (size_t k = 0; k < src.size(); ++k) {
-      line.push_back(got.at(src[k].value).get());
+      line.push_back(got.at(src[k]).get());
       if (src[k] == d) index_in_line = static_cast<uint32_t>(k);
     }
     if (op.name == "all_gather") {
@@ -97,7 +97,7 @@ void run_ccl_step(const StepContext& s, const binary::Op& op, Values& values) {
       raise(ErrorCode::kUnsupported,
             fmt::format("collective '{}' at {} is not implemented", op.name, op.loc));
     }
-    out.shards[d.value] = shard;
+    out.shards[d] = shard;
   }
   out.resident = true;
   values[out_id] = std::move(out);
@@ -120,19 +120,19 @@ void run_distributed_norm_step(const StepContext& s, const binary::Op& op, Value
   std::vector<std::shared_ptr<HostTensor>> summed(chips);
   ShardMap stats;
   for (size_t l = 0; l < chips; ++l) {
-    const uint32_t d = s.mesh.local_devices()[l].value;
+    const DeviceId d = s.mesh.local_devices()[l];
     for (uint32_t id : op.operands) in[l].push_back(values.at(id).shards.at(d)->data.get());
     summed[l] = std::make_shared<HostTensor>(in_shape, s.program.values[op.operands[0]].dtype);
     stats[d] = std::make_shared<HostTensor>(stats_shape, DataType::kFloat32);
   }
   parallel_for(chips, [&](size_t l) {
-    auto st = std::const_pointer_cast<HostTensor>(stats.at(s.mesh.local_devices()[l].value));
+    auto st = std::const_pointer_cast<HostTensor>(stats.at(s.mesh.local_devices()[l]));
     ops::distributed_norm_stats(op, in[l], *summed[l], *st);
   });
-  std::vector<std::set<uint32_t>> needs(static_cast<size_t>(s.mesh.num_ranks()));
+  std::vector<std::set<DeviceId>> needs(static_cast<size_t>(s.mesh.num_ranks()));
   for (uint32_t d = 0; d < mesh.volume(); ++d) {
     for (DeviceId src : line_through(mesh, DeviceId{d}, axis))
-      needs[s.mesh.owner(DeviceId{d})].insert(src.value);
+      needs[s.mesh.owner(DeviceId{d})].insert(src);
   }
   ShardMap got = exchange_shards(s.mesh, stats, needs, stats_shape, DataType::kFloat32);
   Value out;
@@ -141,9 +141,9 @@ void run_distributed_norm_step(const StepContext& s, const binary::Op& op, Value
     HostTensor* t = nullptr;
     auto shard = place(s.mesh, l, out_desc, nullptr, &t, /*zeroed=*/false);
     std::vector<const HostTensor*> line;
-    for (DeviceId src : line_through(mesh, d, axis)) line.push_back(got.at(src.value).get());
+    for (DeviceId src : line_through(mesh, d, axis)) line.push_back(got.at(src).get());
     ops::distributed_norm_apply(op, in[l], *summed[l], line, *t);
-    out.shards[d.value] = shard;
+    out.shards[d] = shard;
   }
   out.resident = true;
   values[out_id] = std::move(out);

@@ -43,12 +43,12 @@ void Session::send_to_workers(const wire::Command& command) {
   comm::Communicator& world = comm();
   const auto* run = std::get_if<wire::Submit>(&command.body);
   for (int w = 1; w < world.size(); ++w) {
-    std::vector<uint32_t> devices;
-    const std::vector<uint32_t>* only = nullptr;
+    std::vector<DeviceId> devices;
+    const std::vector<DeviceId>* only = nullptr;
     if (run && !run->full_inputs) {
       const MeshContext& m = *mesh(MeshHandle{run->mesh}).view;
       for (uint32_t d = 0; d < m.shape().volume(); ++d)
-        if (m.owner(DeviceId{d}) == w) devices.push_back(d);
+        if (m.owner(DeviceId{d}) == w) devices.push_back(DeviceId{d});
       only = &devices;
     }
     std::vector<uint8_t> bytes = wire::encode(command, only);

@@ -47,7 +47,7 @@ void ensure_on_device(MeshContext& mesh, const binary::Program& p, uint32_t id, 
   const binary::TensorDesc& desc = p.values[id];
   auto host = broadcast_tensor(mesh, v.host, desc.shape, desc.dtype);
   for (size_t l = 0; l < mesh.local_devices().size(); ++l) {
-    v.shards[mesh.local_devices()[l].value] = place(mesh, l, desc, host);
+    v.shards[mesh.local_devices()[l]] = place(mesh, l, desc, host);
   }
   v.resident = true;
 }

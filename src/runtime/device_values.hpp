@@ -27,7 +27,7 @@ struct DeviceShard {
 
 struct Value {
   std::shared_ptr<const HostTensor> host;
-  std::map<uint32_t, std::shared_ptr<DeviceShard>> shards;
+  std::map<DeviceId, std::shared_ptr<DeviceShard>> shards;
   // On the devices, even on a rank that holds no chip of the mesh (a sub-mesh elsewhere).
   bool resident = false;
   bool on_device() const { return resident || !shards.empty(); }

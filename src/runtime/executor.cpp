@@ -61,7 +61,7 @@ std::vector<Value> Executor::make_inputs(size_t program_index) {
   for (size_t i = 0; i < p.inputs.size(); ++i) {
     if (p.values[p.inputs[i]].presharded) {
       for (DeviceId d : mesh_.local_devices()) {
-        generated[i].shards[d.value] = std::make_shared<const HostTensor>(
+        generated[i].shards[d] = std::make_shared<const HostTensor>(
             binary::generate_input(p, i, d, o_.seed, o_.init, o_.ones_density));
       }
     } else if (mesh_.is_controller()) {
@@ -97,7 +97,7 @@ std::vector<Value> Executor::adopt_inputs(size_t program_index,
       inputs[i].resident = true;
       for (size_t l = 0; l < mesh_.local_devices().size(); ++l) {
         DeviceId d = mesh_.local_devices()[l];
-        auto it = given[i].shards.find(d.value);
+        auto it = given[i].shards.find(d);
         if (it == given[i].shards.end() || !it->second) {
           raise(
               ErrorCode::kInvalidArgument,
@@ -105,7 +105,7 @@ std::vector<Value> Executor::adopt_inputs(size_t program_index,
                           i, p.name, d.value));
         }
         check(*it->second, desc, binary::input_shape(desc), i);
-        inputs[i].shards[d.value] = place(mesh_, l, desc, it->second);
+        inputs[i].shards[d] = place(mesh_, l, desc, it->second);
       }
     } else if (mesh_.is_controller()) {
       if (!given[i].host) {

@@ -17,13 +17,13 @@ void run_expert_step(const StepContext& s, const binary::Op& op, Values& values)
   for (uint32_t id : op.operands) ensure_on_device(s.mesh, s.program, id, values.at(id));
   const size_t chips = s.mesh.local_devices().size();
   std::vector<Value> results(op.results.size());
-  std::vector<std::map<uint32_t, HostTensor*>> out(op.results.size());
+  std::vector<std::map<DeviceId, HostTensor*>> out(op.results.size());
   std::vector<std::vector<const HostTensor*>> in(chips);
   std::vector<std::vector<HostTensor*>> out_of(chips);
   std::vector<Shape> result_shapes;
   for (uint32_t id : op.results) result_shapes.push_back(s.program.values[id].shape);
   for (size_t l = 0; l < chips; ++l) {
-    const uint32_t d = s.mesh.local_devices()[l].value;
+    const DeviceId d = s.mesh.local_devices()[l];
     for (uint32_t id : op.operands) in[l].push_back(values.at(id).shards.at(d)->data.get());
     for (size_t k = 0; k < op.results.size(); ++k) {
       HostTensor* t = nullptr;  // zeroed

@@ -25,10 +25,10 @@ std::shared_ptr<const HostTensor> perturbed(const HostTensor& t) {
 void corrupt_first_result(MeshContext& mesh, Value& v) {
   if (v.host && mesh.is_controller()) {
     v.host = perturbed(*v.host);
-  } else if (v.shards.count(0)) {
+  } else if (v.shards.count(DeviceId{0})) {
     // The corrupted copy takes over the chip buffer of the shard it replaces.
     auto fresh = std::make_shared<DeviceShard>();
-    std::shared_ptr<DeviceShard>& old = v.shards[0];
+    std::shared_ptr<DeviceShard>& old = v.shards[DeviceId{0}];
     fresh->data = perturbed(*old->data);
     std::swap(fresh->device, old->device);
     fresh->handle = old->handle;

@@ -17,7 +17,7 @@ void GoldenChecker::check(const std::string& key, const Value& v, std::vector<Op
   if (v.host && controller_) {
     compare(goldens_.find_host(key), binary::Golden::kAllDevices, *v.host);
   }
-  for (const auto& [d, shard] : v.shards) compare(goldens_.find(key, d), d, *shard->data);
+  for (const auto& [d, shard] : v.shards) compare(goldens_.find(key, d.value), d.value, *shard->data);
 }
 
 std::vector<GoldenDiff> GoldenChecker::output_diffs(const ProgramResult& result, bool single_chip,
@@ -31,7 +31,7 @@ std::vector<GoldenDiff> GoldenChecker::output_diffs(const ProgramResult& result,
     const bool host = g.device_id == binary::Golden::kAllDevices;
     const HostTensor* golden = host ? goldens_.find_host(g.loc) : goldens_.find(g.loc, g.device_id);
     std::shared_ptr<const HostTensor> got = host ? out.host : nullptr;
-    if (!host && out.shards.count(g.device_id)) got = out.shards.at(g.device_id);
+    if (!host && out.shards.count(DeviceId{g.device_id})) got = out.shards.at(DeviceId{g.device_id});
     if (!host && !got && out.host && single_chip) got = out.host;
     if (!golden || !got || golden->volume() != got->volume()) continue;
     diffs.push_back(top_differences(g.loc, g.device_id, *golden, *got, k));

@@ -63,7 +63,7 @@ GoldenTable::GoldenTable(const binary::Binary& bin, size_t program_index,
   for (size_t i = 0; i < inputs.size() && i < program.inputs.size(); ++i) {
     const bool presharded = program.values[program.inputs[i]].presharded;
     for (uint32_t d = 0; d < devices; ++d) {
-      auto it = inputs[i].shards.find(d);
+      auto it = inputs[i].shards.find(DeviceId{d});
       std::shared_ptr<const HostTensor> t =
           presharded ? (it == inputs[i].shards.end() ? nullptr : it->second) : inputs[i].host;
       if (!t) {

@@ -15,7 +15,7 @@ void run_kernel_step(const StepContext& s, const binary::Op& op, Values& values)
   std::vector<std::vector<const HostTensor*>> in(chips);
   std::vector<std::vector<HostTensor*>> out(chips);
   for (size_t l = 0; l < chips; ++l) {
-    uint32_t d = s.mesh.local_devices()[l].value;
+    DeviceId d = s.mesh.local_devices()[l];
     for (uint32_t id : op.operands) in[l].push_back(values.at(id).shards.at(d)->data.get());
     for (size_t k = 0; k < op.results.size(); ++k) {
       HostTensor* t = nullptr;

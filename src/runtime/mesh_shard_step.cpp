@@ -31,14 +31,14 @@ void run_mesh_shard_step(const StepContext& s, const binary::Op& op, Values& val
     if (s.mesh.is_controller()) {
       for (uint32_t d = 0; d < s.mesh.shape().volume(); ++d) {
         if (type == "replicate") {
-          from_controller[d] = in.host;
+          from_controller[DeviceId{d}] = in.host;
           continue;
         }
         // shard_for_device writes the whole shard.
         auto t =
             std::make_shared<HostTensor>(HostTensor::uninitialized(out_desc.shape, out_desc.dtype));
         ops::shard_for_device(op, s.mesh.shape(), DeviceId{d}, *in.host, *t);
-        from_controller[d] = std::move(t);
+        from_controller[DeviceId{d}] = std::move(t);
       }
     }
     ShardMap mine = type == "replicate" ? ShardMap{}
@@ -48,7 +48,7 @@ void run_mesh_shard_step(const StepContext& s, const binary::Op& op, Values& val
     if (type == "replicate")
       replica = broadcast_tensor(s.mesh, in.host, out_desc.shape, out_desc.dtype);
     for (size_t l = 0; l < s.mesh.local_devices().size(); ++l) {
-      uint32_t d = s.mesh.local_devices()[l].value;
+      DeviceId d = s.mesh.local_devices()[l];
       out.shards[d] = place(s.mesh, l, out_desc, type == "replicate" ? replica : mine.at(d));
     }
     out.resident = true;
@@ -57,16 +57,16 @@ void run_mesh_shard_step(const StepContext& s, const binary::Op& op, Values& val
     std::vector<DeviceId> needed = type == "replicate"
                                        ? std::vector<DeviceId>{DeviceId{0}}
                                        : ops::shards_needed_for_full(op, s.mesh.shape());
-    std::vector<std::set<uint32_t>> needs(static_cast<size_t>(s.mesh.num_ranks()));
-    for (DeviceId d : needed) needs[0].insert(d.value);
+    std::vector<std::set<DeviceId>> needs(static_cast<size_t>(s.mesh.num_ranks()));
+    for (DeviceId d : needed) needs[0].insert(d);
     ShardMap got = exchange_shards(s.mesh, local_shards(in), needs, device_shape(s.program, in_id),
                                    s.program.values[in_id].dtype);
     if (s.mesh.is_controller()) {
       if (type == "replicate") {
-        out.host = got.at(0);
+        out.host = got.at(DeviceId{0});
       } else {
         std::vector<const HostTensor*> pieces;
-        for (DeviceId d : needed) pieces.push_back(got.at(d.value).get());
+        for (DeviceId d : needed) pieces.push_back(got.at(d).get());
         auto full = std::make_shared<HostTensor>(out_desc.shape, out_desc.dtype);
         ops::assemble_full(op, s.mesh.shape(), pieces, *full);
         out.host = std::move(full);

@@ -85,8 +85,8 @@ void gather_results_to_controller(MeshContext& mesh, const binary::Program& prog
       const binary::TensorDesc& desc = program.values[ids[i]];
       bool on_device = values[i].on_device || !values[i].shards.empty();
       if (!on_device) continue;
-      std::vector<std::set<uint32_t>> needs(static_cast<size_t>(mesh.num_ranks()));
-      for (uint32_t d = 0; d < mesh.shape().volume(); ++d) needs[0].insert(d);
+      std::vector<std::set<DeviceId>> needs(static_cast<size_t>(mesh.num_ranks()));
+      for (uint32_t d = 0; d < mesh.shape().volume(); ++d) needs[0].insert(DeviceId{d});
       ShardMap got = exchange_shards(mesh, values[i].shards, needs, binary::input_shape(desc),
                                      desc.dtype);
       if (mesh.is_controller()) values[i].shards = std::move(got);

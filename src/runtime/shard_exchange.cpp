@@ -19,7 +19,7 @@ comm::Deadline op_deadline(size_t bytes) {
 }
 
 // Splits a received message into shards of `devices` (in order).
-void unpack(const comm::Bytes& bytes, const std::vector<uint32_t>& devices, const Shape& shape,
+void unpack(const comm::Bytes& bytes, const std::vector<DeviceId>& devices, const Shape& shape,
             DataType dtype, int from, ShardMap& out) {
   const size_t each = static_cast<size_t>(volume(shape)) * element_size(dtype);
   if (bytes.size() != each * devices.size()) {
@@ -34,12 +34,12 @@ void unpack(const comm::Bytes& bytes, const std::vector<uint32_t>& devices, cons
   }
 }
 
-comm::Bytes pack(const ShardMap& local, const std::vector<uint32_t>& devices) {
+comm::Bytes pack(const ShardMap& local, const std::vector<DeviceId>& devices) {
   size_t total = 0;
-  for (uint32_t d : devices) total += local.at(d)->size_bytes();
+  for (DeviceId d : devices) total += local.at(d)->size_bytes();
   comm::Bytes bytes(total);
   size_t at = 0;
-  for (uint32_t d : devices) {
+  for (DeviceId d : devices) {
     const HostTensor& t = *local.at(d);
     if (t.size_bytes()) std::memcpy(bytes.data() + at, t.data(), t.size_bytes());
     at += t.size_bytes();
@@ -50,12 +50,12 @@ comm::Bytes pack(const ShardMap& local, const std::vector<uint32_t>& devices) {
 }  // namespace
 
 ShardMap exchange_shards(MeshContext& mesh, const ShardMap& local,
-                         const std::vector<std::set<uint32_t>>& needs, const Shape& shape,
+                         const std::vector<std::set<DeviceId>>& needs, const Shape& shape,
                          DataType dtype) {
   const int me = mesh.rank();
   ShardMap out;
-  for (uint32_t d : needs[me]) {
-    if (mesh.owner(DeviceId{d}) == me) out[d] = local.at(d);
+  for (DeviceId d : needs[me]) {
+    if (mesh.owner(d) == me) out[d] = local.at(d);
   }
   if (mesh.num_ranks() == 1) return out;
 
@@ -65,8 +65,8 @@ ShardMap exchange_shards(MeshContext& mesh, const ShardMap& local,
   std::vector<comm::Outgoing> outgoing;
   for (int r = 0; r < mesh.num_ranks(); ++r) {
     if (r == me) continue;
-    for (uint32_t d : needs[r]) {
-      if (mesh.owner(DeviceId{d}) != me) continue;
+    for (DeviceId d : needs[r]) {
+      if (mesh.owner(d) != me) continue;
       const HostTensor& t = *local.at(d);
       outgoing.push_back({r, {reinterpret_cast<const uint8_t*>(t.data()), t.size_bytes()}});
     }
@@ -74,8 +74,8 @@ ShardMap exchange_shards(MeshContext& mesh, const ShardMap& local,
   std::vector<comm::Incoming> incoming;
   for (int r = 0; r < mesh.num_ranks(); ++r) {
     if (r == me) continue;
-    for (uint32_t d : needs[me]) {
-      if (mesh.owner(DeviceId{d}) != r) continue;
+    for (DeviceId d : needs[me]) {
+      if (mesh.owner(d) != r) continue;
       auto t = std::make_shared<HostTensor>(HostTensor::uninitialized(shape, dtype));
       incoming.push_back({r, {reinterpret_cast<uint8_t*>(t->data()), t->size_bytes()}});
       out[d] = std::move(t);
@@ -98,7 +98,7 @@ ShardMap exchange_shards(MeshContext& mesh, const ShardMap& local,
 namespace {
 
 // Where one row lands: its shard and byte offset, checked against the shard's rows.
-uint8_t* row_place(const std::vector<std::map<uint32_t, HostTensor*>>& out, const RowPlace& place,
+uint8_t* row_place(const std::vector<std::map<DeviceId, HostTensor*>>& out, const RowPlace& place,
                    size_t bytes, int from) {
   HostTensor* t = nullptr;
   if (place.result < out.size()) {
@@ -111,7 +111,7 @@ uint8_t* row_place(const std::vector<std::map<uint32_t, HostTensor*>>& out, cons
     raise(ErrorCode::kRankFailed,
           fmt::format("rank {} sent a row of {} bytes for row {} of result {} on device {}, "
                       "which this rank does not hold",
-                      from, bytes, place.row, place.result, place.device));
+                      from, bytes, place.row, place.result, place.device.value));
   }
   return reinterpret_cast<uint8_t*>(t->data()) + static_cast<size_t>(place.row) * row_bytes;
 }
@@ -135,7 +135,7 @@ T take(const comm::Bytes& b, size_t& at, int from) {
 }  // namespace
 
 void deliver_rows(MeshContext& mesh, const std::vector<RowParcel>& parcels,
-                  const std::set<int>& peers, std::vector<std::map<uint32_t, HostTensor*>>& out) {
+                  const std::set<int>& peers, std::vector<std::map<DeviceId, HostTensor*>>& out) {
   const int me = mesh.rank();
   // Message to a rank: per parcel [u32 places][u64 bytes][places x (u32 result, u32 device,
   // i64 row)][bytes].
@@ -145,7 +145,7 @@ void deliver_rows(MeshContext& mesh, const std::vector<RowParcel>& parcels,
   for (const RowParcel& parcel : parcels) {
     std::map<int, std::vector<RowPlace>> remote;
     for (const RowPlace& place : parcel.to) {
-      const int owner = mesh.owner(DeviceId{place.device});
+      const int owner = mesh.owner(place.device);
       if (owner == me) {
         std::memcpy(row_place(out, place, parcel.bytes, me), parcel.data, parcel.bytes);
       } else {
@@ -160,7 +160,7 @@ void deliver_rows(MeshContext& mesh, const std::vector<RowParcel>& parcels,
       append<uint64_t>(m, parcel.bytes);
       for (const RowPlace& place : places) {
         append<uint32_t>(m, place.result);
-        append<uint32_t>(m, place.device);
+        append<uint32_t>(m, place.device.value);
         append<int64_t>(m, place.row);
       }
       m.insert(m.end(), parcel.data, parcel.data + parcel.bytes);
@@ -192,16 +192,16 @@ void deliver_rows(MeshContext& mesh, const std::vector<RowParcel>& parcels,
       std::vector<RowPlace> to(places);
       for (RowPlace& place : to) {
         place.result = take<uint32_t>(m, at, from);
-        place.device = take<uint32_t>(m, at, from);
+        place.device = DeviceId{take<uint32_t>(m, at, from)};
         place.row = take<int64_t>(m, at, from);
       }
       if (m.size() - at < row_bytes)
         raise(ErrorCode::kRankFailed, fmt::format("rank {} sent a truncated row", from));
       for (const RowPlace& place : to) {
-        if (mesh.owner(DeviceId{place.device}) != me)
+        if (mesh.owner(place.device) != me)
           raise(
               ErrorCode::kRankFailed,
-              fmt::format("rank {} sent a row for device {} of another rank", from, place.device));
+              fmt::format("rank {} sent a row for device {} of another rank", from, place.device.value));
         std::memcpy(row_place(out, place, row_bytes, from), m.data() + at, row_bytes);
       }
       at += row_bytes;
@@ -215,16 +215,15 @@ void deliver_rows(MeshContext& mesh, const std::vector<RowParcel>& parcels,
 ShardMap scatter_from_controller(MeshContext& mesh, const ShardMap& from_controller,
                                  const Shape& shape, DataType dtype) {
   ShardMap out;
-  std::vector<uint32_t> mine;
-  for (DeviceId d : mesh.local_devices()) mine.push_back(d.value);
+  const std::vector<DeviceId>& mine = mesh.local_devices();
   if (mesh.is_controller()) {
-    for (uint32_t d : mine) out[d] = from_controller.at(d);
+    for (DeviceId d : mine) out[d] = from_controller.at(d);
     std::vector<comm::Bytes> payloads;
     std::vector<int> dsts;
     for (int r = 1; r < mesh.num_ranks(); ++r) {
-      std::vector<uint32_t> theirs;
+      std::vector<DeviceId> theirs;
       for (uint32_t d = 0; d < mesh.shape().volume(); ++d)
-        if (mesh.owner(DeviceId{d}) == r) theirs.push_back(d);
+        if (mesh.owner(DeviceId{d}) == r) theirs.push_back(DeviceId{d});
       payloads.push_back(pack(from_controller, theirs));
       dsts.push_back(r);
     }
@@ -253,8 +252,8 @@ std::shared_ptr<const HostTensor> broadcast_tensor(MeshContext& mesh,
   mesh.comm().broadcast(bytes, 0, op_deadline(bytes.size()));
   if (mesh.is_controller()) return tensor;
   ShardMap one;
-  unpack(bytes, {0}, shape, dtype, 0, one);
-  return one[0];
+  unpack(bytes, {DeviceId{0}}, shape, dtype, 0, one);
+  return one[DeviceId{0}];
 }
 
 }  // namespace meshrt::runtime

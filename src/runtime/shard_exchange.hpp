@@ -13,20 +13,20 @@
 
 namespace meshrt::runtime {
 
-using ShardMap = std::map<uint32_t, std::shared_ptr<const HostTensor>>;
+using ShardMap = std::map<DeviceId, std::shared_ptr<const HostTensor>>;
 
 // `local`: this rank's shards (device id -> tensor). `needs[r]`: device ids whose shards rank r
 // needs. Returns the shards this rank needs (its own by pointer, others received), all of shape
 // `shape` and type `dtype`.
 ShardMap exchange_shards(MeshContext& mesh, const ShardMap& local,
-                         const std::vector<std::set<uint32_t>>& needs, const Shape& shape,
+                         const std::vector<std::set<DeviceId>>& needs, const Shape& shape,
                          DataType dtype);
 
 // A row to deliver: `bytes` bytes at `data`, written as row `row` of result `result` on each
 // device listed.
 struct RowPlace {
   uint32_t result = 0;
-  uint32_t device = 0;
+  DeviceId device;
   int64_t row = 0;
 };
 struct RowParcel {
@@ -40,7 +40,7 @@ struct RowParcel {
 // rank that carries each parcel once, however many of that rank's devices it lands on. Receives
 // what each peer sends this rank in turn (every peer sends one message, empty or not).
 void deliver_rows(MeshContext& mesh, const std::vector<RowParcel>& parcels,
-                  const std::set<int>& peers, std::vector<std::map<uint32_t, HostTensor*>>& out);
+                  const std::set<int>& peers, std::vector<std::map<DeviceId, HostTensor*>>& out);
 
 // Sends tensors that rank 0 computed (device id -> tensor, for devices of other ranks) to their
 // owners; returns the tensors of this rank's devices. `shapes` gives each device's shape.

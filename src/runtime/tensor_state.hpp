@@ -13,7 +13,7 @@ namespace tt::runtime::detail {
 
 struct TensorState {
   std::shared_ptr<const meshrt::HostTensor> host;
-  std::map<uint32_t, std::shared_ptr<const meshrt::HostTensor>> shards;
+  std::map<meshrt::DeviceId, std::shared_ptr<const meshrt::HostTensor>> shards;
   std::vector<uint32_t> mesh_shape;  // multi-device tensors
   std::unordered_map<std::string, std::string> strategy;
   uint64_t device = 0;  // mesh handle when the tensor is marked resident on a mesh

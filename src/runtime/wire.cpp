@@ -45,13 +45,13 @@ std::shared_ptr<const HostTensor> get_tensor(const fb::Tensor* t, int from) {
 }
 
 flatbuffers::Offset<fb::Input> put_input(flatbuffers::FlatBufferBuilder& b, const TensorValue& v,
-                                         const std::vector<uint32_t>* only) {
+                                         const std::vector<DeviceId>* only) {
   std::vector<flatbuffers::Offset<fb::DeviceShard>> shards;
   for (const auto& [d, t] : v.shards) {
     if (!t) continue;
     if (only && std::find(only->begin(), only->end(), d) == only->end()) continue;
     auto tensor = put_tensor(b, *t);
-    shards.push_back(fb::CreateDeviceShard(b, d, tensor));
+    shards.push_back(fb::CreateDeviceShard(b, d.value, tensor));
   }
   auto sv = b.CreateVector(shards);
   flatbuffers::Offset<fb::Tensor> host;
@@ -64,7 +64,7 @@ TensorValue get_input(const fb::Input* in, int from) {
   if (!in) return v;
   if (in->host()) v.host = get_tensor(in->host(), from);
   if (in->shards()) {
-    for (const auto* s : *in->shards()) v.shards[s->device()] = get_tensor(s->tensor(), from);
+    for (const auto* s : *in->shards()) v.shards[DeviceId{s->device()}] = get_tensor(s->tensor(), from);
   }
   return v;
 }
@@ -156,7 +156,7 @@ struct Encoded {
 
 }  // namespace
 
-std::vector<uint8_t> encode(const Command& c, const std::vector<uint32_t>* only) {
+std::vector<uint8_t> encode(const Command& c, const std::vector<DeviceId>* only) {
   const auto* load_args = std::get_if<LoadBinary>(&c.body);
   flatbuffers::FlatBufferBuilder b(1024 + (load_args ? load_args->bytes.size() : 0));
   auto geometry = [&](const MeshShape& s, const MeshCoordinate& o) {

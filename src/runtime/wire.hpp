@@ -97,7 +97,7 @@ struct Response {
 
 // `only_devices`: when set, Submit inputs keep only the shards of these devices and no host
 // tensors (what one worker needs).
-std::vector<uint8_t> encode(const Command& command, const std::vector<uint32_t>* only_devices);
+std::vector<uint8_t> encode(const Command& command, const std::vector<DeviceId>* only_devices);
 // Throws Error(kRankFailed) for bytes that are not a valid Command.
 Command decode_command(std::span<const uint8_t> bytes);
 

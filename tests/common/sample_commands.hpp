@@ -29,7 +29,7 @@ inline std::vector<runtime::wire::Command> sample_commands(std::vector<uint8_t> 
   run.hooks = true;
   run.has_inputs = true;
   runtime::TensorValue v;
-  v.shards[1] = std::make_shared<HostTensor>(
+  v.shards[DeviceId{1}] = std::make_shared<HostTensor>(
       HostTensor::from_doubles({2, 2}, DataType::kBFloat16, {1, 2, 3, 4}));
   run.inputs.push_back(v);
   std::vector<wire::Body> bodies{

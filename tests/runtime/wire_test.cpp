@@ -109,14 +109,14 @@ TEST(Wire, EveryCommandKindRoundTrips) {
 TEST(Wire, SubmitCarriesOnlyTheWorkersShards) {
   wire::Command c = samples().at(static_cast<size_t>(wire::Kind::kSubmit));
   auto& run = std::get<wire::Submit>(c.body);
-  run.inputs[0].host = run.inputs[0].shards.at(1);
-  run.inputs[0].shards[6] = run.inputs[0].shards.at(1);
-  const std::vector<uint32_t> mine{6}, none{0};
+  run.inputs[0].host = run.inputs[0].shards.at(meshrt::DeviceId{1});
+  run.inputs[0].shards[meshrt::DeviceId{6}] = run.inputs[0].shards.at(meshrt::DeviceId{1});
+  const std::vector<meshrt::DeviceId> mine{meshrt::DeviceId{6}}, none{meshrt::DeviceId{0}};
   auto got = std::get<wire::Submit>(wire::decode_command(wire::encode(c, &mine)).body);
   ASSERT_EQ(got.inputs.size(), 1u);
   EXPECT_EQ(got.inputs[0].host, nullptr);
   ASSERT_EQ(got.inputs[0].shards.size(), 1u);
-  EXPECT_TRUE(got.inputs[0].shards.count(6));
+  EXPECT_TRUE(got.inputs[0].shards.count(meshrt::DeviceId{6}));
   got = std::get<wire::Submit>(wire::decode_command(wire::encode(c, &none)).body);
   EXPECT_TRUE(got.inputs[0].shards.empty());
   got = std::get<wire::Submit>(wire::decode_command(wire::encode(c, nullptr)).body);

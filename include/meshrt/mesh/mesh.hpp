@@ -3,7 +3,10 @@
 // Plain value types, no allocation beyond std::vector, safe to copy across threads.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,7 @@ struct DeviceId {
   uint32_t value = 0;
   friend bool operator==(DeviceId a, DeviceId b) { return a.value == b.value; }
   friend auto operator<=>(DeviceId a, DeviceId b) { return a.value <=> b.value; }
+  friend std::ostream& operator<<(std::ostream& os, DeviceId d) { return os << d.value; }
 };
 
 struct MeshCoordinate {
@@ -62,3 +66,11 @@ std::vector<DeviceId> line_through(const MeshShape& mesh, DeviceId device, uint3
 std::vector<MeshBox> split_evenly(const MeshShape& mesh, uint32_t parts);
 
 }  // namespace meshrt
+
+// A DeviceId prints as its number.
+template <>
+struct fmt::formatter<meshrt::DeviceId> : fmt::formatter<uint32_t> {
+  auto format(meshrt::DeviceId d, fmt::format_context& ctx) const {
+    return fmt::formatter<uint32_t>::format(d.value, ctx);
+  }
+};

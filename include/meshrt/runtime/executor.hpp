@@ -57,7 +57,7 @@ struct OpMemoryResult {
 // A program input or output as rank 0 sees it: a whole host tensor, or one shard per device.
 struct TensorValue {
   std::shared_ptr<const HostTensor> host;                        // may be null
-  std::map<uint32_t, std::shared_ptr<const HostTensor>> shards;  // device id -> shard
+  std::map<DeviceId, std::shared_ptr<const HostTensor>> shards;  // device -> shard
   // Device-resident (also on a rank that holds no chip of the mesh, whose `shards` is empty).
   bool on_device = false;
 };

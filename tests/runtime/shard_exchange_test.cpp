@@ -1,7 +1,9 @@
-// deliver_rows (the transport of mixture-of-experts routing) between two in-process ranks of a
-// 2x4 mesh (rank 0 holds devices 0-3, rank 1 devices 4-7): rows land where they are sent, a
-// row bound for several devices of one rank crosses to that rank once, and a row for a place
-// the receiver does not hold is refused with a clear error.
+// The runtime's shard transport between two in-process ranks of a 2x4 mesh (rank 0 holds
+// devices 0-3, rank 1 devices 4-7). exchange_shards: each rank gets the shards it needs, its
+// own by pointer, the others' crossing once per receiving rank. deliver_rows (the transport of
+// mixture-of-experts routing): rows land where they are sent, a row bound for several devices
+// of one rank crosses to that rank once, and a row for a place the receiver does not hold is
+// refused with a clear error.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -39,7 +41,7 @@ constexpr int64_t kRows = 4, kWidth = 1024;  // rows of 4 KiB
 
 struct RankState {
   std::vector<HostTensor> shards;  // per local device
-  std::vector<std::map<uint32_t, HostTensor*>> out{1};
+  std::vector<std::map<DeviceId, HostTensor*>> out{1};
   size_t sent = 0;
   std::string error;
 };
@@ -58,7 +60,7 @@ std::vector<RankState> on_two_ranks(Body body) {
       s.shards.reserve(mesh.local_devices().size());
       for (DeviceId d : mesh.local_devices()) {
         s.shards.emplace_back(Shape{kRows, kWidth}, DataType::kFloat32);
-        s.out[0][d.value] = &s.shards.back();
+        s.out[0][d] = &s.shards.back();
       }
       try {
         body(mesh, s);
@@ -70,6 +72,44 @@ std::vector<RankState> on_two_ranks(Body body) {
   }
   for (auto& t : threads) t.join();
   return states;
+}
+
+// Shard d holds the value d everywhere. Rank 0 needs devices 1, 5 and 6, rank 1 needs 0, 1 and
+// 4: rank 0 sends shards 0 and 1 (device 1 once, though both ranks read it), rank 1 sends 5
+// and 6; nothing else crosses.
+TEST(ShardExchange, EachShardCrossesOncePerReceivingRank) {
+  std::vector<std::map<DeviceId, std::shared_ptr<const HostTensor>>> got(2);
+  std::vector<ShardMap> mine(2);
+  auto states = on_two_ranks([&](MeshContext& mesh, RankState& s) {
+    ShardMap local;
+    for (size_t l = 0; l < mesh.local_devices().size(); ++l) {
+      const DeviceId d = mesh.local_devices()[l];
+      for (int64_t i = 0; i < s.shards[l].volume(); ++i) s.shards[l].set(i, d.value);
+      local[d] = std::make_shared<const HostTensor>(s.shards[l]);
+    }
+    std::vector<std::set<DeviceId>> needs{{DeviceId{1}, DeviceId{5}, DeviceId{6}},
+                                          {DeviceId{0}, DeviceId{1}, DeviceId{4}}};
+    got[static_cast<size_t>(mesh.rank())] =
+        exchange_shards(mesh, local, needs, Shape{kRows, kWidth}, DataType::kFloat32);
+    mine[static_cast<size_t>(mesh.rank())] = local;
+  });
+  const size_t shard_bytes = static_cast<size_t>(kRows * kWidth) * sizeof(float);
+  for (int r = 0; r < 2; ++r) {
+    EXPECT_EQ(states[static_cast<size_t>(r)].error, "") << "rank " << r;
+    EXPECT_EQ(states[static_cast<size_t>(r)].sent, 2 * shard_bytes) << "rank " << r;
+  }
+  const std::vector<std::vector<uint32_t>> want{{1, 5, 6}, {0, 1, 4}};
+  for (size_t r = 0; r < 2; ++r) {
+    ASSERT_EQ(got[r].size(), 3u) << "rank " << r;
+    for (uint32_t d : want[r]) {
+      const auto& t = got[r].at(DeviceId{d});
+      ASSERT_NE(t, nullptr);
+      EXPECT_EQ(t->at(0), d);
+      EXPECT_EQ(t->at(t->volume() - 1), d);
+      const bool own = (d < 4) == (r == 0);
+      if (own) EXPECT_EQ(t, mine[r].at(DeviceId{d})) << "an own shard is passed by pointer";
+    }
+  }
 }
 
 TEST(RowDelivery, OneCrossingPerReceivingRank) {
