@@ -141,13 +141,8 @@ TEST(BinaryIo, DanglingValueIdIsRejected) {
 }
 
 TEST(BinaryIo, MissingFileIsNotFound) {
-  try {
-    load_binary_file("/nonexistent/x.ttnn");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
-    EXPECT_NE(std::string(e.what()).find("/nonexistent/x.ttnn"), std::string::npos);
-  }
+  testing::expect_error([&] { load_binary_file("/nonexistent/x.ttnn"); }, ErrorCode::kNotFound,
+                        "/nonexistent/x.ttnn");
 }
 
 }  // namespace

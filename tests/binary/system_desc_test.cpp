@@ -1,3 +1,4 @@
+#include "common/expect_error.hpp"
 #include "meshrt/binary/system_desc.hpp"
 
 #include <gtest/gtest.h>
@@ -47,13 +48,8 @@ TEST(SystemDesc, BadBytesAreRejected) {
   d.cluster = builtin_cluster("n300");
   std::vector<uint8_t> bytes = serialize_system_desc(d);
   std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + bytes.size() / 2);
-  try {
-    deserialize_system_desc(cut, "cut.ttsys");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("cut.ttsys"), std::string::npos);
-  }
+  meshrt::testing::expect_error([&] { deserialize_system_desc(cut, "cut.ttsys"); },
+                                ErrorCode::kInvalidArgument, "cut.ttsys");
   std::vector<uint8_t> junk(64, 0x5a);
   EXPECT_THROW(deserialize_system_desc(junk, "junk"), Error);
 }

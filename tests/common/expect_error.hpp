@@ -1,5 +1,6 @@
-// The test helper every suite shares: run `fn` and expect a meshrt::Error with `code` whose
-// message contains every one of `fragments` (suites wrap it to name what they call).
+// The test helpers every suite shares: run `fn` and expect a meshrt::Error with `code` whose
+// message contains every one of `fragments` (suites wrap it to name what they call), or take
+// its whole message.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,17 +13,26 @@
 
 namespace meshrt::testing {
 
+// The message of the meshrt::Error `fn` throws, which must carry `code`; "" (and a test
+// failure) when it throws none. For suites that compare the whole message.
 template <typename Fn>
-void expect_error(Fn&& fn, ErrorCode code, const std::vector<std::string>& fragments) {
+std::string error_message(Fn&& fn, ErrorCode code) {
   try {
     fn();
-    ADD_FAILURE() << "expected an error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), code) << e.what();
-    for (const std::string& fragment : fragments) {
-      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << fragment << "'";
-    }
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an error";
+  return "";
+}
+
+template <typename Fn>
+void expect_error(Fn&& fn, ErrorCode code, const std::vector<std::string>& fragments) {
+  const std::string message = error_message(std::forward<Fn>(fn), code);
+  for (const std::string& fragment : fragments) {
+    EXPECT_NE(message.find(fragment), std::string::npos)
+        << "message '" << message << "' lacks '" << fragment << "'";
   }
 }
 

@@ -2,6 +2,7 @@
 // worked out by hand on tiny tensors, and verifier errors for bad result shapes.
 #include <gtest/gtest.h>
 
+#include "common/expect_error.hpp"
 #include "reference/interp_test_util.hpp"
 #include "meshrt/compiler/parser.hpp"
 #include "meshrt/verify/verify.hpp"
@@ -156,15 +157,12 @@ TEST(InterpExtraOps, Conv3dSumsAWindowOverDepthHeightWidth) {
 // --- verifier -------------------------------------------------------------------------------
 
 std::string verify_error(const std::string& text) {
-  try {
-    binary::Binary b = parse_mlir(text, ParseOptions{"x.mlir", std::nullopt});
-    verify_and_annotate(b, "x.mlir");
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error for:\n" << text;
-  return "";
+  return meshrt::testing::error_message(
+      [&] {
+        binary::Binary b = parse_mlir(text, ParseOptions{"x.mlir", std::nullopt});
+        verify_and_annotate(b, "x.mlir");
+      },
+      ErrorCode::kInvalidArgument);
 }
 
 std::string one_op(const std::string& args, const std::string& op, const std::string& out) {

@@ -78,13 +78,8 @@ TEST(RankBinding, RejectsEachProblemWithFileAndField) {
 }
 
 TEST(RankBinding, MissingFileIsNotFound) {
-  try {
-    load_rank_binding("/nonexistent/x.yaml");
-    ADD_FAILURE();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
-    EXPECT_NE(std::string(e.what()).find("/nonexistent/x.yaml"), std::string::npos);
-  }
+  meshrt::testing::expect_error([&] { load_rank_binding("/nonexistent/x.yaml"); },
+                                ErrorCode::kNotFound, "/nonexistent/x.yaml");
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The layering check (scripts/check_layering.py) passes on the tree and fails, naming file, line
-# and layers, on a copy with a wrong include planted: a public header of a layer the including
-# layer does not link, and another layer's private header; and a layer table in the docs that
-# says other than the build. Usage: check_layering_test.sh SRC
+# and layers, on a copy with a wrong include planted: public headers of layers the including
+# layer does not link (among them the runtime reaching for the reference interpreter), and
+# another layer's private header; and a layer table in the docs that says other than the
+# build. Usage: check_layering_test.sh SRC
 set -euo pipefail
 src=$(realpath "$1")
 check="$src/scripts/check_layering.py"
@@ -20,6 +21,9 @@ cp -r "$src/python/src" "$src/python/CMakeLists.txt" "$work/python/"
 # tensor links common only: the runtime's API is out of its reach.
 tensor=$(ls "$work"/src/tensor/*.cpp | head -1)
 printf '#include "meshrt/runtime/runtime.hpp"\n' >> "$tensor"
+# The runtime links the verifier, not the reference interpreter.
+runtime=$(ls "$work"/src/runtime/*.cpp | head -1)
+printf '#include "meshrt/reference/goldens.hpp"\n' >> "$runtime"
 # cli may use the runtime's public headers, not its private session.
 cli=$(ls "$work"/src/cli/*.cpp | head -1)
 printf '#include "runtime/session.hpp"\n' >> "$cli"
@@ -32,9 +36,11 @@ echo "$out"
 lines=$(wc -l < "$tensor")
 grep -q "src/tensor/$(basename "$tensor"):$lines: tensor includes meshrt/runtime/runtime.hpp of layer runtime, which tensor does not use" <<<"$out" ||
   { echo "FAIL: the planted tensor -> runtime include is not reported"; exit 1; }
+grep -q "src/runtime/$(basename "$runtime"):$(wc -l < "$runtime"): runtime includes meshrt/reference/goldens.hpp of layer reference, which runtime does not use" <<<"$out" ||
+  { echo "FAIL: the planted runtime -> reference include is not reported"; exit 1; }
 grep -q "src/cli/$(basename "$cli"):$(wc -l < "$cli"): cli includes runtime/session.hpp, a private header of layer runtime" <<<"$out" ||
   { echo "FAIL: the planted private include is not reported"; exit 1; }
 grep -q "docs/architecture.md: ops uses binary, device in the layer table, the build links binary" <<<"$out" ||
   { echo "FAIL: the planted docs mismatch is not reported"; exit 1; }
-grep -q "3 cross a layer the wrong way" <<<"$out" || { echo "FAIL: not exactly the 3 planted"; exit 1; }
-echo "layering check: passes on the tree, catches the 2 planted includes and the docs mismatch"
+grep -q "4 cross a layer the wrong way" <<<"$out" || { echo "FAIL: not exactly the 4 planted"; exit 1; }
+echo "layering check: passes on the tree, catches the 3 planted includes and the docs mismatch"

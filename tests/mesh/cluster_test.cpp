@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "common/expect_error.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/mesh/cluster.hpp"
 
@@ -117,15 +118,9 @@ TEST(BuiltinCluster, BlackholeLoudBox) {
 
 TEST(ClusterJson, ArchMustBeKnown) {
   const std::string text = R"({"name": "x", "mesh": [1, 1], "chip": {"arch": "grayskull"}})";
-  try {
-    cluster_from_json_text(text, "x.json");
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("arch 'grayskull' is not one of wormhole_b0, blackhole"),
-              std::string::npos)
-        << e.what();
-  }
+  meshrt::testing::expect_error([&] { cluster_from_json_text(text, "x.json"); },
+                                ErrorCode::kInvalidArgument,
+                                "arch 'grayskull' is not one of wormhole_b0, blackhole");
 }
 
 TEST(ClusterJson, BlackholeFieldsDefaultToTheBlackholeChip) {
@@ -134,14 +129,8 @@ TEST(ClusterJson, BlackholeFieldsDefaultToTheBlackholeChip) {
 }
 
 TEST(BuiltinCluster, UnknownNameIsNotFound) {
-  try {
-    builtin_cluster("blackhole_pod");
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
-    EXPECT_NE(std::string(e.what()).find("blackhole_pod"), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("t3k"), std::string::npos);
-  }
+  meshrt::testing::expect_error([&] { builtin_cluster("blackhole_pod"); }, ErrorCode::kNotFound,
+                                {"blackhole_pod", "t3k"});
 }
 
 TEST(ClusterJson, MinimalFileGetsDefaults) {

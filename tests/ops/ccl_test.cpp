@@ -1,3 +1,4 @@
+#include "common/expect_error.hpp"
 #include "meshrt/ops/ccl.hpp"
 
 #include "ops_test_util.hpp"
@@ -74,14 +75,9 @@ TEST(MeshShard, ReplicatedAxisAndSingleEntryDims) {
 TEST(MeshShard, ShapeMismatchIsInvalidArgument) {
   const HostTensor full = iota({4, 8}, F32);
   HostTensor wrong({3, 2}, F32);
-  try {
-    shard_for_device(shard_op({0, 1}, {2, 4}), MeshShape{2, 4}, DeviceId{0}, full, wrong);
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("mesh_shard"), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("4x8"), std::string::npos);
-  }
+  meshrt::testing::expect_error(
+      [&] { shard_for_device(shard_op({0, 1}, {2, 4}), MeshShape{2, 4}, DeviceId{0}, full, wrong); },
+      ErrorCode::kInvalidArgument, {"mesh_shard", "4x8"});
 }
 
 TEST(Collectives, AllGatherAlongLine) {

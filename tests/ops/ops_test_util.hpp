@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/expect_error.hpp"
 #include "meshrt/binary/program.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/ops/kernels.hpp"
@@ -37,15 +38,8 @@ inline HostTensor run1(const binary::Op& op, std::vector<const HostTensor*> inpu
 // Expects run_kernel to throw `code` with a message containing every string in `parts`.
 inline void expect_error(const binary::Op& op, std::vector<const HostTensor*> inputs, Shape shape,
                          DataType dtype, ErrorCode code, std::vector<std::string> parts) {
-  try {
-    run1(op, std::move(inputs), std::move(shape), dtype);
-    FAIL() << "expected an error from op " << op.name;
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const std::string& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
-          << "'" << p << "' not in: " << e.what();
-  }
+  meshrt::testing::expect_error([&] { run1(op, std::move(inputs), std::move(shape), dtype); },
+                                code, parts);
 }
 
 }  // namespace meshrt::ops::testing

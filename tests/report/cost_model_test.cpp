@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "common/expect_error.hpp"
 #include "meshrt/common/error.hpp"
 #include "meshrt/report/cost_model.hpp"
 #include "meshrt/report/perf.hpp"
@@ -92,13 +93,8 @@ TEST(CostModel, UnknownArchHasNoCalibration) {
   ChipDesc chip;
   chip.arch = "grayskull";
   auto t = tensor({64, 64}, DataType::kBFloat16);
-  try {
-    device_op("matmul", t, t, t, chip);
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("no calibration for arch 'grayskull'"), std::string::npos);
-  }
+  meshrt::testing::expect_error([&] { device_op("matmul", t, t, t, chip); },
+                                ErrorCode::kInvalidArgument, "no calibration for arch 'grayskull'");
   for (const std::string& arch : known_archs()) EXPECT_EQ(arch_calibration(arch).arch, arch);
 }
 
@@ -276,13 +272,8 @@ TEST(PerfRows, RoundTripThroughWords) {
 }
 
 TEST(PerfRows, MalformedWordsAreRejected) {
-  try {
-    rows_from_words(std::vector<uint64_t>(5, 0));
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("5 words"), std::string::npos);
-  }
+  meshrt::testing::expect_error([&] { rows_from_words(std::vector<uint64_t>(5, 0)); },
+                                ErrorCode::kInvalidArgument, "5 words");
 }
 
 TEST(PerfRows, TotalsPickTheCriticalChipOfTheLastLoop) {

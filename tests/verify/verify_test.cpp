@@ -1,5 +1,6 @@
 // Unit tests of the TTIR verifier: shape rules per op family, CCL checks against the mesh,
 // error messages naming op, loc and position, and last-use annotation.
+#include "common/expect_error.hpp"
 #include "meshrt/verify/verify.hpp"
 
 #include <gtest/gtest.h>
@@ -30,14 +31,8 @@ std::string one_op(const std::string& args, const std::string& op, const std::st
 }
 
 std::string verify_error(const std::string& text, std::optional<MeshShape> mesh = std::nullopt) {
-  try {
-    parse_and_verify(text, mesh);
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error for:\n" << text;
-  return "";
+  return meshrt::testing::error_message([&] { parse_and_verify(text, mesh); },
+                                        ErrorCode::kInvalidArgument);
 }
 
 TEST(Verify, SupportedOpsCoverTheRequiredSet) {
