@@ -107,7 +107,9 @@ TEST(ShardExchange, EachShardCrossesOncePerReceivingRank) {
       EXPECT_EQ(t->at(0), d);
       EXPECT_EQ(t->at(t->volume() - 1), d);
       const bool own = (d < 4) == (r == 0);
-      if (own) EXPECT_EQ(t, mine[r].at(DeviceId{d})) << "an own shard is passed by pointer";
+      if (own) {
+        EXPECT_EQ(t, mine[r].at(DeviceId{d})) << "an own shard is passed by pointer";
+      }
     }
   }
 }
