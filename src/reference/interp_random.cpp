@@ -3,8 +3,9 @@
 // u = top 24 bits of splitmix64(seed * 2^32 + i) / 2^24 and the value low + (high - low) * u,
 // rounded to the result dtype and kept inside the dtype values of [low, high).
 //
-// Neighbouring dtype values are found arithmetically (frexp/ldexp on the format's significand
-// width) rather than from bit patterns, so this code shares nothing with the device kernel.
+// The dtype values of [low, high) are found arithmetically (tensor/dtype_range.hpp: frexp/ldexp
+// on the format's significand width) rather than from bit patterns, so this code shares nothing
+// with the device kernel.
 #include "interp_random.hpp"
 
 #include <fmt/format.h>

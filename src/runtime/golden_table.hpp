@@ -1,6 +1,7 @@
 // Goldens of one program run, by golden key and device: those stored in the binary when the
-// run uses the seed and init they were computed with, otherwise computed now by the reference
-// interpreter on the same generated inputs, or on the inputs the user gave.
+// run uses the seed and init they were computed with, otherwise asked now of the installed
+// golden source (golden_source.hpp) for the same generated inputs, or for the inputs the user
+// gave.
 #pragma once
 
 #include <map>
