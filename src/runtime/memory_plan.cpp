@@ -13,8 +13,42 @@
 
 namespace meshrt::runtime {
 
+namespace {
+
+bool is_mesh_shard(const binary::Op& op, const char* direction) {
+  return op.name == "mesh_shard" && op.string_attr("shard_direction") == direction &&
+         op.string_attr("shard_type") != "identity";
+}
+
+}  // namespace
+
+std::vector<bool> host_only_values(const binary::Program& p) {
+  std::vector<bool> host(p.values.size(), false);
+  for (uint32_t id : p.inputs) host[id] = !p.values[id].presharded;
+  for (const binary::Op& op : p.ops) {
+    if (is_mesh_shard(op, "shard_to_full")) host[op.results.at(0)] = true;
+  }
+  // Any other use puts the value on the chips (or, for a call, may).
+  for (const binary::Op& op : p.ops) {
+    if (is_mesh_shard(op, "full_to_shard")) continue;
+    for (uint32_t id : op.operands) host[id] = false;
+  }
+  return host;
+}
+
+uint64_t host_value_bytes(const binary::Program& p) {
+  const std::vector<bool> host = host_only_values(p);
+  uint64_t total = 0;
+  for (uint32_t id = 0; id < p.values.size(); ++id) {
+    if (host[id]) total += static_cast<uint64_t>(volume(p.values[id].shape)) * element_size(p.values[id].dtype);
+  }
+  return total;
+}
+
 uint64_t peak_device_bytes(const binary::Program& p) {
-  auto bytes = [&](uint32_t id) {
+  const std::vector<bool> host = host_only_values(p);
+  auto bytes = [&](uint32_t id) -> uint64_t {
+    if (host[id]) return 0;  // never on a chip
     const auto& d = p.values[id];
     return device::tensor_device_bytes(binary::storage_shape(binary::input_shape(d), d.layout),
                                        d.dtype, binary::is_tiled(d.layout));
@@ -65,7 +99,9 @@ uint64_t host_available_bytes() {
 void check_host_fits(const binary::Program& program, size_t local_chips, int rank) {
   const uint64_t available = host_available_bytes();
   if (available == 0) return;
-  const uint64_t need = peak_device_bytes(program) * local_chips;
+  // Every local chip at its peak, and on rank 0 the whole host values besides.
+  const uint64_t need =
+      peak_device_bytes(program) * local_chips + (rank == 0 ? host_value_bytes(program) : 0);
   if (need > available / 10 * 9) {
     raise(ErrorCode::kOutOfMemory,
           fmt::format("rank {}: program '{}' would keep {} MiB of tensors for this rank's {} "

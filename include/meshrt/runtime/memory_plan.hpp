@@ -5,12 +5,21 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "meshrt/binary/program.hpp"
 #include "meshrt/mesh/cluster.hpp"
 
 namespace meshrt::runtime {
 
+// Values that never reach a chip, as the executor runs them (and as ttnn keeps them on the host):
+// a whole program input or a shard_to_full result whose only uses are full_to_shard mesh_shards
+// (or the program's return). Indexed by value id.
+std::vector<bool> host_only_values(const binary::Program& program);
+// Bytes of those values (row-major, as host tensors): what rank 0 holds besides its chips.
+uint64_t host_value_bytes(const binary::Program& program);
+
+// Host-only values are not counted.
 uint64_t peak_device_bytes(const binary::Program& program);
 
 // DRAM a chip of `chip` can hold for tensors (the trace region excluded).
@@ -24,7 +33,8 @@ void check_program_fits(const binary::Program& program, const ChipDesc& chip);
 uint64_t host_available_bytes();
 
 // The simulated chips keep their tensors in host memory: throws Error(kOutOfMemory) when
-// `local_chips` chips at the program's peak would not fit in what the host has available,
+// `local_chips` chips at the program's peak (and, on rank 0, the host-only values) would not
+// fit in what the host has available,
 // naming the rank, the bytes and the remedy (more ranks).
 void check_host_fits(const binary::Program& program, size_t local_chips, int rank);
 
