@@ -10,8 +10,16 @@ void add_data_movement_ops(Ops& ops) {
             {"reshape", "permute", "transpose", "concat", "slice_static", "slice_dynamic",
              "broadcast", "repeat", "repeat_interleave", "squeeze", "unsqueeze", "pad", "index",
              "index_select", "reverse", "to_layout", "rearrange"});
+  for (OpInfo& op : ops) {
+    if (op.name == "reshape" || op.name == "squeeze" || op.name == "unsqueeze") {
+      op.element_order = OpInfo::ElementOrder::kKept;
+    } else if (op.name == "permute") {
+      op.element_order = OpInfo::ElementOrder::kKeptByIdentityPermutation;
+    }
+  }
   OpInfo embedding = make_op("embedding", "data_movement", kCost);
   embedding.operand_roles = {index_role(0, 1, 0)};  // rows of the table
+  embedding.rows_read_operand = 1;
   ops.push_back(embedding);
   OpInfo embedding_backward = make_op("embedding_backward", "data_movement", kCost);
   embedding_backward.operand_roles = {index_role(0, 1, 0)};

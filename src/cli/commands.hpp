@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "meshrt/comm/communicator.hpp"
+#include "meshrt/reference/goldens.hpp"
 
 namespace meshrt::cli {
 
@@ -35,7 +36,7 @@ struct CompileOptions {
   std::string init = "randn";
   bool no_goldens = false;
   uint64_t golden_budget_mib = 256;
-  uint64_t golden_input_limit_mib = 2048;
+  uint64_t golden_input_limit_mib = reference::kDefaultInputLimitBytes >> 20;
 };
 
 struct ReadOptions {

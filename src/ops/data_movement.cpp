@@ -374,7 +374,10 @@ void embedding_kernel(const binary::Op& op, Inputs in, Outputs out) {
   expected.push_back(row);
   if (o.shape() != expected && o.volume() != idx.volume() * row)
     expect_shape(op, o.shape(), expected, "result");
+  // Rows are read one by one (HostTensor::read): of a generated table, only the rows looked up
+  // are ever made.
   const size_t esz = element_size(o.dtype());
+  HostTensor staged = HostTensor::uninitialized({row}, w.dtype());
   for (int64_t i = 0; i < idx.volume(); ++i) {
     const double v = idx.at(i);
     const auto r = static_cast<int64_t>(v);
@@ -382,9 +385,10 @@ void embedding_kernel(const binary::Op& op, Inputs in, Outputs out) {
       fail(ErrorCode::kInvalidArgument, op,
            fmt::format("index {} at position {} is outside [0, {})", v, i, rows));
     if (w.dtype() == o.dtype()) {
-      if (row) std::memcpy(o.data() + i * row * esz, w.data() + r * row * esz, row * esz);
+      w.read(r * row, row, o.data() + i * row * esz);
     } else {
-      for (int64_t j = 0; j < row; ++j) o.set(i * row + j, w.at(r * row + j));
+      w.read(r * row, row, staged.data());
+      for (int64_t j = 0; j < row; ++j) o.set(i * row + j, staged.at(j));
     }
   }
 }

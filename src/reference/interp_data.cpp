@@ -1,5 +1,7 @@
-// Data-movement kernels of the reference interpreter: reshape, squeeze, unsqueeze, permute,
-// transpose, concat, slice_static, broadcast, repeat, repeat_interleave, pad, embedding.
+// Data-movement kernels of the reference interpreter (f64): rearrange, transpose, concat,
+// slice_static, broadcast, repeat, repeat_interleave, pad, reverse, index_select, gather.
+// reshape, squeeze, unsqueeze, permute and embedding run on the stored tensors instead
+// (interp_host_data.cpp).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,45 +10,6 @@
 
 namespace meshrt::reference::interp {
 namespace {
-
-// reshape / squeeze / unsqueeze: same elements, the declared result shape.
-std::vector<Tensor> reshape(const OpContext& ctx, const std::vector<const Tensor*>& in) {
-  ctx.expect_min_operands(in.size(), 1);
-  const Shape& shape = ctx.result_shape();
-  if (ctx.op.name == "reshape" && ctx.op.has_attr("shape")) {
-    std::vector<int64_t> attr = ctx.op.ints_attr("shape");
-    if (Shape(attr.begin(), attr.end()) != shape) {
-      ctx.fail(ErrorCode::kInvalidArgument,
-               fmt::format("shape attribute {} differs from the result type {}",
-                           shape_to_string(attr), shape_to_string(shape)));
-    }
-  }
-  if (volume(shape) != in[0]->numel()) {
-    ctx.fail(ErrorCode::kInvalidArgument,
-             fmt::format("cannot reshape {} to {}", shape_to_string(in[0]->shape),
-                         shape_to_string(shape)));
-  }
-  Tensor out = *in[0];
-  out.shape = shape;
-  out.dtype = ctx.result_dtype();
-  return single(std::move(out));
-}
-
-std::vector<Tensor> permute(const OpContext& ctx, const std::vector<const Tensor*>& in) {
-  ctx.expect_min_operands(in.size(), 1);
-  const int64_t rank = in[0]->rank();
-  std::vector<int64_t> perm = ctx.op.ints_attr("permutation");
-  std::vector<bool> used(static_cast<size_t>(rank), false);
-  if (static_cast<int64_t>(perm.size()) != rank) {
-    ctx.fail(ErrorCode::kInvalidArgument, "permutation length differs from the rank");
-  }
-  for (int64_t& p : perm) {
-    p = normalize_dim(ctx, p, rank);
-    if (used[static_cast<size_t>(p)]) ctx.fail(ErrorCode::kInvalidArgument, "not a permutation");
-    used[static_cast<size_t>(p)] = true;
-  }
-  return single(permute_tensor(*in[0], perm));
-}
 
 // rearrange: the input viewed as its elementary axes (axes_shape), permuted by axes_permutation,
 // read back with the result's shape.
@@ -240,30 +203,6 @@ std::vector<Tensor> gather(const OpContext& ctx, const std::vector<const Tensor*
   return single(std::move(out));
 }
 
-// embedding(indices, weight): out[idx..., :] = weight[indices[idx...], :].
-std::vector<Tensor> embedding(const OpContext& ctx, const std::vector<const Tensor*>& in) {
-  ctx.expect_min_operands(in.size(), 2);
-  const Tensor& indices = *in[0];
-  const Tensor& weight = *in[1];
-  if (weight.rank() < 2) ctx.fail(ErrorCode::kInvalidArgument, "weight must have rank >= 2");
-  const int64_t width = weight.shape.back();
-  const int64_t rows = weight.numel() / width;
-  Shape shape = indices.shape;
-  shape.push_back(width);
-  Tensor out(shape, ctx.result_dtype());
-  for (int64_t i = 0; i < indices.numel(); ++i) {
-    const double raw = indices.v[static_cast<size_t>(i)];
-    const int64_t row = static_cast<int64_t>(raw);
-    if (row < 0 || row >= rows || static_cast<double>(row) != raw) {
-      ctx.fail(ErrorCode::kInvalidArgument,
-               fmt::format("index {} at position {} is not a row of a {}-row table", raw, i, rows));
-    }
-    std::copy(weight.v.begin() + row * width, weight.v.begin() + (row + 1) * width,
-              out.v.begin() + i * width);
-  }
-  return single(std::move(out));
-}
-
 // reverse: out[i] = in[i with each listed dim d read as size(d) - 1 - i_d].
 std::vector<Tensor> reverse(const OpContext& ctx, const std::vector<const Tensor*>& in) {
   ctx.expect_operands(in.size(), 1);
@@ -310,10 +249,6 @@ void register_data_movement_kernels(KernelTable& table) {
   table.device["reverse"] = reverse;
   table.device["index_select"] = index_select;
   table.device["gather"] = gather;
-  table.device["reshape"] = reshape;
-  table.device["squeeze"] = reshape;
-  table.device["unsqueeze"] = reshape;
-  table.device["permute"] = permute;
   table.device["rearrange"] = rearrange;
   table.device["transpose"] = transpose;
   table.device["concat"] = concat;
@@ -322,7 +257,6 @@ void register_data_movement_kernels(KernelTable& table) {
   table.device["repeat"] = repeat;
   table.device["repeat_interleave"] = repeat_interleave;
   table.device["pad"] = pad;
-  table.device["embedding"] = embedding;
 }
 
 }  // namespace meshrt::reference::interp

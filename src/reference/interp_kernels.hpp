@@ -25,9 +25,16 @@ using DeviceKernel = std::vector<Tensor> (*)(const OpContext& ctx,
 using MeshKernel = std::vector<DeviceTensors> (*)(const OpContext& ctx, const MeshShape& mesh,
                                                   const std::vector<DeviceTensors>& operands);
 
+// Runs a data-movement op on one device straight on the tensors as the interpreter stores
+// them, with no f64 copy: elements are moved, never computed. Of a generated operand not yet
+// made, a view stays unmade and an embedding makes only the rows it reads.
+using HostKernel = std::vector<std::shared_ptr<const HostTensor>> (*)(
+    const OpContext& ctx, const std::vector<const HostTensor*>& operands);
+
 struct KernelTable {
   catalog::OpTable<DeviceKernel> device;
   catalog::OpTable<MeshKernel> mesh;
+  catalog::OpTable<HostKernel> host;
 };
 
 // The table of every implemented op (built on first use).
@@ -37,6 +44,7 @@ void register_eltwise_kernels(KernelTable& table);
 void register_matmul_kernels(KernelTable& table);
 void register_reduction_kernels(KernelTable& table);
 void register_data_movement_kernels(KernelTable& table);
+void register_host_data_kernels(KernelTable& table);  // interp_host_data.cpp
 void register_creation_kernels(KernelTable& table);
 void register_conv_pool_kernels(KernelTable& table);
 void register_collective_kernels(KernelTable& table);

@@ -43,8 +43,8 @@ class ProgramRun {
     mesh_ = program_->mesh_shape;
   }
 
-  std::vector<DeviceTensors> run(const std::vector<DeviceTensors>& inputs) {
-    bind_inputs(inputs);
+  std::vector<DeviceTensors> run(std::vector<DeviceTensors> inputs) {
+    bind_inputs(std::move(inputs));
     std::vector<int64_t> last = last_uses(*program_);
     std::vector<bool> is_output(program_->values.size(), false);
     for (uint32_t id : program_->outputs) is_output.at(id) = true;
@@ -87,7 +87,7 @@ class ProgramRun {
     }
   }
 
-  void bind_inputs(const std::vector<DeviceTensors>& inputs) {
+  void bind_inputs(std::vector<DeviceTensors> inputs) {
     check_value_ids();
     const binary::Program& p = *program_;
     if (inputs.size() != p.inputs.size()) {
@@ -111,7 +111,7 @@ class ProgramRun {
                             shape_to_string(expected)));
         }
       }
-      values_[p.inputs[i]] = inputs[i];
+      values_[p.inputs[i]] = std::move(inputs[i]);
     }
   }
 
@@ -148,8 +148,10 @@ class ProgramRun {
       results = run_call(ctx, operands);
     } else if (interp::MeshKernel mesh_kernel = table.mesh.find(op.name)) {
       results = mesh_kernel(ctx, mesh_, operands);
+    } else if (interp::HostKernel host_kernel = table.host.find(op.name)) {
+      results = run_per_device(ctx, nullptr, host_kernel, operands);
     } else if (interp::DeviceKernel device_kernel = table.device.find(op.name)) {
-      results = run_per_device(ctx, device_kernel, operands);
+      results = run_per_device(ctx, device_kernel, nullptr, operands);
     } else {
       ctx.fail(ErrorCode::kUnsupported, "not implemented by the reference interpreter");
     }
@@ -157,42 +159,68 @@ class ProgramRun {
     return results;
   }
 
-  // Runs a device kernel once per distinct combination of operand tensors.
+  static void check_result_count(const OpContext& ctx, size_t computed) {
+    if (computed != ctx.op.results.size()) {
+      ctx.fail(ErrorCode::kInvalidArgument, fmt::format("declares {} results, computes {}",
+                                                        ctx.op.results.size(), computed));
+    }
+  }
+
+  // Runs a device kernel (f64) or a host kernel (stored tensors) once per distinct combination
+  // of operand tensors. An operand's f64 copy lives only until the last device that reads it.
   std::vector<DeviceTensors> run_per_device(const OpContext& ctx, interp::DeviceKernel kernel,
+                                            interp::HostKernel host_kernel,
                                             const std::vector<DeviceTensors>& operands) {
     const binary::Op& op = ctx.op;
     std::vector<DeviceTensors> results(op.results.size(), DeviceTensors(mesh_.volume()));
     std::map<std::vector<const HostTensor*>, std::vector<std::shared_ptr<const HostTensor>>> done;
     std::map<const HostTensor*, Tensor> converted;
+    std::map<const HostTensor*, uint32_t> last_device;
+    for (uint32_t d = 0; d < mesh_.volume(); ++d) {
+      for (const DeviceTensors& o : operands) last_device[o[d].get()] = d;
+    }
     for (uint32_t d = 0; d < mesh_.volume(); ++d) {
       std::vector<const HostTensor*> key;
       for (const DeviceTensors& o : operands) key.push_back(o[d].get());
       auto it = done.find(key);
       if (it == done.end()) {
-        std::vector<const Tensor*> args;
-        for (size_t k = 0; k < key.size(); ++k) {
-          auto [slot, fresh] = converted.try_emplace(key[k]);
-          if (fresh) slot->second = interp::from_host(*key[k], declared_dtype(op.operands[k]));
-          args.push_back(&slot->second);
-        }
-        std::vector<Tensor> out = kernel(ctx, args);
-        if (out.size() != op.results.size()) {
-          ctx.fail(ErrorCode::kInvalidArgument,
-                   fmt::format("declares {} results, computes {}", op.results.size(), out.size()));
-        }
         std::vector<std::shared_ptr<const HostTensor>> stored;
-        for (size_t r = 0; r < out.size(); ++r) {
-          if (out[r].shape != ctx.result_shape(r)) {
-            ctx.fail(
-                ErrorCode::kInvalidArgument,
-                fmt::format("result {} computes shape {}, the type says {}", r,
-                            shape_to_string(out[r].shape), shape_to_string(ctx.result_shape(r))));
+        if (host_kernel) {
+          std::vector<std::shared_ptr<const HostTensor>> kept;
+          std::vector<const HostTensor*> args;
+          for (size_t k = 0; k < key.size(); ++k) {
+            kept.push_back(interp::restore(operands[k][d], declared_dtype(op.operands[k])));
+            args.push_back(kept.back().get());
           }
-          stored.push_back(interp::to_host(out[r], ctx.result_dtype(r)));
+          stored = host_kernel(ctx, args);
+        } else {
+          std::vector<const Tensor*> args;
+          for (size_t k = 0; k < key.size(); ++k) {
+            auto [slot, fresh] = converted.try_emplace(key[k]);
+            if (fresh) slot->second = interp::from_host(*key[k], declared_dtype(op.operands[k]));
+            args.push_back(&slot->second);
+          }
+          std::vector<Tensor> out = kernel(ctx, args);
+          check_result_count(ctx, out.size());
+          for (size_t r = 0; r < out.size(); ++r) {
+            stored.push_back(interp::to_host(out[r], ctx.result_dtype(r)));
+          }
+        }
+        check_result_count(ctx, stored.size());
+        for (size_t r = 0; r < stored.size(); ++r) {
+          if (stored[r]->shape() != ctx.result_shape(r)) {
+            ctx.fail(ErrorCode::kInvalidArgument,
+                     fmt::format("result {} computes shape {}, the type says {}", r,
+                                 shape_to_string(stored[r]->shape()),
+                                 shape_to_string(ctx.result_shape(r))));
+          }
         }
         it = done.emplace(std::move(key), std::move(stored)).first;
       }
       for (size_t r = 0; r < op.results.size(); ++r) results[r][d] = it->second[r];
+      for (auto c = converted.begin(); c != converted.end();) {
+        c = last_device[c->first] == d ? converted.erase(c) : std::next(c);
+      }
     }
     return results;
   }
@@ -265,6 +293,7 @@ const KernelTable& kernel_table() {
     register_matmul_kernels(t);
     register_reduction_kernels(t);
     register_data_movement_kernels(t);
+    register_host_data_kernels(t);
     register_creation_kernels(t);
     register_conv_pool_kernels(t);
     register_collective_kernels(t);
@@ -286,10 +315,10 @@ const KernelTable& kernel_table() {
 }  // namespace interp
 
 std::vector<DeviceTensors> interpret(const binary::Binary& binary, size_t program_index,
-                                     const std::vector<DeviceTensors>& inputs,
+                                     std::vector<DeviceTensors> inputs,
                                      const InterpreterHooks& hooks) {
   ProgramRun run(binary, program_index, hooks, 0);
-  return run.run(inputs);
+  return run.run(std::move(inputs));
 }
 
 std::vector<std::string> interpreter_supported_ops() {
@@ -297,6 +326,7 @@ std::vector<std::string> interpreter_supported_ops() {
   std::vector<std::string> names{"call"};
   for (std::string_view name : table.device.names()) names.emplace_back(name);
   for (std::string_view name : table.mesh.names()) names.emplace_back(name);
+  for (std::string_view name : table.host.names()) names.emplace_back(name);
   std::sort(names.begin(), names.end());
   return names;
 }

@@ -45,10 +45,12 @@ uint64_t host_value_bytes(const binary::Program& p) {
   return total;
 }
 
-uint64_t peak_device_bytes(const binary::Program& p) {
-  const std::vector<bool> host = host_only_values(p);
+namespace {
+
+// The largest sum of bytes of the values live at once, leaving out the values `skip` marks.
+uint64_t peak_bytes(const binary::Program& p, const std::vector<bool>& skip) {
   auto bytes = [&](uint32_t id) -> uint64_t {
-    if (host[id]) return 0;  // never on a chip
+    if (skip[id]) return 0;
     const auto& d = p.values[id];
     return device::tensor_device_bytes(binary::storage_shape(binary::input_shape(d), d.layout),
                                        d.dtype, binary::is_tiled(d.layout));
@@ -67,6 +69,12 @@ uint64_t peak_device_bytes(const binary::Program& p) {
     }
   }
   return peak;
+}
+
+}  // namespace
+
+uint64_t peak_device_bytes(const binary::Program& p) {
+  return peak_bytes(p, host_only_values(p));  // host-only values are never on a chip
 }
 
 uint64_t usable_dram_bytes(const ChipDesc& chip) {
@@ -99,9 +107,18 @@ uint64_t host_available_bytes() {
 void check_host_fits(const binary::Program& program, size_t local_chips, int rank) {
   const uint64_t available = host_available_bytes();
   if (available == 0) return;
-  // Every local chip at its peak, and on rank 0 the whole host values besides.
+  // Every local chip at its peak, leaving out the generated presharded arguments no op reads
+  // whole and their views (made row by row as read: HostTensor::generated), and on rank 0 the
+  // whole host values.
+  std::vector<bool> skip = host_only_values(program);
+  const std::vector<bool> untouched = binary::untouched_values(program);
+  std::vector<bool> whole_input(program.values.size(), false);
+  for (uint32_t id : program.inputs) whole_input[id] = !program.values[id].presharded;
+  for (uint32_t id = 0; id < skip.size(); ++id) {
+    skip[id] = skip[id] || (untouched[id] && !whole_input[id]);
+  }
   const uint64_t need =
-      peak_device_bytes(program) * local_chips + (rank == 0 ? host_value_bytes(program) : 0);
+      peak_bytes(program, skip) * local_chips + (rank == 0 ? host_value_bytes(program) : 0);
   if (need > available / 10 * 9) {
     raise(ErrorCode::kOutOfMemory,
           fmt::format("rank {}: program '{}' would keep {} MiB of tensors for this rank's {} "

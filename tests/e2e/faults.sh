@@ -73,7 +73,7 @@ func.func @small(%a: tensor<64x64xf32>) -> tensor<64x64xf32> {
   return %0 : tensor<64x64xf32>
 }
 M
-expect_exit 0 "0.0 MiB of inputs (f64), over the 0 MiB limit" -- "$TTRT" compile small.mlir -o small.ttnn --golden-input-limit-mib 0
+expect_exit 0 "0.0 MiB of inputs, over the 0 MiB limit" -- "$TTRT" compile small.mlir -o small.ttnn --golden-input-limit-mib 0
 expect_exit 0 "1 ops, 2 golden checks" -- "$TTRT" run small.ttnn
 expect_exit 0 ", 3 goldens" -- "$TTRT" compile small.mlir -o small.ttnn
 finish

@@ -80,6 +80,13 @@ struct OpInfo {
   Execution execution = Execution::kKernel;
   std::vector<OperandRole> operand_roles;
   bool writes_first_operand = false;  // in place: the op updates operand 0 (a cache)
+  // Whether the result holds operand 0's elements in the same row-major order (a reshape; a
+  // permute by the identity only): of a generated operand not yet made, it is a view.
+  enum class ElementOrder : uint8_t { kChanged, kKept, kKeptByIdentityPermutation };
+  ElementOrder element_order = ElementOrder::kChanged;
+  // The operand the op reads only rows of, those its indices select (an embedding's table):
+  // of a generated table, only those rows are made.
+  int8_t rows_read_operand = -1;
   // Operands ttnn lays out other than in 32x32 tiles: a convolution's weight (as the tiled
   // matrix it prepares) and its bias (row-major).
   int8_t conv_weight_operand = -1;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "meshrt/binary/program.hpp"
+#include "meshrt/reference/goldens.hpp"
 
 namespace meshrt::compiler {
 
@@ -25,9 +26,9 @@ struct CompileOptions {
   // dropped (input/output goldens are kept) and the runtime recomputes what it needs.
   uint64_t golden_budget_bytes = 256ull << 20;
   bool goldens = true;  // false: store no goldens at all
-  // Programs whose inputs would take more than this many bytes in the interpreter (f64, every
-  // device) get no goldens: the reference interpreter is plain and keeps everything in memory.
-  uint64_t golden_input_limit_bytes = 2ull << 30;
+  // Programs whose inputs would take more than this many bytes in the interpreter
+  // (reference::reference_input_bytes) get no goldens.
+  uint64_t golden_input_limit_bytes = reference::kDefaultInputLimitBytes;
   // Receives one line per program whose goldens could not be computed (the binary is still
   // written, without goldens for that program). May be null.
   std::vector<std::string>* warnings = nullptr;

@@ -1,8 +1,8 @@
 // Reference interpreter: runs a program of a binary in f64 on every device of its mesh and
 // returns the exact values that goldens are made of.
 //
-// It is deliberately independent of the device kernels in src/ops: plain loops over doubles,
-// no shared code, so that a bug in one is caught by the other.
+// It is deliberately independent of the device kernels in src/ops: plain loops, no shared
+// code, so that a bug in one is caught by the other.
 //
 // Values are SPMD: every value of a program exists once per device of the program's mesh. Ops
 // that are not collectives run on each device independently; devices whose operands are the
@@ -35,13 +35,15 @@ struct InterpreterHooks {
 // (binary.programs[i].mesh_shape).
 // inputs[i] holds argument i on every device: for a presharded argument, each device's local shard
 // (shape = TensorDesc::local_shape); otherwise the same full tensor on every device.
-// Floating-point values are computed and returned as DataType::kFloat64 tensors; integer/bool
-// values are computed exactly and rounded to their declared dtype (round_to_dtype), returned in
-// their declared dtype. Returns outputs[i] per device.
+// Kernels compute in f64; every value is stored in its declared dtype (rounded), as tt-mlir's
+// goldens carry each op's dtype into the next op; data movement (reshape, permute, embedding)
+// runs on the stored tensors. The interpreter takes the inputs over and frees each after its
+// last use; a generated input (HostTensor::generated) is made when first read, and only the rows
+// an embedding reads of it. Returns outputs[i] per device.
 // Throws Error(kUnsupported) naming op and loc for an op it does not implement,
 // Error(kInvalidArgument) for inconsistent shapes, Error(kNotFound) for a bad program index.
 std::vector<DeviceTensors> interpret(const binary::Binary& binary, size_t program_index,
-                                     const std::vector<DeviceTensors>& inputs,
+                                     std::vector<DeviceTensors> inputs,
                                      const InterpreterHooks& hooks = {});
 
 // Names of the ops interpret() implements (sorted), for reports and `ttrt query`.

@@ -34,8 +34,9 @@ uint64_t host_available_bytes();
 
 // The simulated chips keep their tensors in host memory: throws Error(kOutOfMemory) when
 // `local_chips` chips at the program's peak (and, on rank 0, the host-only values) would not
-// fit in what the host has available,
-// naming the rank, the bytes and the remedy (more ranks).
+// fit in what the host has available, naming the rank, the bytes and the remedy (more ranks).
+// Presharded arguments no op reads whole, and their views (binary::untouched_values), do not
+// count: generated, only the rows read are made.
 void check_host_fits(const binary::Program& program, size_t local_chips, int rank);
 
 }  // namespace meshrt::runtime
