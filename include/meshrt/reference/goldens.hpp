@@ -18,7 +18,7 @@ constexpr uint64_t kDefaultInputLimitBytes = 4ull << 30;
 // Goldens computed at run time keep input and op goldens up to this many bytes (in op order,
 // each value whole or not at all); output goldens are always kept. An op whose golden was not
 // kept counts as unavailable in the run's golden summary.
-constexpr uint64_t kRunGoldenBudgetBytes = 512ull << 20;
+constexpr uint64_t kRunGoldenBudgetBytes = 256ull << 20;
 
 // Goldens of one program run by the reference interpreter on the generated inputs, which it
 // makes as it reads them (HostTensor::generated) and frees after their last use.
